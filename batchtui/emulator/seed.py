@@ -1,0 +1,105 @@
+"""Fills a fresh emulator with batches in every state, so a first `--demo` looks alive."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from batchtui.emulator.state import EmulatorState
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+_TEMPLATES = {
+    "support": "Summarize this support ticket in two sentences and tag its product area:\n{text}",
+    "sentiment": "Classify the sentiment of this review as positive, neutral or negative:\n{text}",
+    "translate": "Translate into French, keeping the tone:\n{text}",
+    "extract": "Extract the company names and dates mentioned in:\n{text}",
+    "eval": "Answer the question, then rate your confidence from 1 to 5:\n{text}",
+}
+_SNIPPETS = (
+    "My invoice for October shows two charges for the same plan.",
+    "The export button greys out after I apply a date filter.",
+    "Great battery life, but the screen scratches far too easily.",
+    "Delivery took three weeks and nobody answered my emails.",
+    "Acme Corp signed the agreement with Globex on 12 March 2025.",
+    "What is the boiling point of water at the top of Mount Everest?",
+    "The new dashboard is faster, though the colours are hard to read.",
+    "Please reset my password; the reset link in the email has expired.",
+    "Initech and Umbrella announced a merger on 3 June 2026.",
+    "How many moons does Jupiter have, and which is the largest?",
+)
+_MODELS = ("claude-sonnet-5", "claude-haiku-4-5", "claude-opus-5", "claude-haiku-5-5")
+
+
+@dataclass(frozen=True)
+class SeededBatch:
+    batch_id: str
+    label: str
+    source_file: str
+
+
+def _requests(kind: str, n: int, rng: random.Random, bad_every: int = 0) -> list[dict]:
+    model = rng.choice(_MODELS)
+    out = []
+    for i in range(n):
+        params: dict = {
+            "model": model,
+            "max_tokens": rng.choice((256, 512, 1024)),
+            "messages": [{"role": "user", "content": _TEMPLATES[kind].format(text=rng.choice(_SNIPPETS))}],
+        }
+        if bad_every and i % bad_every == bad_every - 1:
+            # A realistic mistake: a typo in the model name surfaces as an errored result after the batch ends.
+            params["model"] = model.replace("claude-", "claude-3-")
+        out.append({"custom_id": f"{kind}-{i:05d}", "params": params})
+    return out
+
+
+# (label, kind, requests, created ago, duration, extra insert_batch arguments)
+_PLAN: tuple = (
+    ("quick-check", "eval", 40, 20.0, 45.0, {}),
+    ("eval-run-7", "eval", 500, 40.0, 150.0, {}),
+    ("ticket-summaries", "support", 3_000, 5 * 60.0, 50 * 60.0, {}),
+    (
+        "reviews-v2 (canceling)",
+        "sentiment",
+        800,
+        10 * 60.0,
+        HOUR,
+        {"cancel_after": 10 * 60.0 - 5, "cancel_seconds": 90.0},
+    ),
+    ("support-triage", "support", 240, 2 * HOUR, 25 * 60.0, {"bad_every": 37, "error_rate": 0.03}),
+    ("sentiment-large", "sentiment", 12_000, 3 * HOUR, 55 * 60.0, {"error_rate": 0.004, "expire_rate": 0.002}),
+    ("translations-fr", "translate", 1_200, 26 * HOUR, 40 * 60.0, {}),
+    ("extract-entities", "extract", 600, 30 * HOUR, 1.5 * HOUR, {"cancel_after": 30 * 60.0, "cancel_seconds": 20.0}),
+    ("nightly-eval", "eval", 2_000, 2 * DAY, 30 * HOUR, {"expiry_seconds": DAY}),
+    ("q3-archive", "support", 300, 40 * DAY, HOUR, {}),
+)
+
+
+async def seed_demo(state: EmulatorState, seed: int = 7) -> list[SeededBatch]:
+    """Insert the demo batches unless the state already has batches. Returns what was inserted."""
+    return await state.run(_seed, state, seed)
+
+
+def _seed(state: EmulatorState, seed: int) -> list[SeededBatch]:
+    if not state.is_empty():
+        return []
+    rng = random.Random(seed)
+    now = state.clock.now()
+    out = []
+    # Oldest first, so insertion order (the list order) matches creation time.
+    for label, kind, n, ago, duration, extra in sorted(_PLAN, key=lambda p: -p[3]):
+        extra = dict(extra)
+        bad_every = extra.pop("bad_every", 0)
+        cancel_after = extra.pop("cancel_after", None)
+        created = now - ago
+        row = state.insert_batch(
+            _requests(kind, n, rng, bad_every),
+            created_at=created,
+            duration=duration,
+            cancel_initiated_at=None if cancel_after is None else created + cancel_after,
+            **extra,
+        )
+        out.append(SeededBatch(row["id"], label, f"{kind}-{n}.jsonl"))
+    return out

@@ -1,0 +1,170 @@
+"""Checks the real API makes: the create envelope synchronously (400), each request's params later (errored)."""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any
+
+from anthropic.types import Model
+
+from batchtui.emulator.wire import ApiError
+
+MAX_REQUESTS = 100_000
+CUSTOM_ID_PATTERN = "^[a-zA-Z0-9_-]{1,64}$"
+_CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
+MAX_TOKENS_CAP = 300_000  # the largest output any model allows (Opus 5 with the extended-output beta)
+
+
+def _literal_strings(tp: Any) -> set[str]:
+    out: set[str] = set()
+    for arg in typing.get_args(tp):
+        if isinstance(arg, str):
+            out.add(arg)
+        else:
+            out |= _literal_strings(arg)
+    return out
+
+
+# Every model id the installed SDK knows, plus older ids still priced in the docs.
+KNOWN_MODELS = _literal_strings(Model) | {
+    "claude-3-7-sonnet-latest",
+    "claude-3-5-haiku-latest",
+    "claude-3-haiku-20240307",
+    "claude-opus-4-1",
+    "claude-opus-4-0",
+    "claude-sonnet-4-0",
+}
+
+
+def validate_envelope(body: Any) -> list[dict]:
+    """Return the request list, or raise a 400 with the API's dotted-path message."""
+    if not isinstance(body, dict):
+        raise ApiError("invalid_request_error", "Input should be a valid dictionary")
+    requests = body.get("requests")
+    if requests is None:
+        raise ApiError("invalid_request_error", "requests: Field required")
+    if not isinstance(requests, list):
+        raise ApiError("invalid_request_error", "requests: Input should be a valid list")
+    if not requests:
+        raise ApiError("invalid_request_error", "requests: List should have at least 1 item after validation, not 0")
+    if len(requests) > MAX_REQUESTS:
+        raise ApiError(
+            "invalid_request_error",
+            f"requests: List should have at most {MAX_REQUESTS} items after validation, not {len(requests)}",
+        )
+    seen: dict[str, int] = {}
+    for i, item in enumerate(requests):
+        where = f"requests.{i}"
+        if not isinstance(item, dict):
+            raise ApiError("invalid_request_error", f"{where}: Input should be a valid dictionary")
+        cid = item.get("custom_id")
+        if cid is None:
+            raise ApiError("invalid_request_error", f"{where}.custom_id: Field required")
+        if not isinstance(cid, str):
+            raise ApiError("invalid_request_error", f"{where}.custom_id: Input should be a valid string")
+        if len(cid) > 64:
+            raise ApiError("invalid_request_error", f"{where}.custom_id: String should have at most 64 characters")
+        if not _CUSTOM_ID.match(cid):
+            raise ApiError(
+                "invalid_request_error", f"{where}.custom_id: String should match pattern '{CUSTOM_ID_PATTERN}'"
+            )
+        if cid in seen:
+            raise ApiError(
+                "invalid_request_error",
+                f"{where}.custom_id: Duplicate custom_id '{cid}' (first used by requests.{seen[cid]}); "
+                "custom_id must be unique within a batch",
+            )
+        seen[cid] = i
+        params = item.get("params")
+        if params is None:
+            raise ApiError("invalid_request_error", f"{where}.params: Field required")
+        if not isinstance(params, dict):
+            raise ApiError("invalid_request_error", f"{where}.params: Input should be a valid dictionary")
+    return requests
+
+
+def params_error(params: dict) -> str | None:
+    """What the Messages API would reject in one request's params, or None. Reported as an errored result."""
+    model = params.get("model")
+    if model is None:
+        return "model: Field required"
+    if not isinstance(model, str) or model not in KNOWN_MODELS:
+        return f"model: {model!r} is not a known model"
+    if "max_tokens" not in params:
+        return "max_tokens: Field required"
+    mt = params["max_tokens"]
+    if isinstance(mt, bool) or not isinstance(mt, int):
+        return "max_tokens: Input should be a valid integer"
+    if mt < 0:
+        return "max_tokens: Input should be greater than or equal to 0"
+    if mt > MAX_TOKENS_CAP:
+        return f"max_tokens: {mt} > {MAX_TOKENS_CAP}, which is the maximum allowed number of output tokens"
+    if params.get("stream"):
+        return "stream: Streaming is not supported in Message Batches"
+    messages = params.get("messages")
+    if messages is None:
+        return "messages: Field required"
+    if not isinstance(messages, list):
+        return "messages: Input should be a valid list"
+    if not messages:
+        return "messages: at least one message is required"
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, dict):
+            return f"messages.{i}: Input should be a valid dictionary"
+        role = msg.get("role")
+        if role not in ("user", "assistant"):
+            return f"messages.{i}.role: Input should be 'user' or 'assistant'"
+        content = msg.get("content")
+        if content is None:
+            return f"messages.{i}.content: Field required"
+        if isinstance(content, str):
+            continue
+        if not isinstance(content, list) or not content:
+            return f"messages.{i}.content: Input should be a valid string or a non-empty list of content blocks"
+        for j, block in enumerate(content):
+            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                return f"messages.{i}.content.{j}: Input should be a content block with a 'type'"
+    system = params.get("system")
+    if system is not None and not isinstance(system, str | list):
+        return "system: Input should be a valid string or list of text blocks"
+    return None
+
+
+def prompt_text(params: dict) -> str:
+    """All the text of the system prompt and messages, for token counts and derived replies."""
+    parts: list[str] = []
+
+    def add(content: Any) -> None:
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            for block in content:
+                if isinstance(block, dict) and isinstance(block.get("text"), str):
+                    parts.append(block["text"])
+
+    add(params.get("system"))
+    for msg in params.get("messages") or []:
+        if isinstance(msg, dict):
+            add(msg.get("content"))
+    return "\n".join(parts)
+
+
+def last_user_text(params: dict) -> str:
+    for msg in reversed(params.get("messages") or []):
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return ""
+
+
+def uses_cache_control(params: dict) -> bool:
+    def has(content: Any) -> bool:
+        return isinstance(content, list) and any(isinstance(b, dict) and "cache_control" in b for b in content)
+
+    if has(params.get("system")):
+        return True
+    return any(isinstance(m, dict) and has(m.get("content")) for m in params.get("messages") or [])
