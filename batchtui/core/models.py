@@ -1,0 +1,176 @@
+"""Domain records shared by the store, sync engine, CLI, TUI and Temporal engine. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+ProcessingStatus = Literal["in_progress", "canceling", "ended"]
+ResultType = Literal["succeeded", "errored", "canceled", "expired"]
+RESULT_TYPES: tuple[str, ...] = ("succeeded", "errored", "canceled", "expired")
+COUNT_KEYS: tuple[str, ...] = ("processing", "succeeded", "errored", "canceled", "expired")
+
+# Local download state of a batch's results (independent of the remote processing_status).
+ResultsState = Literal["none", "pending", "downloading", "complete", "unavailable", "failed"]
+
+# Submission log states: recorded before sending; `unknown` means a create was sent but its outcome was never
+# heard (crash or lost response) and must be reconciled before anything is retried.
+SubmissionState = Literal["recorded", "sending", "created", "failed", "unknown"]
+
+
+def parse_time(value: str | datetime | None) -> datetime | None:
+    """RFC 3339 text (as on the wire and in the store) to an aware UTC datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def format_time(value: datetime | None) -> str | None:
+    """Aware datetime to the API's RFC 3339 form with microseconds and `Z`."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    processing: int = 0
+    succeeded: int = 0
+    errored: int = 0
+    canceled: int = 0
+    expired: int = 0
+
+    @property
+    def total(self) -> int:
+        # All five buckets: instructor#2529 summed three and undercounted.
+        return self.processing + self.succeeded + self.errored + self.canceled + self.expired
+
+    @classmethod
+    def from_api(cls, data: dict[str, int] | Any) -> RequestCounts:
+        if not isinstance(data, dict):
+            data = data.model_dump() if hasattr(data, "model_dump") else dict(data)
+        return cls(**{k: int(data.get(k) or 0) for k in COUNT_KEYS})
+
+    def to_json(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A batch as the store knows it: the API's fields plus local ones."""
+
+    id: str
+    processing_status: str
+    request_counts: RequestCounts
+    created_at: datetime
+    expires_at: datetime | None = None
+    ended_at: datetime | None = None
+    cancel_initiated_at: datetime | None = None
+    archived_at: datetime | None = None
+    results_url: str | None = None
+    # local fields
+    label: str | None = None
+    source_file: str | None = None
+    submission_id: str | None = None
+    parent_batch_id: str | None = None
+    results_state: str = "none"
+    results_rows: int = 0
+    cost_usd: float | None = None
+    last_synced_at: datetime | None = None
+    last_request_id: str | None = None
+    deleted_remotely: bool = False
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.processing_status == "in_progress" and not self.deleted_remotely
+
+    @property
+    def can_delete(self) -> bool:
+        return self.processing_status == "ended" and not self.deleted_remotely
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.id
+
+    def to_json(self) -> dict[str, Any]:
+        """The object printed by `--json`: the API's fields first, then the local ones."""
+        return {
+            "id": self.id,
+            "type": "message_batch",
+            "processing_status": self.processing_status,
+            "request_counts": self.request_counts.to_json(),
+            "created_at": format_time(self.created_at),
+            "ended_at": format_time(self.ended_at),
+            "expires_at": format_time(self.expires_at),
+            "cancel_initiated_at": format_time(self.cancel_initiated_at),
+            "archived_at": format_time(self.archived_at),
+            "results_url": self.results_url,
+            "label": self.label,
+            "source_file": self.source_file,
+            "submission_id": self.submission_id,
+            "parent_batch_id": self.parent_batch_id,
+            "results_state": self.results_state,
+            "results_rows": self.results_rows,
+            "total_requests": self.request_counts.total,
+            "cost_usd": self.cost_usd,
+            "last_synced_at": format_time(self.last_synced_at),
+            "last_request_id": self.last_request_id,
+            "deleted_remotely": self.deleted_remotely,
+        }
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One request's outcome. `raw` is the API's own JSONL line, kept verbatim for export.
+
+    Display fields (`text`, `error_message`, `custom_id`) are already sanitized (control characters made visible)
+    when they come out of the store; `raw` is not, and must never be rendered as is.
+    """
+
+    batch_id: str
+    custom_id: str
+    result_type: str
+    raw: str
+    text: str | None = None
+    model: str | None = None
+    stop_reason: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class ResultFilter:
+    """Which results of a batch to show or export. Empty filter: all of them."""
+
+    types: frozenset[str] = field(default_factory=frozenset)  # subset of RESULT_TYPES; empty = any
+    error_type: str | None = None  # inner error type, e.g. invalid_request_error
+    custom_id: str | None = None  # substring of custom_id
+    search: str | None = None  # full-text query over prompt and result text
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.types or self.error_type or self.custom_id or self.search)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A row of the submission log, written before any create is sent."""
+
+    id: str
+    state: str
+    source_file: str | None
+    label: str | None
+    request_count: int
+    body_bytes: int
+    params_digest: str  # sha256 over the requests as sent: identifies the submission's content
+    created_at: datetime
+    sent_at: datetime | None = None
+    batch_id: str | None = None
+    error: str | None = None
+    parent_batch_id: str | None = None
