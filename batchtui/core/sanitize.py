@@ -1,12 +1,30 @@
-"""Make untrusted text inert: control characters become visible, so no escape sequence reaches a terminal."""
+"""Make untrusted text inert: control characters become visible, so no escape sequence reaches a terminal.
+
+Text from input files, results and error messages is attacker-controllable (a prompt can ask the model to print
+``\\x1b]52;c;...\\x07`` to write the clipboard, or ``\\x1b[2J`` to wipe the screen). `clean()` maps every character
+that a terminal or a text renderer would *act on* rather than *show* to a visible stand-in:
+
+- C0 controls except tab and newline -> the Unicode control pictures (``\\x1b`` -> ``␛``, NUL -> ``␀``);
+- DEL -> ``␡``;
+- C1 controls (U+0080-U+009F, e.g. the one-byte CSI ``\\x9b``) -> U+FFFD;
+- bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) -> a bracketed code point such as
+  ``[U+202E]``. These reorder how text is *displayed* ("Trojan Source", CVE-2021-42574), so a custom_id or a reply
+  could look like something it is not. Showing the code point keeps the text honest and searchable. The plain
+  marks LRM/RLM/ALM are left alone: they are common in genuine right-to-left text and cannot flip a whole run;
+- lone surrogates (U+D800-U+DFFF, which ``json.loads`` produces from ``"\\ud800"``) -> U+FFFD, because writing
+  them to a UTF-8 terminal or file raises ``UnicodeEncodeError``.
+"""
 
 from __future__ import annotations
 
-# C0 controls except tab and newline -> Unicode control pictures; DEL -> ␡; C1 controls -> U+FFFD.
-_TABLE = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
+_TABLE: dict[int, int | str] = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
 _TABLE[0x7F] = 0x2421
 _TABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
+BIDI_CONTROLS: tuple[int, ...] = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_TABLE.update({c: f"[U+{c:04X}]" for c in BIDI_CONTROLS})
+_TABLE.update({c: 0xFFFD for c in range(0xD800, 0xE000)})
 
 
 def clean(text: str) -> str:
+    """`text` with every control, bidi override and lone surrogate replaced by something visible and harmless."""
     return text.translate(_TABLE)

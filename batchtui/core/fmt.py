@@ -1,0 +1,89 @@
+"""Human-readable numbers, sizes, money and times, shared by the CLI and the TUI so both say the same thing.
+
+Every time function takes an injectable `now` so tests and snapshots are deterministic. Naive datetimes are taken
+as UTC, which is what the store and the API use. `None` renders as an em dash everywhere: "not known yet".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import humanize
+
+MISSING = "—"
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def _now(now: datetime | None) -> datetime:
+    return _aware(now) if now is not None else datetime.now(UTC)
+
+
+def ago(dt: datetime | None, now: datetime | None = None) -> str:
+    """'3 minutes ago'; a time in the future reads 'in 3 minutes' (clock skew happens)."""
+    if dt is None:
+        return MISSING
+    delta = _now(now) - _aware(dt)
+    if delta.total_seconds() < 0:
+        return until(dt, now)
+    return humanize.naturaltime(delta)
+
+
+def until(dt: datetime | None, now: datetime | None = None) -> str:
+    """'in 23 hours'; a time already past reads '3 minutes ago'."""
+    if dt is None:
+        return MISSING
+    delta = _aware(dt) - _now(now)
+    if delta.total_seconds() < 0:
+        return ago(dt, now)
+    if delta.total_seconds() < 1:
+        return "now"
+    return f"in {humanize.naturaldelta(delta)}"
+
+
+def naturalsize(n: int | None, *, binary: bool = False) -> str:
+    """'1.2 MB' (decimal) or, with binary=True, '1.2 MiB', the unit the API's 256 MB limit is really in."""
+    if n is None:
+        return MISSING
+    return humanize.naturalsize(n, binary=binary)
+
+
+def count(n: int | None) -> str:
+    """'12,345'."""
+    if n is None:
+        return MISSING
+    return humanize.intcomma(n)
+
+
+def money(usd: float | None) -> str:
+    """'$12.34' from a dollar up, '$0.0123' below, '<$0.0001' for crumbs, so a cheap batch never reads '$0.00'."""
+    if usd is None:
+        return MISSING
+    sign = "-" if usd < 0 else ""
+    amount = abs(usd)
+    if amount == 0:
+        return "$0.00"
+    if round(amount, 4) >= 1:  # 0.99999 reads '$1.00', not '$1.0000'
+        return f"{sign}${amount:,.2f}"
+    if amount < 0.00005:  # would round to $0.0000
+        return f"{sign}<$0.0001"
+    return f"{sign}${amount:.4f}"
+
+
+def duration(seconds: float | None) -> str:
+    """Compact elapsed time: '45s', '2m 05s', '1h 02m', '2d 03h'. Negative values (clock skew) read as '0s'."""
+    if seconds is None:
+        return MISSING
+    total = max(0, int(seconds))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
