@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 
@@ -16,6 +17,7 @@ STATE = web.AppKey("state", object)
 FAULTS = web.AppKey("faults", object)
 BASE_URL = web.AppKey("base_url", list)  # [url]: known only once the socket is bound
 _ids = random.Random()
+log = logging.getLogger(__name__)
 
 
 def _json(data: dict) -> web.Response:
@@ -61,6 +63,10 @@ async def api_middleware(request: web.Request, handler):
         return _too_large(request)
     except web.HTTPMethodNotAllowed:
         return error_response(request, "not_found_error", f"Not found: {request.method} {request.path}")
+    except Exception:
+        # An emulator bug must still look like the API's 500 (JSON body + request-id), not aiohttp's text page.
+        log.exception("emulator error on %s %s", request.method, request.path)
+        return error_response(request, "api_error", "Internal server error")
 
 
 def _too_large(request: web.Request) -> web.Response:
@@ -85,7 +91,8 @@ async def create(request: web.Request) -> web.StreamResponse:
     if request.get("fault") == F.LOST_CREATE:
         # The batch exists now, but the client never hears of it: the case that makes naive clients duplicate.
         request.transport.abort()
-        raise ConnectionResetError("injected fault: create response lost")
+        # Returned, not raised: aiohttp then sees a quiet client disconnect instead of logging a traceback per fault.
+        return web.Response(status=200)
     return _json(batch)
 
 
@@ -129,14 +136,17 @@ async def results(request: web.Request) -> web.StreamResponse:
         if request.get("fault") == F.CUT_STREAM
         else -1
     )
-    async for i, chunk in _enumerate(state.result_chunks(row)):
-        if i == cut_at:
-            # Send part of a chunk, ending mid-line, then drop the connection without finishing the body.
-            await response.write(chunk[: max(1, len(chunk) // 2)])
-            request.transport.abort()
-            raise ConnectionResetError("injected fault: results stream cut")
-        await response.write(chunk)
-    await response.write_eof()
+    try:
+        async for i, chunk in _enumerate(state.result_chunks(row)):
+            if i == cut_at:
+                # Send part of a chunk, ending mid-line, then drop the connection without finishing the body.
+                await response.write(chunk[: max(1, len(chunk) // 2)])
+                request.transport.abort()
+                return response  # finishing it on the aborted transport fails quietly (see create)
+            await response.write(chunk)
+        await response.write_eof()
+    except ConnectionResetError:
+        pass  # the client hung up mid-download (closed the decoder, Ctrl-C): normal, not a server error
     return response
 
 

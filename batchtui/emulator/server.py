@@ -108,13 +108,14 @@ async def run_forever(config: EmulatorConfig, seed_demo: bool = False, announce=
 
         await emu.state.open()
         await seed(emu.state)
-    base_url = await emu.start()
-    announce(base_url)
+    # Handlers go in before the URL is announced: a supervisor may signal as soon as it reads that line, and a
+    # signal arriving in between used to kill the process with the default action (exit -15 / 130, not 0).
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        announce(await emu.start())
         await stop.wait()
     finally:
         await emu.stop()

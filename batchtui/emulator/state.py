@@ -189,9 +189,13 @@ class EmulatorState:
         cfg = self.config
         error_rate = cfg.error_rate if error_rate is None else error_rate
         expire_rate = cfg.expire_rate if expire_rate is None else expire_rate
-        batch_id = new_id("msgbatch_", self.rng)
-        outcome_rng = random.Random(self.rng.random())
         db = self.db
+        batch_id = new_id("msgbatch_", self.rng)
+        while db.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)).fetchone() is not None:
+            # A seeded emulator reopened on its own state file mints the same id sequence again; skip taken ids
+            # (without this the first create after a restart failed with a UNIQUE-constraint 500).
+            batch_id = new_id("msgbatch_", self.rng)
+        outcome_rng = random.Random(self.rng.random())
         db.execute("BEGIN")
         try:
             cur = db.execute(
