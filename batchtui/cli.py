@@ -1,24 +1,40 @@
 """The `batchtui` command line: parse arguments, dispatch to one command module, map failures to exit codes.
 
-Exit codes: 0 ok, 1 API or runtime failure, 2 usage or validation error.
+Exit codes: 0 ok, 1 API or runtime failure, 2 usage or validation error. Data goes to stdout, diagnostics to
+stderr; no traceback is shown for an expected failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+import anthropic
 
 from batchtui import __version__
-from batchtui.commands import emulator
+from batchtui.commands import batches, emulator, results, submit, sync
+from batchtui.core.errors import BatchtuiError, describe
+from batchtui.core.sanitize import clean
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="batchtui",
-        description="A terminal dashboard and toolkit for Anthropic's Message Batches API.",
+        description="A terminal dashboard and toolkit for Anthropic's Message Batches API. "
+        "With no command, opens the dashboard.",
     )
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
+    parser.add_argument("--db", type=Path, help="cache database (default: $BATCHTUI_DB or the user data dir)")
+    parser.add_argument("--base-url", help="API base URL (default: $ANTHROPIC_BASE_URL or api.anthropic.com)")
+    parser.add_argument(
+        "--demo", action="store_true", help="use a built-in, seeded emulator with its own cache: no key, no network"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    submit.add_parser(sub)
+    batches.add_parsers(sub)
+    sync.add_parser(sub)
+    results.add_parser(sub)
     emulator.add_parser(sub)
     return parser
 
@@ -27,10 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return 0
+        from batchtui.tui.launch import run_dashboard
+
+        return run_dashboard(args)
     try:
         return args.handler(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BatchtuiError as exc:
+        print(f"batchtui: {clean(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except anthropic.AnthropicError as exc:
+        print(f"batchtui: {clean(describe(exc))}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"batchtui: {clean(str(exc))}", file=sys.stderr)
+        return 1

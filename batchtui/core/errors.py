@@ -1,0 +1,76 @@
+"""Failures the CLI, TUI and Temporal engine tell apart: bad input (exit 2) versus API/runtime trouble (exit 1)."""
+
+from __future__ import annotations
+
+import anthropic
+
+
+class BatchtuiError(Exception):
+    """A failure with a message meant for the user. `exit_code` is the CLI's."""
+
+    exit_code = 1
+
+
+class UsageError(BatchtuiError):
+    """Bad arguments or input: nothing was sent."""
+
+    exit_code = 2
+
+
+class NoApiKey(UsageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "No API key: set ANTHROPIC_API_KEY (export ANTHROPIC_API_KEY=sk-ant-...), or try `batchtui --demo` "
+            "to use the built-in emulator without one."
+        )
+
+
+class OutcomeUnknown(BatchtuiError):
+    """A create was sent but its answer never came; it will be reconciled, never blindly retried."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth trying again later: connection trouble, timeouts, 408/409/429 and 5xx (the SDK's own rule)."""
+    if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, anthropic.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The server's requested delay (retry-after-ms, then retry-after), if it gave one."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        if "retry-after" in headers:
+            return float(headers["retry-after"])
+    except ValueError:
+        return None
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """One line a person can act on, for any API failure."""
+    if isinstance(exc, anthropic.AuthenticationError):
+        return "The API rejected the key (401). Check ANTHROPIC_API_KEY."
+    if isinstance(exc, anthropic.PermissionDeniedError):
+        return "This key may not do that (403). Check the key's workspace and permissions."
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "The API did not answer in time. Check your connection; batchtui keeps working from its cache."
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "Cannot reach the API. Check your connection; batchtui keeps working from its cache."
+    if isinstance(exc, anthropic.APIStatusError):
+        message = exc.message
+        body = exc.body
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            message = str(body["error"].get("message") or message)
+        rid = f" (request-id {exc.request_id})" if exc.request_id else ""
+        return f"API error {exc.status_code}: {message}{rid}"
+    if isinstance(exc, BatchtuiError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,272 @@
+"""The sync engine: API → store. Refreshes batch metadata, downloads results of ended batches, and runs the
+adaptive poll loop the dashboard and `sync --watch` share. It never touches a UI: it reports through events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import anthropic
+
+from batchtui.core.client import BatchApi
+from batchtui.core.errors import describe, is_transient, retry_after_seconds
+from batchtui.core.models import parse_time
+from batchtui.core.result_lines import parse_result_line
+from batchtui.core.schedule import PollSchedule
+from batchtui.core.store import Store
+
+RESULT_CHUNK = 2000  # rows per store transaction: large enough to be fast, small enough to bound memory
+FULL_REFRESH_EVERY = timedelta(minutes=10)  # a full listing also notices batches deleted elsewhere
+
+
+# -- events ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchesUpdated:
+    changed_ids: tuple[str, ...]
+    full: bool
+
+
+@dataclass(frozen=True)
+class BatchEnded:
+    batch_id: str
+
+
+@dataclass(frozen=True)
+class ResultsProgress:
+    batch_id: str
+    rows: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ResultsComplete:
+    batch_id: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class ResultsFailed:
+    batch_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SyncFailed:
+    message: str
+    transient: bool
+    retry_in: float | None
+
+
+@dataclass(frozen=True)
+class SyncOk:
+    at: datetime
+
+
+SyncEvent = BatchesUpdated | BatchEnded | ResultsProgress | ResultsComplete | ResultsFailed | SyncFailed | SyncOk
+EventSink = Callable[[SyncEvent], None]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        api: BatchApi,
+        *,
+        on_event: EventSink | None = None,
+        schedule: PollSchedule | None = None,
+        max_downloads: int = 2,
+    ) -> None:
+        self.store = store
+        self.api = api
+        self.schedule = schedule or PollSchedule()
+        self._emit = on_event or (lambda _event: None)
+        self._last_full: datetime | None = None
+        self._wake = asyncio.Event()
+        self._downloads: dict[str, asyncio.Task[int]] = {}
+        self._download_slots = asyncio.Semaphore(max_downloads)
+
+    # -- metadata -----------------------------------------------------------------------------------------------
+
+    async def refresh(self, *, full: bool = False) -> list[str]:
+        """Upsert batches from `list`. Pages only as far as needed: new batches are always on the first page, so
+        paging stops once a page holds only known batches older than every batch still in flight. N in-flight
+        batches cost O(pages), not N retrieves. Returns ids whose status or counts changed."""
+        now = datetime.now(UTC)
+        known = {b.id: b for b in await self.store.list_batches()}
+        full = full or not known or self._last_full is None or now - self._last_full > FULL_REFRESH_EVERY
+        in_flight = [b.created_at for b in known.values() if b.processing_status != "ended" and not b.deleted_remotely]
+        oldest_in_flight = min(in_flight) if in_flight else None
+        changed: list[str] = []
+        seen: set[str] = set()
+        async for page in self.api.list_pages():
+            changes = await self.store.upsert_batches(page, synced_at=now, request_id=self.api.last_request_id)
+            for change in changes:
+                changed.append(change.batch_id)
+                if change.new_status == "ended" and change.old_status in ("in_progress", "canceling"):
+                    self._emit(BatchEnded(change.batch_id))
+            ids = [b["id"] for b in page]
+            seen.update(ids)
+            if not full and page:
+                oldest_on_page = parse_time(page[-1]["created_at"])
+                past_in_flight = oldest_in_flight is None or oldest_on_page < oldest_in_flight
+                if past_in_flight and all(i in known for i in ids):
+                    break
+        if full:
+            self._last_full = now
+            for batch_id, batch in known.items():
+                if batch_id not in seen and not batch.deleted_remotely:
+                    await self.store.mark_deleted(batch_id)
+                    changed.append(batch_id)
+        self._emit(BatchesUpdated(tuple(changed), full))
+        return changed
+
+    async def refresh_one(self, batch_id: str) -> None:
+        """Retrieve one batch (e.g. right after cancel or create)."""
+        batch = await self.api.retrieve(batch_id)
+        changes = await self.store.upsert_batches(
+            [batch], synced_at=datetime.now(UTC), request_id=self.api.last_request_id
+        )
+        self._emit(BatchesUpdated(tuple(c.batch_id for c in changes), False))
+
+    # -- results ------------------------------------------------------------------------------------------------
+
+    async def download_results(self, batch_id: str) -> int:
+        """Stream an ended batch's results into the store in chunked transactions. Idempotent and resumable: rows
+        are upserted by (batch_id, custom_id), so a download killed at any point and run again ends with exactly
+        one row per request. Memory stays bounded whatever the batch size."""
+        batch = await self.store.get_batch(batch_id)
+        total = batch.request_counts.total if batch else 0
+        await self.store.set_results_state(batch_id, "downloading")
+        written = 0
+        # Reading (network, this task) and parsing+writing (worker thread + SQLite thread) overlap through a
+        # small queue, so neither waits for the other; at most a few chunks are ever in memory.
+        queue: asyncio.Queue[list[bytes] | None] = asyncio.Queue(maxsize=3)
+
+        async def write_chunks() -> None:
+            nonlocal written
+            while (chunk := await queue.get()) is not None:
+                rows = await asyncio.to_thread(_parse_chunk, batch_id, chunk)
+                written += await self.store.write_results(batch_id, rows)
+                self._emit(ResultsProgress(batch_id, written, total))
+
+        writer = asyncio.create_task(write_chunks())
+        try:
+            chunk: list[bytes] = []
+            async for line in self.api.result_lines(batch_id):
+                chunk.append(line)
+                if len(chunk) >= RESULT_CHUNK:
+                    await _put(queue, chunk, writer)
+                    chunk = []
+            if chunk:
+                await _put(queue, chunk, writer)
+            await _put(queue, None, writer)
+            await writer
+        except BaseException as exc:
+            writer.cancel()
+            with contextlib.suppress(BaseException):
+                await writer
+            await self._results_failed(batch_id, exc)
+            raise
+        await self.store.finish_results(batch_id)
+        rows = await self.store.stored_result_count(batch_id)
+        self._emit(ResultsComplete(batch_id, rows))
+        return rows
+
+    async def _results_failed(self, batch_id: str, exc: BaseException) -> None:
+        if isinstance(exc, asyncio.CancelledError):
+            state, message = "pending", "download interrupted"
+        elif isinstance(exc, anthropic.NotFoundError):
+            # Archived (29 days) or deleted: nothing left to fetch, keep what we have.
+            state, message = "unavailable", describe(exc)
+        else:
+            state, message = "failed", describe(exc)
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self.store.set_results_state(batch_id, state, error=message))
+        self._emit(ResultsFailed(batch_id, message))
+
+    async def download_pending(self, only: Iterable[str] | None = None) -> dict[str, int | str]:
+        """Download results of every ended batch that lacks them (or of `only`). Returns rows or error per id."""
+        wanted = set(only) if only is not None else None
+        outcome: dict[str, int | str] = {}
+        for batch in await self.store.batches_needing_results():
+            if wanted is not None and batch.id not in wanted:
+                continue
+            try:
+                outcome[batch.id] = await self.download_results(batch.id)
+            except Exception as exc:
+                outcome[batch.id] = describe(exc)
+        return outcome
+
+    def start_downloads(self) -> None:
+        """Background downloads for the poll loop (at most `max_downloads` at once)."""
+
+        async def one(batch_id: str) -> int:
+            async with self._download_slots:
+                return await self.download_results(batch_id)
+
+        async def launch() -> None:
+            for batch in await self.store.batches_needing_results():
+                task = self._downloads.get(batch.id)
+                if task is None or task.done():
+                    self._downloads[batch.id] = asyncio.create_task(one(batch.id))
+
+        self._launcher = asyncio.create_task(launch())
+
+    # -- the poll loop --------------------------------------------------------------------------------------------
+
+    def poke(self) -> None:
+        """A user acted (refresh key, create, cancel): poll now and briskly after."""
+        self.schedule.user_action()
+        self._wake.set()
+
+    async def run(self, *, stop: asyncio.Event | None = None) -> None:
+        """Poll until `stop` is set (or the task is cancelled). An outage never loses state: the store keeps the
+        last known view, and polling resumes with backoff, honouring 429/529 retry-after."""
+        stop = stop or asyncio.Event()
+        try:
+            while not stop.is_set():
+                try:
+                    changed = await self.refresh()
+                    in_flight = bool(await self.store.in_flight_ids())
+                    delay = self.schedule.after_success(changed=bool(changed), in_flight=in_flight)
+                    self._emit(SyncOk(datetime.now(UTC)))
+                    self.start_downloads()
+                except Exception as exc:
+                    delay = self.schedule.after_error(retry_after_seconds(exc))
+                    self._emit(SyncFailed(describe(exc), is_transient(exc), delay))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_first(self._wake.wait(), stop.wait()), timeout=delay)
+        finally:
+            for task in self._downloads.values():
+                task.cancel()
+            await asyncio.gather(*self._downloads.values(), return_exceptions=True)
+
+
+def _parse_chunk(batch_id: str, lines: list[bytes]):
+    return [parse_result_line(batch_id, line) for line in lines]
+
+
+async def _put(queue: asyncio.Queue, item, writer: asyncio.Task) -> None:
+    """Queue a chunk, but fail fast if the writer died instead of blocking on a full queue forever."""
+    put = asyncio.create_task(queue.put(item))
+    done, _ = await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+    if put not in done:
+        put.cancel()
+        writer.result()  # raises the writer's exception
+        raise RuntimeError("results writer stopped early")
+
+
+async def _first(*aws) -> None:
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()
