@@ -1,10 +1,226 @@
-"""Cost at Message Batches rates (50 % of standard). Placeholder: being implemented."""
+"""Cost at Message Batches rates (50 % of standard), from `data/prices.json`.
+
+Prices are dated: each model has price periods with an `effective_from` day (00:00 UTC), because list prices moved
+several times in 2026. Pass `at` = when the batch ran (its `created_at`) to bill at the price of the day; `None`
+means now. Unknown models give `None`, never a guess: a wrong number is worse than a blank.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import math
+import re
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+MTOK = 1_000_000
+CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text; good to within ~20 % for prose
+# Replies usually stop well before max_tokens. The low estimate assumes a fifth of the budget is used; it is a guide
+# for "what will this probably cost", not a floor. The high estimate assumes every reply runs to max_tokens.
+LOW_OUTPUT_FRACTION = 0.2
+IMAGE_TOKENS = 1_600  # an image is billed by pixels (~w*h/750), ~1.6k tokens at the API's maximum resize
+_SUFFIX = re.compile(r"(?:[-@]\d{8}|-latest)$")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Standard USD per million tokens for each kind of token."""
+
+    input: float
+    output: float
+    cache_write_5m: float
+    cache_write_1h: float
+    cache_read: float
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """One model's standard prices for one period; `long_prompt` applies to a whole request above a prompt size."""
+
+    model: str
+    effective_from: date | None
+    base: Rates
+    long_prompt: Rates | None = None
+    long_prompt_above_tokens: int | None = None
+
+    def rates_for(self, prompt_tokens: int) -> Rates:
+        above = self.long_prompt_above_tokens
+        if self.long_prompt is not None and above is not None and prompt_tokens > above:
+            return self.long_prompt
+        return self.base
+
+
+def _rates(d: Mapping[str, Any]) -> Rates:
+    return Rates(
+        input=float(d["input"]),
+        output=float(d["output"]),
+        cache_write_5m=float(d["cache_write_5m"]),
+        cache_write_1h=float(d["cache_write_1h"]),
+        cache_read=float(d["cache_read"]),
+    )
+
+
+@dataclass(frozen=True)
+class _Table:
+    batch_discount: float
+    aliases: dict[str, str]
+    periods: dict[str, tuple[ModelPrice, ...]]  # sorted by effective_from; the first may be None (since release)
+
+
+@cache
+def _table() -> _Table:
+    raw = json.loads(files("batchtui.core").joinpath("data/prices.json").read_text(encoding="utf-8"))
+    periods: dict[str, tuple[ModelPrice, ...]] = {}
+    for model, entries in raw["models"].items():
+        out = []
+        for e in entries:
+            band = e.get("long_prompt")
+            out.append(
+                ModelPrice(
+                    model=model,
+                    effective_from=date.fromisoformat(e["effective_from"]) if e["effective_from"] else None,
+                    base=_rates(e),
+                    long_prompt=_rates(band) if band else None,
+                    long_prompt_above_tokens=int(band["above_tokens"]) if band else None,
+                )
+            )
+        out.sort(key=lambda p: p.effective_from or date.min)
+        periods[model] = tuple(out)
+    return _Table(float(raw["batch_discount"]), dict(raw["aliases"]), periods)
+
+
+def batch_discount() -> float:
+    """The multiplier batch usage is billed at (0.5)."""
+    return _table().batch_discount
+
+
+def canonical_model(model: str) -> str:
+    """`claude-sonnet-4-5-20250929` -> `claude-sonnet-4-5`; `claude-3-7-sonnet-latest` -> `claude-3-7-sonnet`."""
+    base = _SUFFIX.sub("", model)
+    return _table().aliases.get(base, base)
+
+
+def priced_models() -> frozenset[str]:
+    """Canonical ids of every model with a known price."""
+    return frozenset(_table().periods)
+
+
+def _day(at: datetime | None) -> date:
+    if at is None:
+        return datetime.now(UTC).date()
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).date()
+
+
+def price_for(model: str | None, at: datetime | None = None) -> ModelPrice | None:
+    """Standard prices of `model` in force at `at` (default now), or None for an unknown model."""
+    if not model:
+        return None
+    periods = _table().periods.get(canonical_model(model))
+    if not periods:
+        return None
+    starts = [p.effective_from or date.min for p in periods]
+    i = bisect_right(starts, _day(at)) - 1
+    # Before the first dated period (a batch older than our records): the earliest price is the best we know.
+    return periods[max(i, 0)]
+
+
+def _tokens(usage: Mapping[str, Any], key: str) -> int:
+    value = usage.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return 0
+    return value
 
 
 def message_cost_usd(model: str | None, usage: dict | None, *, at: datetime | None = None) -> float | None:
-    """USD billed for one succeeded request, or None when the model's price is unknown."""
-    return None
+    """USD billed for one succeeded request, or None when the model's price (or the usage) is unknown.
+
+    `usage` is the API's usage object as a dict. Cache writes are split by TTL when `cache_creation` breaks them
+    down; any part it does not account for is billed at the 5-minute rate, the API's default TTL.
+    """
+    price = price_for(model, at)
+    if price is None or not isinstance(usage, Mapping):
+        return None
+    read = _tokens(usage, "cache_read_input_tokens")
+    write_total = _tokens(usage, "cache_creation_input_tokens")
+    split = usage.get("cache_creation")
+    if isinstance(split, Mapping):
+        write_1h = _tokens(split, "ephemeral_1h_input_tokens")
+        write_5m = max(write_total - write_1h, _tokens(split, "ephemeral_5m_input_tokens"))
+    else:
+        write_1h, write_5m = 0, write_total
+    fresh = _tokens(usage, "input_tokens")
+    rates = price.rates_for(fresh + write_5m + write_1h + read)
+    standard = (
+        fresh * rates.input
+        + _tokens(usage, "output_tokens") * rates.output
+        + write_5m * rates.cache_write_5m
+        + write_1h * rates.cache_write_1h
+        + read * rates.cache_read
+    )
+    return standard * batch_discount() / MTOK
+
+
+def _text_chars(content: Any) -> int:
+    """Characters of prompt text in a `system` value or a message's `content` (strings and content blocks)."""
+    if isinstance(content, str):
+        return len(content)
+    if not isinstance(content, list):
+        return 0
+    total = 0
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        source = block.get("source")
+        if kind == "document" and isinstance(source, dict) and source.get("type") == "text":
+            total += len(source.get("data") or "")
+        elif kind in ("image", "document"):
+            # Binary media: base64 length says little about tokens, so count a flat image's worth (an underestimate
+            # for long PDFs, which bill per page).
+            total += IMAGE_TOKENS * CHARS_PER_TOKEN
+        elif isinstance(block.get("text"), str):
+            total += len(block["text"])
+        elif kind == "tool_result":
+            total += _text_chars(block.get("content"))
+        elif kind == "tool_use":
+            total += len(json.dumps(block.get("input"), ensure_ascii=False))
+    return total
+
+
+def estimate_input_tokens(params: Mapping[str, Any]) -> int:
+    """Prompt tokens ≈ characters / 4 over the system prompt, message text and tool definitions."""
+    chars = _text_chars(params.get("system"))
+    for msg in params.get("messages") or []:
+        if isinstance(msg, dict):
+            chars += _text_chars(msg.get("content"))
+    if params.get("tools"):
+        chars += len(json.dumps(params["tools"], ensure_ascii=False))
+    return math.ceil(chars / CHARS_PER_TOKEN)
+
+
+def estimate_request_cost(params: Mapping[str, Any], *, at: datetime | None = None) -> tuple[float, float] | None:
+    """(low, high) USD at batch rates for one request's params, or None if the model's price is unknown.
+
+    Input: characters / 4 of the prompt, all billed as fresh input (cache hits would only lower it). Output: high
+    assumes every reply runs to `max_tokens`; low assumes `LOW_OUTPUT_FRACTION` of it.
+    """
+    price = price_for(params.get("model") if isinstance(params.get("model"), str) else None, at)
+    if price is None:
+        return None
+    max_tokens = params.get("max_tokens")
+    out_high = max_tokens if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0 else 0
+    prompt = estimate_input_tokens(params)
+    rates = price.rates_for(prompt)
+    scale = batch_discount() / MTOK
+    base = prompt * rates.input
+    return (
+        (base + out_high * LOW_OUTPUT_FRACTION * rates.output) * scale,
+        (base + out_high * rates.output) * scale,
+    )
