@@ -203,20 +203,26 @@ class SyncEngine:
                 outcome[batch.id] = describe(exc)
         return outcome
 
-    def start_downloads(self) -> None:
-        """Background downloads for the poll loop (at most `max_downloads` at once)."""
+    def ensure_download(self, batch_id: str) -> asyncio.Task[int]:
+        """The running download of this batch's results, or a new one (at most `max_downloads` run at once).
+        The poll loop and a results view asking for the same batch share one download."""
+        task = self._downloads.get(batch_id)
+        if task is None or task.done():
 
-        async def one(batch_id: str) -> int:
-            async with self._download_slots:
-                return await self.download_results(batch_id)
+            async def one() -> int:
+                async with self._download_slots:
+                    return await self.download_results(batch_id)
 
-        async def launch() -> None:
-            for batch in await self.store.batches_needing_results():
-                task = self._downloads.get(batch.id)
-                if task is None or task.done():
-                    self._downloads[batch.id] = asyncio.create_task(one(batch.id))
+            task = asyncio.create_task(one(), name=f"download {batch_id}")
+            task.add_done_callback(_consume_exception)
+            self._downloads[batch_id] = task
+        return task
 
-        self._launcher = asyncio.create_task(launch())
+    async def start_downloads(self) -> None:
+        """Background downloads of every ended batch that lacks its results."""
+        for batch in await self.store.batches_needing_results():
+            if batch.results_state != "failed" or batch.id not in self._downloads:
+                self.ensure_download(batch.id)
 
     # -- the poll loop --------------------------------------------------------------------------------------------
 
@@ -236,7 +242,7 @@ class SyncEngine:
                     in_flight = bool(await self.store.in_flight_ids())
                     delay = self.schedule.after_success(changed=bool(changed), in_flight=in_flight)
                     self._emit(SyncOk(datetime.now(UTC)))
-                    self.start_downloads()
+                    await self.start_downloads()
                 except Exception as exc:
                     delay = self.schedule.after_error(retry_after_seconds(exc))
                     self._emit(SyncFailed(describe(exc), is_transient(exc), delay))
@@ -247,6 +253,12 @@ class SyncEngine:
             for task in self._downloads.values():
                 task.cancel()
             await asyncio.gather(*self._downloads.values(), return_exceptions=True)
+
+
+def _consume_exception(task: asyncio.Task) -> None:
+    # Failures are reported through ResultsFailed and the store; don't let asyncio log them as unretrieved.
+    if not task.cancelled():
+        task.exception()
 
 
 def _parse_chunk(batch_id: str, lines: list[bytes]):
