@@ -81,6 +81,7 @@ class SyncEngine:
         on_event: EventSink | None = None,
         schedule: PollSchedule | None = None,
         max_downloads: int = 2,
+        list_page_size: int = 1000,
     ) -> None:
         self.store = store
         self.api = api
@@ -90,6 +91,7 @@ class SyncEngine:
         self._wake = asyncio.Event()
         self._downloads: dict[str, asyncio.Task[int]] = {}
         self._download_slots = asyncio.Semaphore(max_downloads)
+        self.list_page_size = list_page_size
 
     # -- metadata -----------------------------------------------------------------------------------------------
 
@@ -104,7 +106,7 @@ class SyncEngine:
         oldest_in_flight = min(in_flight) if in_flight else None
         changed: list[str] = []
         seen: set[str] = set()
-        async for page in self.api.list_pages():
+        async for page in self.api.list_pages(self.list_page_size):
             changes = await self.store.upsert_batches(page, synced_at=now, request_id=self.api.last_request_id)
             for change in changes:
                 changed.append(change.batch_id)

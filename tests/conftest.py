@@ -1,0 +1,25 @@
+"""Fixtures shared across the suite: a real cache store and a real API client on the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchtui.core.client import BatchApi
+from batchtui.core.store import Store
+
+
+@pytest.fixture
+async def cache_store(tmp_path):
+    store = await Store.open(tmp_path / "cache.sqlite3")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def live_api(batch_emulator):
+    """BatchApi on the emulator; `.calls` records every API call (the activity log)."""
+    calls = []
+    api = BatchApi(api_key="test", base_url=batch_emulator.base_url, on_call=calls.append)
+    api.calls = calls  # type: ignore[attr-defined]
+    yield api
+    await api.close()
