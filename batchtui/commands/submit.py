@@ -27,23 +27,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def print_errors(report: ValidationReport) -> None:
-    for error in report.errors:
-        note(str(error))
-    if report.more_errors:
-        note(f"... and {fmt.count(report.more_errors)} more problems")
-    note(f"{clean(str(report.path))}: {len(report.errors) + report.more_errors} problem(s); nothing was submitted")
+    for line in report.error_lines():
+        note(line)
+    note(f"{report.file}: {fmt.count(report.error_count)} problem(s); nothing was submitted")
 
 
 def summary(report: ValidationReport) -> dict:
     low, high = report.estimated_cost_usd
     return {
-        "file": str(report.path),
+        "file": report.file,
         "request_count": report.request_count,
-        "file_bytes": report.file_bytes,
-        "body_bytes": report.estimated_body_bytes,
+        "file_bytes": report.total_bytes,
+        "body_bytes": report.body_bytes,
+        "unpriced_requests": report.unpriced_requests,
         "models": dict(report.models),
         "estimated_cost_usd": {"low": low, "high": high},
-        "warnings": [str(w) for w in report.warnings],
+        "warnings": report.warning_lines(),
     }
 
 
@@ -65,7 +64,7 @@ async def run(args: argparse.Namespace) -> int:
             return 2
         finally:
             progress.done()
-        for warning in outcome.report.warnings:
+        for warning in outcome.report.warning_lines():
             note(f"warning: {warning}")
         for line in outcome.notes:
             note(line)

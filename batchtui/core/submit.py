@@ -13,6 +13,7 @@ time and request count: attached to its batch, or marked failed when no batch ex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ import anthropic
 
 from batchtui.core.client import BatchApi
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, UsageError, describe, is_transient
-from batchtui.core.inputs import ValidationReport, iter_valid_requests, validate_file
+from batchtui.core.inputs import InvalidInputFile, ValidationReport, iter_valid_requests, validate_file
 from batchtui.core.models import BatchRecord, Submission, parse_time
 from batchtui.core.store import Store
 
@@ -38,7 +39,7 @@ RECONCILE_GRACE = timedelta(minutes=2)  # a new batch can take a while to appear
 class ValidationFailed(UsageError):
     def __init__(self, report: ValidationReport) -> None:
         self.report = report
-        super().__init__(f"{report.path}: {len(report.errors)} problem(s); nothing was submitted")
+        super().__init__(f"{report.file}: {report.error_count} problem(s); nothing was submitted")
 
 
 @dataclass
@@ -63,14 +64,17 @@ async def submit_file(
     on_progress: ProgressSink | None = None,
 ) -> SubmitOutcome:
     report = await asyncio.to_thread(validate_file, path)
-    if report.errors:
+    if not report.ok:
         raise ValidationFailed(report)
     outcome = SubmitOutcome(report)
     if dry_run:
         return outcome
     assert api is not None, "a real submit needs an API client"
     spool_dir = store.path.parent / "spool"
-    spool = await asyncio.to_thread(_spool_body, path, spool_dir, report.request_count, on_progress)
+    try:
+        spool = await asyncio.to_thread(_spool_body, path, spool_dir, report, on_progress)
+    except InvalidInputFile as exc:
+        raise UsageError(f"{exc}; nothing was submitted") from None
     submission = await store.record_submission(
         source_file=str(path.resolve()),
         label=label,
@@ -219,14 +223,14 @@ _ITEM_PREFIX = b'{"custom_id":"'
 _ITEM_MIDDLE = b'","params":'
 
 
-def _spool_body(path: Path, spool_dir: Path, expected: int, on_progress: ProgressSink | None) -> Spool:
+def _spool_body(path: Path, spool_dir: Path, report: ValidationReport, on_progress: ProgressSink | None) -> Spool:
     """Write `{"requests":[` + one compact request object per line + `]}`: valid JSON, streamable, and easy to read
     back line by line. custom_ids match ^[a-zA-Z0-9_-]+$ (validated), so they need no JSON escaping."""
     spool_dir.mkdir(parents=True, exist_ok=True)
     tmp = spool_dir / f"tmp-{os.getpid()}-{id(path)}.json"
     digest = hashlib.sha256()
     size = count = 0
-    with open(tmp, "wb") as out:
+    with open(tmp, "wb") as out, _removed_on_error(tmp):
 
         def emit(data: bytes) -> None:
             nonlocal size
@@ -235,16 +239,26 @@ def _spool_body(path: Path, spool_dir: Path, expected: int, on_progress: Progres
             size += len(data)
 
         emit(b'{"requests":[\n')
-        for req in iter_valid_requests(path):
+        # expected_sha256: the file must not have changed since it was validated.
+        for req in iter_valid_requests(path, expected_sha256=report.sha256):
             params = json.dumps(req.params, separators=(",", ":"), ensure_ascii=False).encode()
             emit((b",\n" if count else b"") + _ITEM_PREFIX + req.custom_id.encode() + _ITEM_MIDDLE + params + b"}")
             count += 1
             if on_progress and count % 5000 == 0:
-                on_progress("prepare", count, expected)
+                on_progress("prepare", count, report.request_count)
         emit(b"\n]}")
         out.flush()
         os.fsync(out.fileno())
     return Spool(tmp, size, digest.hexdigest(), count)
+
+
+@contextlib.contextmanager
+def _removed_on_error(path: Path):
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _spooled_requests(spool: Path):
