@@ -11,7 +11,6 @@ from batchtui.commands.context import open_context
 from batchtui.commands.output import Progress, note
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, UsageError
-from batchtui.core.export import export_results, write_atomically
 from batchtui.core.models import RESULT_TYPES, ResultFilter
 from batchtui.core.sync import ResultsProgress
 
@@ -38,6 +37,8 @@ def parse_types(text: str | None) -> frozenset[str]:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from batchtui.core.export import export_results, write_atomically  # only this command needs it
+
     flt = ResultFilter(types=parse_types(args.types))
     async with open_context(args) as ctx:
         batch = await ctx.store.get_batch(args.batch_id)
