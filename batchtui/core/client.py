@@ -57,6 +57,10 @@ class BatchApi:
 
     # -- activity log ---------------------------------------------------------------------------------------
 
+    def set_call_sink(self, sink: ActivitySink | None) -> None:
+        """Report every call to `sink` from now on (the dashboard plugs its activity panel in after start-up)."""
+        self._on_call = sink
+
     async def _on_request(self, request: httpx2.Request) -> None:
         request.extensions["batchtui_start"] = time.perf_counter()
 

@@ -93,6 +93,10 @@ class SyncEngine:
         self._download_slots = asyncio.Semaphore(max_downloads)
         self.list_page_size = list_page_size
 
+    def set_event_sink(self, sink: EventSink | None) -> None:
+        """Send events to `sink` from now on (the dashboard plugs itself in after the engine is built)."""
+        self._emit = sink or (lambda _event: None)
+
     # -- metadata -----------------------------------------------------------------------------------------------
 
     async def refresh(self, *, full: bool = False) -> list[str]:
