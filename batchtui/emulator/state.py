@@ -45,6 +45,14 @@ CREATE TABLE IF NOT EXISTS requests (
     PRIMARY KEY (batch_seq, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS requests_by_done ON requests (batch_seq, done_offset, idx);
+-- An ended batch's results never change: encoded once, then served from here (chunk -1 marks "complete"), so
+-- the emulator is never the bottleneck of a download.
+CREATE TABLE IF NOT EXISTS result_cache (
+    batch_seq INTEGER NOT NULL,
+    chunk INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (batch_seq, chunk)
+) WITHOUT ROWID;
 """
 
 COUNT_KEYS = ("processing", "succeeded", "errored", "canceled", "expired")
@@ -313,6 +321,7 @@ class EmulatorState:
         db.execute("BEGIN")
         db.execute("UPDATE batches SET deleted_at = ? WHERE seq = ?", (self.clock.now(), row["seq"]))
         db.execute("DELETE FROM requests WHERE batch_seq = ?", (row["seq"],))
+        db.execute("DELETE FROM result_cache WHERE batch_seq = ?", (row["seq"],))
         db.execute("COMMIT")
         return {"id": batch_id, "type": "message_batch_deleted"}
 
@@ -341,14 +350,40 @@ class EmulatorState:
 
     async def result_chunks(self, row: sqlite3.Row) -> AsyncIterator[bytes]:
         """The results JSONL in processing order, RESULT_CHUNK_ROWS lines at a time: never the whole batch."""
+        if await self._run(self._cached_complete, row["seq"]):
+            chunk_no = 0
+            while (data := await self._run(self._cached_chunk, row["seq"], chunk_no)) is not None:
+                yield data
+                chunk_no += 1
+            return
         cursor: tuple[float, int] = (-1.0, -1)
+        chunk_no = 0
         while True:
-            chunk, cursor = await self._run(self._result_chunk, row, cursor)
+            chunk, cursor = await self._run(self._result_chunk, row, cursor, chunk_no)
             if not chunk:
+                await self._run(self._cache_put, row["seq"], -1, b"")
                 return
             yield chunk
+            chunk_no += 1
 
-    def _result_chunk(self, row: sqlite3.Row, cursor: tuple[float, int]) -> tuple[bytes, tuple[float, int]]:
+    def _cached_complete(self, seq: int) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM result_cache WHERE batch_seq = ? AND chunk = -1", (seq,)).fetchone()
+            is not None
+        )
+
+    def _cached_chunk(self, seq: int, chunk_no: int) -> bytes | None:
+        found = self.db.execute(
+            "SELECT data FROM result_cache WHERE batch_seq = ? AND chunk = ?", (seq, chunk_no)
+        ).fetchone()
+        return None if found is None else found[0]
+
+    def _cache_put(self, seq: int, chunk_no: int, data: bytes) -> None:
+        self.db.execute("INSERT OR REPLACE INTO result_cache VALUES (?, ?, ?)", (seq, chunk_no, data))
+
+    def _result_chunk(
+        self, row: sqlite3.Row, cursor: tuple[float, int], chunk_no: int
+    ) -> tuple[bytes, tuple[float, int]]:
         sql = (
             f"SELECT idx, custom_id, params, outcome, error, done_offset, {_EFFECTIVE} AS eff FROM requests "
             "WHERE batch_seq = :seq AND (done_offset, idx) > (:d, :i) ORDER BY done_offset, idx LIMIT :n"
@@ -368,4 +403,6 @@ class EmulatorState:
             last = (r["done_offset"], r["idx"])
         if not lines:
             return b"", last
-        return ("\n".join(lines) + "\n").encode(), last
+        data = ("\n".join(lines) + "\n").encode()
+        self._cache_put(row["seq"], chunk_no, data)
+        return data, last
