@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -70,6 +70,7 @@ class _Table:
     batch_discount: float
     aliases: dict[str, str]
     periods: dict[str, tuple[ModelPrice, ...]]  # sorted by effective_from; the first may be None (since release)
+    known_unpriced: frozenset[str]  # real model ids with no published price yet
 
 
 @cache
@@ -91,7 +92,7 @@ def _table() -> _Table:
             )
         out.sort(key=lambda p: p.effective_from or date.min)
         periods[model] = tuple(out)
-    return _Table(float(raw["batch_discount"]), dict(raw["aliases"]), periods)
+    return _Table(float(raw["batch_discount"]), dict(raw["aliases"]), periods, frozenset(raw["known_unpriced"]))
 
 
 def batch_discount() -> float:
@@ -110,6 +111,11 @@ def priced_models() -> frozenset[str]:
     return frozenset(_table().periods)
 
 
+def known_models() -> frozenset[str]:
+    """Canonical ids of every model the table knows, priced or not (to tell a typo from a model without a price)."""
+    return priced_models() | _table().known_unpriced
+
+
 def _day(at: datetime | None) -> date:
     if at is None:
         return datetime.now(UTC).date()
@@ -122,11 +128,16 @@ def price_for(model: str | None, at: datetime | None = None) -> ModelPrice | Non
     """Standard prices of `model` in force at `at` (default now), or None for an unknown model."""
     if not model:
         return None
+    return _price_on(model, _day(at))
+
+
+@lru_cache(maxsize=1024)  # validating a file asks for the same few models 100,000 times
+def _price_on(model: str, day: date) -> ModelPrice | None:
     periods = _table().periods.get(canonical_model(model))
     if not periods:
         return None
     starts = [p.effective_from or date.min for p in periods]
-    i = bisect_right(starts, _day(at)) - 1
+    i = bisect_right(starts, day) - 1
     # Before the first dated period (a batch older than our records): the earliest price is the best we know.
     return periods[max(i, 0)]
 

@@ -205,8 +205,9 @@ def test_price_table_is_well_formed() -> None:
         assert target in raw["models"], alias
 
 
-def test_every_sdk_model_without_a_price_is_known_gap() -> None:
-    # The SDK's Model literal: everything except these must be priced, so a new SDK model shows up here.
+def test_every_sdk_model_is_known() -> None:
+    # The SDK's Model literal must be in the table (priced or listed as known_unpriced), so that upgrading the SDK
+    # with a new model fails here instead of the validator calling it a typo.
     import typing
 
     from anthropic.types import Model
@@ -217,8 +218,11 @@ def test_every_sdk_model_without_a_price_is_known_gap() -> None:
             out |= {arg} if isinstance(arg, str) else strings(arg)
         return out
 
-    unpriced = {m for m in strings(Model) if price_for(m) is None}
-    assert unpriced <= {"claude-fable-5-2", "claude-mythos-5-2", "claude-mythos-preview"}
+    unpriced = {"claude-fable-5-2", "claude-mythos-5-2", "claude-mythos-preview"}
+    sdk = {cost.canonical_model(m) for m in strings(Model)}
+    assert sdk <= cost.known_models()
+    assert cost.known_models() - cost.priced_models() == unpriced
+    assert {m for m in sdk if price_for(m) is None} == unpriced
 
 
 def test_estimate_input_tokens_is_chars_over_4() -> None:

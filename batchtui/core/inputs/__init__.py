@@ -1,0 +1,42 @@
+"""Reading and validating batch input files, streamed so a 250 MB file never sits in memory.
+
+report = validate_file("requests.jsonl")
+if report.ok:
+    requests = list(iter_valid_requests("requests.jsonl", expected_sha256=report.sha256))
+"""
+
+from batchtui.core.inputs.canonical import canonical_params_json, params_hash
+from batchtui.core.inputs.records import InputError, ReadItem, RejectedRequest, RequestDefaults, SourceRequest
+from batchtui.core.inputs.registry import READERS, ReaderSpec, detect_format, reader_for, register_reader
+from batchtui.core.inputs.report import ValidationReport
+from batchtui.core.inputs.rules import CUSTOM_ID_PATTERN, is_known_model
+from batchtui.core.inputs.validate import (
+    MAX_BODY_BYTES,
+    MAX_REQUESTS,
+    InvalidInputFile,
+    iter_valid_requests,
+    validate_file,
+)
+
+__all__ = [
+    "CUSTOM_ID_PATTERN",
+    "MAX_BODY_BYTES",
+    "MAX_REQUESTS",
+    "READERS",
+    "InputError",
+    "InvalidInputFile",
+    "ReadItem",
+    "ReaderSpec",
+    "RejectedRequest",
+    "RequestDefaults",
+    "SourceRequest",
+    "ValidationReport",
+    "canonical_params_json",
+    "detect_format",
+    "is_known_model",
+    "iter_valid_requests",
+    "params_hash",
+    "reader_for",
+    "register_reader",
+    "validate_file",
+]

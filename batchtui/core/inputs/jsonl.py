@@ -1,0 +1,87 @@
+"""Reader for the API's native JSONL: one `{"custom_id": ..., "params": {...}}` object per line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from batchtui.core.inputs.envelope import read_item
+from batchtui.core.inputs.lines import TextLine, iter_text_lines
+from batchtui.core.inputs.records import InputError, ReadItem, RejectedRequest, RequestDefaults
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for the whole file: json.loads(..., parse_constant=...) would build a new one per line.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _not_jsonl(text: str, line: int, file: str) -> InputError | None:
+    """A first line that opens a JSON document spread over many lines: one clear error instead of one per line."""
+    stripped = text.strip()
+    if stripped.startswith("["):
+        message = "this file holds a JSON array, not JSON Lines (one request object per line)"
+        hint = "convert it with `jq -c '.[]' file.json > file.jsonl`"
+    elif stripped == "{":
+        message = "this file holds pretty-printed JSON spread over several lines, not JSON Lines"
+        hint = "put each request on one line, e.g. `jq -c . file > file.jsonl`"
+    else:
+        return None
+    return InputError(file, line, None, message, hint, "not_jsonl")
+
+
+def _json_hint(text: str, e: json.JSONDecodeError) -> str:
+    stripped = text.strip()
+    if stripped in ("{", "}", "},", "]") or (e.msg.startswith("Expecting property name") and e.pos >= len(stripped)):
+        return "each request must be on a single line; compact the file with `jq -c . file`"
+    if e.msg.startswith("Expecting property name"):
+        return "JSON needs double quotes around keys, and no trailing comma before }"
+    if e.msg == "Extra data":
+        return "a line must hold exactly one JSON object; remove what follows it or split the line"
+    if e.msg.startswith("Unterminated string"):
+        return "a string is missing its closing quote; newlines inside strings must be written as \\n"
+    if e.msg.startswith("Invalid control character"):
+        return "control characters (tabs, newlines) inside strings must be escaped, e.g. \\t or \\n"
+    return "fix the JSON on this line (check it with `python -m json.tool`)"
+
+
+def read_jsonl(stream: BinaryIO, *, file: str, defaults: RequestDefaults) -> Iterator[ReadItem]:
+    """Native requests carry their own model and max_tokens, so `defaults` is unused here."""
+    del defaults
+    first = True
+    for item in iter_text_lines(stream, file=file):
+        if isinstance(item, InputError):
+            if item.line is None or item.code == "binary":
+                yield item  # fatal: the reader stops here
+            else:
+                yield RejectedRequest(item.line, (item,))
+            continue
+        line: TextLine = item
+        if not line.text.strip():
+            continue  # blank lines are allowed
+        try:
+            obj = _DECODER.decode(line.text)
+        except json.JSONDecodeError as e:
+            if first and (fatal := _not_jsonl(line.text, line.number, file)):
+                yield fatal
+                return
+            error = InputError(
+                file,
+                line.number,
+                None,
+                f"malformed JSON at column {e.colno}: {e.msg}",
+                _json_hint(line.text, e),
+                "json",
+            )
+            yield RejectedRequest(line.number, (error,))
+            continue
+        except ValueError as e:  # NaN / Infinity: Python accepts them, the API's JSON does not
+            hint = "use a number or null"
+            yield RejectedRequest(line.number, (InputError(file, line.number, None, str(e), hint, "json"),))
+            continue
+        finally:
+            first = False
+        yield from read_item(obj, line=line.number, file=file)

@@ -1,0 +1,105 @@
+"""Stream a text file line by line, turning encoding trouble into InputErrors. Shared by every line-based format.
+
+Only `\\n` ends a line (reading in binary mode), so a stray `\\r` inside a line cannot split it; a trailing `\\r`
+(CRLF files) and a UTF-8 BOM are dropped. Lines are read with a length cap, so a file without newlines cannot
+make us load hundreds of megabytes into one string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from batchtui.core.fmt import naturalsize
+from batchtui.core.inputs.records import InputError
+
+# The Messages API rejects a single request over 32 MB, so no valid line is longer.
+MAX_LINE_BYTES = 32 * 1024 * 1024
+_SKIP_CHUNK = 1024 * 1024
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Recognisable non-UTF-8 starts, so the message can say what the file is instead of "binary".
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xfe\x00\x00", "is UTF-32 encoded", "save it as UTF-8"),
+    (b"\x00\x00\xfe\xff", "is UTF-32 encoded", "save it as UTF-8"),
+    (b"\xff\xfe", "is UTF-16 encoded", "save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"),
+    (b"\xfe\xff", "is UTF-16 encoded", "save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"),
+    (b"\x1f\x8b", "is gzip-compressed", "decompress it first (`gunzip`)"),
+    (b"PK\x03\x04", "is a ZIP archive (or an .xlsx/.docx file)", "extract or export the requests as JSONL"),
+    (b"SQLite format 3\x00", "is an SQLite database", "export the requests as JSONL"),
+    (b"%PDF", "is a PDF document", "choose the JSONL file with your requests"),
+)
+
+
+@dataclass(frozen=True)
+class TextLine:
+    number: int  # 1-based
+    text: str  # without the line ending
+    nbytes: int  # as stored, line ending included
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> int:
+    skipped = 0
+    while True:
+        chunk = stream.readline(_SKIP_CHUNK)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def iter_text_lines(stream: BinaryIO, *, file: str) -> Iterator[TextLine | InputError]:
+    """Yield each line as TextLine, or an InputError (with its line number) for a line that cannot be read as text.
+
+    After an error with code `binary` nothing more is yielded: the rest of a binary file is noise.
+    """
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        nbytes = len(raw)
+        if number == 1:
+            for magic, what, hint in _SIGNATURES:
+                if raw.startswith(magic):
+                    yield InputError(file, None, None, f"this file {what}, not UTF-8 text", hint, "binary")
+                    return
+            if raw.startswith(_UTF8_BOM):
+                raw = raw[len(_UTF8_BOM) :]
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            nbytes += _skip_rest_of_line(stream)
+            yield InputError(
+                file,
+                number,
+                None,
+                f"line is {naturalsize(nbytes, binary=True)} long; no single request may exceed 32 MiB",
+                "check that requests are one per line; move large documents to the Files API",
+                "line_too_long",
+            )
+            continue
+        if b"\x00" in raw:
+            col = raw.index(b"\x00") + 1
+            yield InputError(
+                file,
+                number,
+                None,
+                f"binary data (a NUL byte at column {col}); this does not look like a text file",
+                "choose the JSONL file with your requests",
+                "binary",
+            )
+            return
+        raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            yield InputError(
+                file,
+                number,
+                None,
+                f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
+                "the file may be in Latin-1 or Windows-1252; save it as UTF-8",
+                "encoding",
+            )
+            continue
+        yield TextLine(number, text, nbytes)

@@ -1,0 +1,305 @@
+"""Validate an input file in one streaming pass, and re-read it for submission.
+
+Memory stays bounded whatever the file size: lines are read one at a time, and all that is kept per request is its
+custom_id (to catch duplicates) in a dict with the line of first use.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from os import PathLike
+from typing import Any, BinaryIO, cast
+
+from batchtui.core.cost import estimate_request_cost
+from batchtui.core.fmt import count, naturalsize
+from batchtui.core.inputs.records import InputError, RejectedRequest, RequestDefaults, SourceRequest
+from batchtui.core.inputs.registry import detect_format, reader_for
+from batchtui.core.inputs.report import Collector, ValidationReport
+from batchtui.core.inputs.rules import custom_id_errors, params_problems
+
+MAX_REQUESTS = 100_000
+MAX_BODY_BYTES = 256 * 1024 * 1024
+_BODY_OVERHEAD = len(b'{"requests":[]}')
+_SPLIT_HINT = "split the file into several batches"
+# Serialises like the SDK (compact, non-ASCII as UTF-8); built once, json.dumps(**kwargs) would build one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+class InvalidInputFile(ValueError):
+    """Raised by iter_valid_requests at the first problem: the file is invalid, or changed since validation."""
+
+    def __init__(self, error: InputError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _HashingStream:
+    """Passes readline() through, hashing every byte, so the report can fingerprint the file in the same pass."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.sha = hashlib.sha256()
+
+    def readline(self, limit: int = -1) -> bytes:
+        data = self._raw.readline(limit)
+        self.sha.update(data)
+        return data
+
+
+def _open_problem(path: str | PathLike[str], file: str) -> InputError | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return InputError(file, None, None, "no such file", f"check the path (relative to {os.getcwd()})", "not_found")
+    except OSError as e:
+        return _os_error(file, e)
+    if stat.S_ISDIR(st.st_mode):
+        return InputError(file, None, None, "is a directory, not a file", "choose a .jsonl file inside it", "not_file")
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO or device would block or never end: refuse before opening.
+        return InputError(file, None, None, "is not a regular file", "choose a .jsonl file", "not_file")
+    return None
+
+
+def _os_error(file: str, e: OSError) -> InputError:
+    if isinstance(e, PermissionError) or e.errno == errno.EACCES:
+        return InputError(file, None, None, "cannot be read: permission denied", "check its permissions", "unreadable")
+    reason = e.strerror or type(e).__name__
+    return InputError(file, None, None, f"cannot be read: {reason}", "check the file and the disk", "unreadable")
+
+
+def _surrogate_path(value: Any, path: str) -> str | None:
+    """Dotted path to the first string holding a lone UTF-16 surrogate (from an escape like "\\ud83d")."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        found = _surrogate_path(key, path) if isinstance(key, str) else None
+        found = found or _surrogate_path(child, f"{path}.{key}")
+        if found:
+            return found
+    return None
+
+
+class _Scan:
+    """One pass over a file: reports problems through callbacks, tallies the report, yields the valid requests."""
+
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        fmt: str | None,
+        defaults: RequestDefaults | None,
+        on_error: Callable[[InputError], None],
+        on_file_error: Callable[[InputError], None],
+        on_warning: Callable[[InputError], None],
+    ) -> None:
+        self.path = path
+        self.file = os.fspath(path)
+        self.defaults = defaults or RequestDefaults()
+        self.report = ValidationReport(file=self.file, format=fmt or detect_format(path))
+        self._on_error, self._on_file_error, self._on_warning = on_error, on_file_error, on_warning
+        self._had_errors = False
+        self._seen: dict[str, int] = {}
+        self._sized = 0  # requests counted in body_bytes
+        self._over_count_line: int | None = None
+        self._over_size_line: int | None = None
+        self._priced_at = datetime.now(UTC)  # one price date for the whole file
+
+    def _error(self, e: InputError) -> None:
+        self._had_errors = True
+        self._on_error(e)
+
+    def _file_error(self, e: InputError) -> None:
+        self._had_errors = True
+        self._on_file_error(e)
+
+    def run(self) -> Iterator[SourceRequest]:
+        reader = reader_for(self.report.format)
+        problem = _open_problem(self.path, self.file)
+        if problem:
+            self._file_error(problem)
+            return
+        try:
+            with open(self.path, "rb") as fh:
+                self.report.total_bytes = os.fstat(fh.fileno()).st_size
+                stream = _HashingStream(fh)
+                yield from self._items(reader.read(cast(BinaryIO, stream), file=self.file, defaults=self.defaults))
+                if not fh.read(1):  # the reader reached the end: the hash covers the whole file
+                    self.report.sha256 = stream.sha.hexdigest()
+        except OSError as e:
+            self._file_error(_os_error(self.file, e))
+            return
+        self._finish()
+
+    def _items(self, items: Iterator[Any]) -> Iterator[SourceRequest]:
+        bad_line: int | None = None  # a line with an envelope error is reported, never yielded
+        for item in items:
+            if isinstance(item, InputError):
+                self._error(item)
+                bad_line = item.line
+            elif isinstance(item, RejectedRequest):
+                self._count(item.line)
+                for e in item.errors:
+                    self._error(e)
+                if item.custom_id is not None:
+                    self._check_custom_id(item.custom_id, item.line)
+            else:
+                self._count(item.line)
+                if self._check(item) and bad_line != item.line:
+                    yield item
+
+    def _count(self, line: int) -> None:
+        self.report.request_count += 1
+        if self.report.request_count == MAX_REQUESTS + 1:
+            self._over_count_line = line
+
+    def _check_custom_id(self, cid: str, line: int) -> bool:
+        errors = custom_id_errors(cid, file=self.file, line=line)
+        for e in errors:
+            self._error(e)
+        if errors:
+            return False  # only well-formed ids are remembered: a malformed one can be arbitrarily long
+        first = self._seen.setdefault(cid, line)
+        if first != line:
+            self.report.duplicate_count += 1
+            self._error(
+                InputError(
+                    self.file,
+                    line,
+                    "custom_id",
+                    f'duplicate "{cid}" (first used on line {first})',
+                    "custom_id must be unique within a batch; rename one of them",
+                    "custom_id_duplicate",
+                )
+            )
+            return False
+        return True
+
+    def _check(self, req: SourceRequest) -> bool:
+        ok = self._check_custom_id(req.custom_id, req.line)
+        errors, warnings = params_problems(req.params, file=self.file, line=req.line)
+        for e in errors:
+            self._error(e)
+        for w in warnings:
+            self._on_warning(w)
+        model = req.params.get("model")
+        if isinstance(model, str) and model:
+            self.report.models[model] += 1
+        estimate = estimate_request_cost(req.params, at=self._priced_at)
+        if estimate is None:
+            self.report.unpriced_requests += 1
+        else:
+            self.report.cost_low_usd += estimate[0]
+            self.report.cost_high_usd += estimate[1]
+        return self._add_size(req) and ok and not errors
+
+    def _add_size(self, req: SourceRequest) -> bool:
+        """Add the request's share of the create body: serialised like the SDK does (compact, UTF-8)."""
+        try:
+            size = len(_ENCODER.encode(req.to_item()).encode("utf-8"))
+        except UnicodeEncodeError:
+            where = _surrogate_path(req.params, "params") or "params"
+            self._error(
+                InputError(
+                    self.file,
+                    req.line,
+                    where,
+                    "contains a lone UTF-16 surrogate escape (like \\ud83d without its pair), which cannot be sent",
+                    "write the character itself, or escape both halves of the pair",
+                    "surrogate",
+                )
+            )
+            return False
+        self.report.body_bytes += size + (1 if self._sized else _BODY_OVERHEAD)
+        self._sized += 1
+        if self._over_size_line is None and self.report.body_bytes > MAX_BODY_BYTES:
+            self._over_size_line = req.line
+        return True
+
+    def _finish(self) -> None:
+        r = self.report
+        if r.request_count == 0 and not self._had_errors:
+            what = "is empty" if r.total_bytes == 0 else "has no requests, only blank lines"
+            self._file_error(InputError(self.file, None, None, what, "add one request per line", "empty"))
+        if r.request_count > MAX_REQUESTS:
+            self._file_error(
+                InputError(
+                    self.file,
+                    self._over_count_line,
+                    None,
+                    f"has {count(r.request_count)} requests; a batch holds at most {count(MAX_REQUESTS)}"
+                    + (f" (line {self._over_count_line} is request {count(MAX_REQUESTS + 1)})"),
+                    _SPLIT_HINT + f" of at most {count(MAX_REQUESTS)} requests",
+                    "too_many_requests",
+                )
+            )
+        if r.body_bytes > MAX_BODY_BYTES:
+            self._file_error(
+                InputError(
+                    self.file,
+                    self._over_size_line,
+                    None,
+                    f"the create request would be about {naturalsize(r.body_bytes, binary=True)}; the API rejects "
+                    f"bodies over {naturalsize(MAX_BODY_BYTES, binary=True)} (the limit is passed at this line)",
+                    _SPLIT_HINT + ", or move large documents to the Files API",
+                    "too_large",
+                )
+            )
+
+
+def validate_file(
+    path: str | PathLike[str],
+    *,
+    max_errors: int = 50,
+    fmt: str | None = None,
+    defaults: RequestDefaults | None = None,
+) -> ValidationReport:
+    """Check a whole file without submitting anything. Keeps the first `max_errors` errors and counts the rest."""
+    collector = Collector(max_errors)
+    scan = _Scan(path, fmt, defaults, collector.error, collector.file_error, collector.warn)
+    for _ in scan.run():
+        pass
+    report = scan.report
+    report.errors = collector.errors
+    report.errors_omitted = collector.errors_omitted
+    report.warnings = collector.warnings()
+    report.warnings_omitted = collector.warnings_omitted
+    return report
+
+
+def iter_valid_requests(
+    path: str | PathLike[str],
+    *,
+    fmt: str | None = None,
+    defaults: RequestDefaults | None = None,
+    expected_sha256: str | None = None,
+) -> Iterator[SourceRequest]:
+    """Re-read a validated file for submission, yielding its requests in order.
+
+    Raises InvalidInputFile at the first problem, which can come after some requests were yielded (the file may
+    have been edited since validation); so collect the requests before sending anything. With `expected_sha256`
+    (from the ValidationReport), also raises at the end if the bytes differ from those validated.
+    """
+
+    def fail(e: InputError) -> None:
+        raise InvalidInputFile(e)
+
+    scan = _Scan(path, fmt, defaults, fail, fail, lambda _w: None)
+    yield from scan.run()
+    if expected_sha256 is not None and scan.report.sha256 != expected_sha256:
+        fail(
+            InputError(
+                scan.file,
+                None,
+                None,
+                "changed since it was validated",
+                "validate it again before submitting",
+                "changed",
+            )
+        )
