@@ -17,6 +17,8 @@ that a terminal or a text renderer would *act on* rather than *show* to a visibl
 
 from __future__ import annotations
 
+import re
+
 _TABLE: dict[int, int | str] = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
 _TABLE[0x7F] = 0x2421
 _TABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
@@ -25,6 +27,13 @@ _TABLE.update({c: f"[U+{c:04X}]" for c in BIDI_CONTROLS})
 _TABLE.update({c: 0xFFFD for c in range(0xD800, 0xE000)})
 
 
+# Every key of _TABLE, as one character class: almost no text has any, and a search is ~20x cheaper than
+# translate() on text with nothing to replace (this runs three times per result line of a 100k download).
+_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def clean(text: str) -> str:
     """`text` with every control, bidi override and lone surrogate replaced by something visible and harmless."""
+    if _NEEDS_CLEANING.search(text) is None:
+        return text
     return text.translate(_TABLE)
