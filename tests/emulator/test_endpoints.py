@@ -12,7 +12,7 @@ from batchtui.emulator import Emulator, serve_emulator
 
 from ._support import REQUEST_ID, check_batch_json, finish, make_requests, parse_ts
 
-pytestmark = pytest.mark.emulator(batch_seconds=10)
+pytestmark = pytest.mark.emulator(batch_seconds=60)  # long enough to be seen in_progress
 
 
 def test_create_retrieve_list_results_delete_sync(batch_emulator: Emulator, client: anthropic.Anthropic) -> None:
@@ -78,7 +78,7 @@ def test_every_request_id_is_distinct(client: anthropic.Anthropic) -> None:
 
 async def test_all_endpoints_async_with_serve_emulator(tmp_path) -> None:
     async with (
-        serve_emulator(batch_seconds=5, state_path=tmp_path / "s.sqlite3", seed=3) as emu,
+        serve_emulator(batch_seconds=60, state_path=tmp_path / "s.sqlite3", seed=3) as emu,
         anthropic.AsyncAnthropic(api_key="test", base_url=emu.base_url, timeout=120) as client,
     ):
         keep = await client.messages.batches.create(requests=make_requests(5))

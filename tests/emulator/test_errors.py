@@ -11,7 +11,7 @@ from batchtui.emulator import Emulator, EmulatorConfig
 
 from ._support import REQUEST_ID, check_error, finish, make_request, make_requests, raw
 
-pytestmark = pytest.mark.emulator(batch_seconds=10)
+pytestmark = pytest.mark.emulator(batch_seconds=60)  # long enough to be seen in_progress
 UNKNOWN = "msgbatch_01NoSuchBatchXXXXXXXXXXXX"
 BATCHES = "/v1/messages/batches"
 

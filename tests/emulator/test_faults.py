@@ -13,7 +13,7 @@ from batchtui.emulator import Emulator
 from ._support import finish, make_requests
 from .conftest import SentRequests
 
-pytestmark = pytest.mark.emulator(batch_seconds=5)
+pytestmark = pytest.mark.emulator(batch_seconds=60)  # long enough to be seen in_progress
 
 RETRIED = [
     ("rate_limit", 429, anthropic.RateLimitError, "rate_limit_error"),
@@ -152,7 +152,7 @@ def test_lost_create_without_retries_raises_but_the_batch_exists(batch_emulator:
 # -- random faults -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.emulator(batch_seconds=5, fault_rate=0.3, seed=5)
+@pytest.mark.emulator(fault_rate=0.3, seed=5)
 def test_random_fault_rate(batch_emulator: Emulator) -> None:
     with httpx2.Client(base_url=batch_emulator.base_url, headers={"x-api-key": "k"}, timeout=60) as http:
         statuses = Counter(http.get("/v1/messages/batches").status_code for _ in range(200))
