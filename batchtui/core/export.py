@@ -1,0 +1,244 @@
+"""Export results as JSONL (the API's own lines), CSV (for spreadsheets) or Markdown (for reading), streaming.
+
+Rows are written as they arrive, never collected, so exporting 100,000 results takes constant memory. Pair with
+`write_atomically` / `write_atomically_async` so a crash or a full disk never leaves a half-written file in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import stat
+import tempfile
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Literal, Protocol, TextIO, TypeVar
+
+from batchtui.core import fmt
+from batchtui.core.models import ResultRow
+
+ExportFormat = Literal["jsonl", "csv", "md"]
+EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "csv", "md")
+CSV_COLUMNS = (
+    "custom_id",
+    "type",
+    "text",
+    "error_type",
+    "error_message",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+)
+PROGRESS_EVERY = 100  # rows between on_progress calls; also called once at the end with the total
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): `=HYPERLINK(...)` in a reply
+# would become a live link. A leading apostrophe makes it text, which is what OWASP recommends.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_NOT_PROCESSED = {
+    "canceled": "Not processed: the batch was canceled before this request was sent. Not billed.",
+    "expired": "Not processed: the batch expired (24 h) before this request was sent. Not billed.",
+}
+
+T = TypeVar("T")
+
+
+def neutralize_cell(value: str) -> str:
+    """`value`, prefixed with `'` when a spreadsheet would otherwise evaluate it as a formula."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _cost_cell(usd: float | None) -> str:
+    # Plain decimal (never 1e-05), enough places for a single cheap request.
+    return "" if usd is None else f"{usd:.10f}".rstrip("0").rstrip(".")
+
+
+class _RowWriter(Protocol):
+    def write(self, row: ResultRow) -> None: ...
+    def finish(self, count: int) -> None: ...
+
+
+class _JsonlWriter:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, row: ResultRow) -> None:
+        self.out.write(row.raw.rstrip("\r\n") + "\n")
+
+    def finish(self, count: int) -> None:
+        pass
+
+
+class _CsvWriter:
+    """RFC 4180 CSV via the csv module; the stream should be opened with newline="" (write_atomically does)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.csv = csv.writer(out)
+        self.csv.writerow(CSV_COLUMNS)
+
+    def write(self, row: ResultRow) -> None:
+        def text(value: str | None) -> str:
+            return "" if value is None else neutralize_cell(value)
+
+        self.csv.writerow(
+            (
+                text(row.custom_id),
+                text(row.result_type),
+                text(row.text),
+                text(row.error_type),
+                text(row.error_message),
+                "" if row.input_tokens is None else row.input_tokens,
+                "" if row.output_tokens is None else row.output_tokens,
+                _cost_cell(row.cost_usd),
+            )
+        )
+
+    def finish(self, count: int) -> None:
+        pass
+
+
+def _fence(text: str) -> str:
+    """A backtick fence longer than any backtick run in `text`, so the text cannot close it early."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _code_span(text: str) -> str:
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _fenced(text: str) -> str:
+    fence = _fence(text)
+    return f"{fence}\n{text}\n{fence}\n"
+
+
+class _MarkdownWriter:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.batch_id: str | None = None
+
+    def write(self, row: ResultRow) -> None:
+        w = self.out.write
+        if row.batch_id != self.batch_id:
+            self.batch_id = row.batch_id
+            w(f"# Results of {_code_span(row.batch_id)}\n\n")
+        w(f"## {_code_span(row.custom_id)} — {row.result_type}\n\n")
+        if row.result_type == "succeeded":
+            details = []
+            if row.model:
+                details.append(f"Model: {_code_span(row.model)}")
+            if row.stop_reason:
+                details.append(f"stop reason: {_code_span(row.stop_reason)}")
+            if details:
+                w(" · ".join(details) + "\n\n")
+            w(_fenced(row.text) if row.text else "_(no text in the response)_\n")
+            w("\n")
+        elif row.result_type == "errored":
+            w(f"**Error:** {_code_span(row.error_type or 'unknown')}\n\n")
+            if row.error_message:
+                w(_fenced(row.error_message) + "\n")
+        elif row.result_type in _NOT_PROCESSED:
+            w(f"_{_NOT_PROCESSED[row.result_type]}_\n\n")
+        if row.input_tokens is not None or row.output_tokens is not None or row.cost_usd is not None:
+            w(
+                f"Tokens: {fmt.count(row.input_tokens)} in · {fmt.count(row.output_tokens)} out"
+                f" · cost {fmt.money(row.cost_usd)}\n\n"
+            )
+
+    def finish(self, count: int) -> None:
+        if count == 0:
+            self.out.write("# Results\n\n_No results._\n")
+
+
+_WRITERS: dict[str, Callable[[TextIO], _RowWriter]] = {"jsonl": _JsonlWriter, "csv": _CsvWriter, "md": _MarkdownWriter}
+
+
+async def export_results(
+    rows: AsyncIterable[ResultRow],
+    fmt: ExportFormat,
+    out: TextIO,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write `rows` to `out` in `fmt`, one at a time; returns how many were written.
+
+    `jsonl` writes each row's `raw` line verbatim (byte-for-byte what the API sent). `on_progress(n)` is called
+    every PROGRESS_EVERY rows and once at the end.
+    """
+    try:
+        make = _WRITERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}") from None
+    writer = make(out)
+    n = 0
+    async for row in rows:
+        writer.write(row)
+        n += 1
+        if on_progress is not None and n % PROGRESS_EVERY == 0:
+            on_progress(n)
+    writer.finish(n)
+    if on_progress is not None:
+        on_progress(n)
+    return n
+
+
+def _umask() -> int:
+    try:  # Linux exposes it without changing it
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting; restored at once
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(path: Path) -> int:
+    """Keep an existing file's permissions; give a new one the usual 0666 & ~umask (mkstemp makes it 0600)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+@contextmanager
+def _atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _final_mode(target))
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if os.name == "posix":  # make the rename itself durable
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def write_atomically(path: str | os.PathLike[str], writer: Callable[[TextIO], T]) -> T:
+    """Run `writer` on a temporary file next to `path` (UTF-8, newline=""), then fsync and rename it over `path`.
+
+    Readers see the old file or the complete new one, never a half-written one; if `writer` raises, `path` is
+    untouched and the temporary file is removed.
+    """
+    with _atomic_text(path) as f:
+        return writer(f)
+
+
+async def write_atomically_async(path: str | os.PathLike[str], writer: Callable[[TextIO], Awaitable[T]]) -> T:
+    """`write_atomically` for a coroutine, e.g. `lambda f: export_results(rows, "csv", f)`."""
+    with _atomic_text(path) as f:
+        return await writer(f)
