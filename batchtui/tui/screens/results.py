@@ -1,0 +1,357 @@
+"""One batch's results: a virtualised table with filters, the selected result in full, marks and export.
+
+If the batch ended but its results are not in the cache yet, the screen starts (or joins) the sync engine's
+download and shows its progress; the table reloads when `ResultsComplete` arrives. Workers only read the store
+and post messages; the handlers below are the only code that touches widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Select, Static
+
+from batchtui.core import fmt
+from batchtui.core.models import BatchRecord
+from batchtui.core.sync import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
+from batchtui.tui.messages import SyncEventMessage
+from batchtui.tui.safe import as_content, content_assemble
+from batchtui.tui.widgets.filter_bar import OUTCOMES, FilterBar
+from batchtui.tui.widgets.result_detail import ResultDetail
+from batchtui.tui.widgets.results_table import ResultsTable
+
+if TYPE_CHECKING:
+    from batchtui.core.store import Store
+    from batchtui.core.sync import SyncEngine
+
+
+class ResultsHost(Protocol):
+    """What the screen needs from its app (BatchTuiApp, or a test app with the same attributes)."""
+
+    store: Store
+    engine: SyncEngine | None
+    clock: Callable[[], datetime]
+
+
+STATUS_STYLES = {"in_progress": "yellow", "canceling": "yellow", "ended": "green"}
+
+
+class BatchLoaded(Message):
+    def __init__(self, batch: BatchRecord | None, type_counts: dict[str, int], error_counts: dict[str, int]) -> None:
+        super().__init__()
+        self.batch = batch
+        self.type_counts = type_counts
+        self.error_counts = error_counts
+
+
+class PromptLoaded(Message):
+    def __init__(self, custom_id: str, params: str | None) -> None:
+        super().__init__()
+        self.custom_id = custom_id
+        self.params = params
+
+
+class DownloadEnded(Message):
+    def __init__(self, error: str | None) -> None:
+        super().__init__()
+        self.error = error
+
+
+def header_content(batch: BatchRecord | None, batch_id: str, now: datetime) -> Content:
+    if batch is None:
+        return content_assemble(("Results  ", "bold"), batch_id, ("  (not in the cache)", "dim"))
+    c = batch.request_counts
+    parts: list[str | tuple[str, str]] = [("Results  ", "bold")]
+    if batch.label:
+        parts += [(batch.label, "bold"), "  "]
+    status_style = f"bold {STATUS_STYLES.get(batch.processing_status, '')}"
+    parts += [(batch.id, "dim"), "\n", (batch.processing_status, status_style)]
+    parts += [("  created ", "dim"), fmt.ago(batch.created_at, now)]
+    if batch.ended_at:
+        parts += [("  ended ", "dim"), fmt.ago(batch.ended_at, now)]
+    parts += [("  requests ", "dim"), fmt.count(c.total)]
+    if c.processing:
+        parts += [("  processing ", "dim"), (fmt.count(c.processing), "yellow")]
+    if batch.cost_usd is not None:
+        parts += [("  cost ", "dim"), fmt.money(batch.cost_usd)]
+    return content_assemble(*parts)
+
+
+class ResultsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "focus_search", "Search"),
+        Binding("c", "focus_custom_id", "custom_id"),
+        Binding("t", "focus_error_type", "Error type"),
+        Binding("space", "mark", "Mark"),
+        Binding("u", "clear_marks", "Unmark all", show=False),
+        Binding("y", "copy_id", "Copy id"),
+        Binding("e", "export", "Export"),
+        *(Binding(str(i + 1), f"outcome({i})", (o or "all").title(), show=False) for i, o in enumerate(OUTCOMES)),
+    ]
+
+    DEFAULT_CSS = """
+    ResultsScreen {
+        layout: vertical;
+        #results-header { height: 2; padding: 0 1; background: $boost; }
+        ResultsTable { height: 1fr; min-height: 4; }
+        ResultDetail { height: 1fr; min-height: 8; }
+        #results-statusbar { height: 1; padding: 0 1; background: $boost; }
+        #results-notice { width: 1fr; }
+        #results-count { width: auto; color: $text-muted; }
+        #download-progress { width: 40; display: none; }
+        #download-progress.-shown { display: block; }
+    }
+    """
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__()
+        self.batch_id = batch_id
+        self.batch: BatchRecord | None = None
+        self.match_count: int | None = None
+        self.total_rows: int | None = None  # stored results of the batch, whatever the filter
+        self._awaiting_results = False  # the batch has (or will have) results that are not stored yet
+        self._downloading = False
+        self._prompt_for: str | None = None
+
+    @property
+    def host(self) -> ResultsHost:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(content_assemble(("Results  ", "bold"), self.batch_id), id="results-header")
+        yield FilterBar(id="filter-bar")
+        yield ResultsTable(self.host.store, self.batch_id, id="results-table")
+        yield ResultDetail(id="result-detail")
+        with Horizontal(id="results-statusbar"):
+            yield Static(id="results-notice")
+            yield ProgressBar(id="download-progress", show_eta=False)
+            yield Static(id="results-count")
+        yield Footer()
+
+    @property
+    def table(self) -> ResultsTable:
+        return self.query_one(ResultsTable)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
+
+    @property
+    def detail(self) -> ResultDetail:
+        return self.query_one(ResultDetail)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.table.load()  # first rows without waiting for the summary
+        self.load_summary()
+
+    # -- workers: read, then post -------------------------------------------------------------------------------
+
+    @work(group="summary", exclusive=True, exit_on_error=False)
+    async def load_summary(self) -> None:
+        store = self.host.store
+        batch = await store.get_batch(self.batch_id)
+        types = await store.result_type_counts(self.batch_id)
+        errors = await store.error_type_counts(self.batch_id)
+        self.post_message(BatchLoaded(batch, types, errors))
+
+    @work(group="prompt", exclusive=True, exit_on_error=False)
+    async def load_prompt(self, custom_id: str) -> None:
+        params = await self.host.store.get_request_params(self.batch_id, custom_id)
+        self.post_message(PromptLoaded(custom_id, params))
+
+    @work(group="download", exclusive=True, exit_on_error=False)
+    async def download(self) -> None:
+        engine = self.host.engine
+        assert engine is not None
+        try:
+            await engine.ensure_download(self.batch_id)
+        except Exception as exc:
+            self.post_message(DownloadEnded(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(DownloadEnded(None))
+
+    # -- handlers -----------------------------------------------------------------------------------------------
+
+    @on(BatchLoaded)
+    def _batch_loaded(self, message: BatchLoaded) -> None:
+        self.batch = batch = message.batch
+        self.query_one("#results-header", Static).update(header_content(batch, self.batch_id, self.host.clock()))
+        self.filter_bar.set_counts(message.type_counts, message.error_counts)
+        self.total_rows = sum(message.type_counts.values())
+        self._show_count()
+        self._awaiting_results = batch is not None and batch.results_state != "complete"
+        if batch is None:
+            self._notice("This batch is not in the cache.", "warning")
+        elif batch.processing_status != "ended":
+            self._notice(
+                f"Batch {batch.processing_status.replace('_', ' ')}: results come when it ends "
+                "(the API gives none before).",
+                "warning",
+            )
+        elif batch.results_state == "complete":
+            self._notice("")
+        elif batch.results_state == "unavailable" or batch.archived_at or batch.deleted_remotely:
+            self._awaiting_results = False
+            self._notice("The API no longer serves these results (archived or deleted); showing what is stored.")
+        elif self.host.engine is None:
+            self._notice("Results not downloaded yet, and batchtui is offline: they download when it runs online.")
+        elif not self._downloading:
+            self._downloading = True
+            self._show_progress(batch.results_rows, batch.request_counts.total)
+            self.download()
+
+    @on(ResultsTable.Counted)
+    def _counted(self, message: ResultsTable.Counted) -> None:
+        self.match_count = message.count
+        self._show_count()
+
+    @on(ResultsTable.LoadFailed)
+    def _load_failed(self, message: ResultsTable.LoadFailed) -> None:
+        self._notice(f"Could not read results: {message.error}", "error")
+
+    @on(ResultsTable.CursorChanged)
+    def _cursor_changed(self, message: ResultsTable.CursorChanged) -> None:
+        row = message.row
+        self.detail.show(row)
+        if row is not None and row.custom_id != self._prompt_for:
+            self._prompt_for = row.custom_id
+            self.load_prompt(row.custom_id)
+
+    @on(ResultsTable.MarksChanged)
+    def _marks_changed(self, message: ResultsTable.MarksChanged) -> None:
+        self._show_count()
+
+    @on(PromptLoaded)
+    def _prompt_loaded(self, message: PromptLoaded) -> None:
+        self.detail.show_prompt(message.custom_id, message.params)
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, message: FilterBar.Changed) -> None:
+        self.match_count = None
+        self._show_count()
+        self.table.load(message.filter)
+
+    @on(Input.Submitted)
+    def _input_submitted(self) -> None:
+        self.table.focus()  # Enter applies, then back to the rows
+
+    def on_sync_event_message(self, message: SyncEventMessage) -> None:
+        event = message.event
+        if isinstance(event, BatchesUpdated):
+            if self.batch_id in event.changed_ids:
+                self.load_summary()
+        elif getattr(event, "batch_id", None) != self.batch_id:
+            return
+        elif isinstance(event, ResultsProgress):
+            self._downloading = True
+            self._show_progress(event.rows, event.total)
+        elif isinstance(event, ResultsComplete):
+            self._results_arrived()
+        elif isinstance(event, ResultsFailed):
+            self._download_failed(event.message)
+        elif isinstance(event, BatchEnded):
+            self.load_summary()
+
+    @on(DownloadEnded)
+    def _download_ended(self, message: DownloadEnded) -> None:
+        if message.error is not None:
+            self._download_failed(message.error)
+        else:
+            self._results_arrived()
+
+    def _results_arrived(self) -> None:
+        self._downloading = False
+        self._hide_progress()
+        if self._awaiting_results:
+            self._awaiting_results = False
+            self._notice("Results downloaded.")
+            self.table.load()
+            self.load_summary()
+
+    def _download_failed(self, error: str) -> None:
+        if not self._downloading:
+            return
+        self._downloading = False
+        self._hide_progress()
+        self._notice(f"Download failed: {error}", "error")
+
+    # -- status line --------------------------------------------------------------------------------------------
+
+    def _notice(self, text: str, severity: str = "") -> None:
+        style = {"warning": "$warning", "error": "$error"}.get(severity, "")
+        self.query_one("#results-notice", Static).update(content_assemble((text, style)) if style else as_content(text))
+
+    def _show_count(self) -> None:
+        marks = len(self.table.marked)
+        parts: list[str | tuple[str, str]] = []
+        if self.match_count is None:
+            parts.append(("counting…", "dim"))
+        else:
+            parts.append(fmt.count(self.match_count))
+            if self.total_rows is not None and not self.filter_bar.filter.is_empty:
+                parts.append(f" of {fmt.count(self.total_rows)}")
+            parts.append(" results")
+        if marks:
+            parts += ["  ", (f"{fmt.count(marks)} marked", "bold $accent")]
+        self.query_one("#results-count", Static).update(content_assemble(*parts))
+
+    def _show_progress(self, rows: int, total: int) -> None:
+        bar = self.query_one("#download-progress", ProgressBar)
+        bar.add_class("-shown")
+        bar.update(total=total or None, progress=rows)
+        self._notice(f"Downloading results… {fmt.count(rows)} of {fmt.count(total) if total else '?'}")
+
+    def _hide_progress(self) -> None:
+        self.query_one("#download-progress", ProgressBar).remove_class("-shown")
+
+    # -- actions ------------------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if isinstance(self.focused, Input | Select):
+            self.table.focus()
+        else:
+            self.dismiss()
+
+    def action_focus_search(self) -> None:
+        self.filter_bar.focus_search()
+
+    def action_focus_custom_id(self) -> None:
+        self.filter_bar.focus_custom_id()
+
+    def action_focus_error_type(self) -> None:
+        self.query_one("#error-type", Select).focus()
+
+    def action_outcome(self, index: int) -> None:
+        self.filter_bar.set_outcome(OUTCOMES[index])
+
+    def action_mark(self) -> None:
+        if self.table.toggle_mark():
+            self.table.action_cursor(1)
+
+    def action_clear_marks(self) -> None:
+        self.table.clear_marks()
+
+    def action_copy_id(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            self.notify("No result selected.", severity="warning")
+            return
+        self.app.copy_to_clipboard(row.custom_id)
+        self.notify(f"Copied {row.display_custom_id}", title="custom_id", markup=False)
+
+    def action_export(self) -> None:
+        from batchtui.tui.screens.export import start_export  # the export flow is only loaded when used
+
+        marks = set(self.table.marked)
+        start_export(self.app, [self.batch_id], self.filter_bar.filter, marks or None)

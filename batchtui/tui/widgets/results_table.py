@@ -1,0 +1,378 @@
+"""A virtualised table of a batch's results (Line API): cost is independent of the row count.
+
+Only the row count and the pages on screen are ever loaded. `render_line` looks rows up in an LRU cache of pages
+keyed by (filter, page number); on a miss it paints a dim placeholder and asks a worker for the page, which posts
+`PageLoaded`; the handler fills the cache and repaints. Columns have fixed widths, so nothing is measured per cell.
+Every string painted is sanitized and goes into a `Segment`: no markup is ever parsed.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from batchtui.core import fmt
+from batchtui.core.models import ResultFilter, ResultRow
+from batchtui.core.sanitize import clean
+
+if TYPE_CHECKING:
+    from batchtui.core.store import Store
+
+PAGE_SIZE = 200
+MAX_PAGES = 64  # ~12,800 rows kept: a few screens of scrolling back and forth never refetch
+PREVIEW_SCAN = 400  # characters of a reply looked at for its one-line preview
+
+# (title, width, right-aligned); the preview takes the remaining width.
+COLUMNS: tuple[tuple[str, int, bool], ...] = (
+    ("", 1, False),  # mark
+    ("custom_id", 24, False),
+    ("type", 9, False),
+    ("stop / error", 21, False),
+    ("in", 7, True),
+    ("out", 7, True),
+    ("cost", 8, True),
+)
+MIN_PREVIEW = 10
+MARK = "●"
+
+TYPE_STYLES = {
+    "succeeded": Style(color="green"),
+    "errored": Style(color="red"),
+    "canceled": Style(color="yellow"),
+    "expired": Style(color="magenta"),
+}
+
+PageKey = tuple[ResultFilter, int]
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """`text` in exactly `width` cells: cut with an ellipsis when too long, padded otherwise."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return text.rjust(width - cell_len(text) + len(text)) if right else set_cell_size(text, width)
+
+
+def preview(row: ResultRow) -> str:
+    """One line: the start of the answer or of the error message."""
+    text = row.text if row.text is not None else (row.error_message or "")
+    return " ".join(text[:PREVIEW_SCAN].split())
+
+
+def row_cells(row: ResultRow, marked: bool) -> list[str]:
+    detail = row.stop_reason if row.result_type == "succeeded" else row.error_type
+    return [
+        MARK if marked else " ",
+        row.display_custom_id,
+        clean(row.result_type),
+        clean(detail or ""),
+        fmt.count(row.input_tokens) if row.input_tokens is not None else "",
+        fmt.count(row.output_tokens) if row.output_tokens is not None else "",
+        fmt.money(row.cost_usd) if row.cost_usd is not None else "",
+    ]
+
+
+class ResultsTable(ScrollView, can_focus=True):
+    """Rows of one batch's results for the current filter, with a cursor and marks (a set of custom_ids)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "results-table--header",
+        "results-table--cursor",
+        "results-table--placeholder",
+        "results-table--mark",
+        "results-table--dim",
+    }
+
+    DEFAULT_CSS = """
+    ResultsTable {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        & > .results-table--header { text-style: bold; color: $text-muted; background: $boost; }
+        & > .results-table--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .results-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+        & > .results-table--placeholder { color: $text-disabled; }
+        & > .results-table--mark { color: $accent; text-style: bold; }
+        & > .results-table--dim { color: $text-muted; }
+    }
+    """
+
+    class Counted(Message):
+        """The number of rows matching `flt` is known."""
+
+        def __init__(self, flt: ResultFilter, count: int) -> None:
+            super().__init__()
+            self.filter = flt
+            self.count = count
+
+    class PageLoaded(Message):
+        def __init__(self, flt: ResultFilter, page: int, rows: list[ResultRow]) -> None:
+            super().__init__()
+            self.filter = flt
+            self.page = page
+            self.rows = rows
+
+    class LoadFailed(Message):
+        def __init__(self, flt: ResultFilter, error: str) -> None:
+            super().__init__()
+            self.filter = flt
+            self.error = error
+
+    class CursorChanged(Message):
+        """The cursor moved, or its row arrived. `row` is None while its page loads or when there are no rows."""
+
+        def __init__(self, index: int, row: ResultRow | None) -> None:
+            super().__init__()
+            self.index = index
+            self.row = row
+
+    class MarksChanged(Message):
+        def __init__(self, marked: frozenset[str]) -> None:
+            super().__init__()
+            self.marked = marked
+
+    def __init__(self, store: Store, batch_id: str, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.store = store
+        self.batch_id = batch_id
+        self.filter = ResultFilter()
+        self.row_count: int | None = None  # None until counted
+        self.cursor = 0
+        self.marked: set[str] = set()
+        self.empty_message = "No results match this filter."
+        self._pages: OrderedDict[PageKey, list[ResultRow]] = OrderedDict()
+        self._pending: set[PageKey] = set()
+
+    # -- loading ------------------------------------------------------------------------------------------------
+
+    def load(self, flt: ResultFilter | None = None) -> None:
+        """Show the rows matching `flt` (or reload the current filter): resets paging, the count and the cursor."""
+        if flt is not None and flt != self.filter:
+            self.filter = flt
+            self.cursor = 0
+        self._pages.clear()
+        self._pending.clear()
+        self.workers.cancel_group(self, "page-fetch")
+        self.row_count = None
+        self.run_worker(self._count(self.filter), group="count", exclusive=True, exit_on_error=False)
+
+    async def _count(self, flt: ResultFilter) -> None:
+        try:
+            n = await self.store.count_results(self.batch_id, flt)
+        except Exception as exc:  # a worker must report, not crash the app
+            self.post_message(self.LoadFailed(flt, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.Counted(flt, n))
+        # The first page is wanted right away: fetch it without waiting for a paint.
+        await self._fetch_page(flt, self.cursor // PAGE_SIZE)
+
+    async def _fetch_page(self, flt: ResultFilter, page: int) -> None:
+        try:
+            rows = await self.store.page_results(self.batch_id, flt, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+        except Exception as exc:
+            self.post_message(self.LoadFailed(flt, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.PageLoaded(flt, page, rows))
+
+    def _request_page(self, page: int) -> None:
+        key = (self.filter, page)
+        if page < 0 or key in self._pages or key in self._pending or self.row_count is None:
+            return
+        if page * PAGE_SIZE >= self.row_count:
+            return
+        self._pending.add(key)
+        self.run_worker(self._fetch_page(self.filter, page), group="page-fetch", exit_on_error=False)
+
+    def _on_results_table_counted(self, message: Counted) -> None:
+        # Stays bubbling: the screen shows the count too.
+        if message.filter != self.filter:
+            message.stop()
+            return
+        self.row_count = message.count
+        self._pending.add((self.filter, self.cursor // PAGE_SIZE))  # _count fetches it
+        self.cursor = min(self.cursor, max(0, message.count - 1))
+        self._update_virtual_size()
+        self._scroll_to_cursor()
+        self.refresh()
+        self._post_cursor()
+
+    def _on_results_table_page_loaded(self, message: PageLoaded) -> None:
+        message.stop()
+        key = (message.filter, message.page)
+        self._pending.discard(key)
+        if message.filter != self.filter:
+            return  # a fetch for a filter no longer shown
+        self._pages[key] = message.rows
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        self.refresh()
+        if self.cursor // PAGE_SIZE == message.page:
+            self._post_cursor()
+
+    def _on_results_table_load_failed(self, message: LoadFailed) -> None:
+        self._pending = {k for k in self._pending if k[0] != message.filter}
+        if message.filter != self.filter:
+            message.stop()
+
+    def row_at(self, index: int) -> ResultRow | None:
+        """The row at `index` if its page is loaded (without fetching)."""
+        page = self._pages.get((self.filter, index // PAGE_SIZE))
+        if page is None:
+            return None
+        offset = index % PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def cursor_row(self) -> ResultRow | None:
+        return self.row_at(self.cursor) if self.row_count else None
+
+    def _update_virtual_size(self) -> None:
+        # One line more than the rows: the header, painted at the top whatever the scroll position.
+        self.virtual_size = Size(self.size.width, (self.row_count or 0) + 1)
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+
+    # -- cursor and marks ----------------------------------------------------------------------------------------
+
+    @property
+    def _visible_rows(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def move_cursor(self, index: int) -> None:
+        if not self.row_count:
+            return
+        index = max(0, min(index, self.row_count - 1))
+        if index == self.cursor:
+            return
+        self.cursor = index
+        self._scroll_to_cursor()
+        self.refresh()
+        self._post_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        top = round(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self._visible_rows:
+            self.scroll_to(y=self.cursor - self._visible_rows + 1, animate=False, immediate=True)
+
+    def _post_cursor(self) -> None:
+        self.post_message(self.CursorChanged(self.cursor, self.cursor_row))
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * self._visible_rows)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor((self.row_count or 1) - 1)
+
+    def toggle_mark(self) -> bool:
+        """Mark or unmark the cursor row; False when its row is not loaded (nothing to mark yet)."""
+        row = self.cursor_row
+        if row is None:
+            return False
+        self.marked.symmetric_difference_update({row.custom_id})
+        self.refresh()
+        self.post_message(self.MarksChanged(frozenset(self.marked)))
+        return True
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.refresh()
+        self.post_message(self.MarksChanged(frozenset()))
+
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        index = round(self.scroll_offset.y) + offset.y - 1
+        if self.row_count and index < self.row_count:
+            self.move_cursor(index)
+
+    # -- painting -----------------------------------------------------------------------------------------------
+
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        # Prefetch the page above and below what is on screen, so scrolling rarely shows placeholders.
+        if self.row_count:
+            top = round(self.scroll_offset.y)
+            first, last = top // PAGE_SIZE, (top + self._visible_rows) // PAGE_SIZE
+            for page in (first, last, first - 1, last + 1):
+                self._request_page(page)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip(width, base)
+        if self.row_count is None:
+            return Strip.blank(width, base)
+        index = round(self.scroll_offset.y) + y - 1
+        if self.row_count == 0:
+            if y == 1:
+                return self._text_strip(self.empty_message, width, base, "results-table--dim")
+            return Strip.blank(width, base)
+        if index >= self.row_count:
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            self._request_page(index // PAGE_SIZE)
+            return self._text_strip(f"  {fmt.count(index + 1)} …", width, base, "results-table--placeholder")
+        return self._row_strip(row, width, base, index == self.cursor)
+
+    def _widths(self, width: int) -> list[int]:
+        fixed = [w for _, w, _ in COLUMNS]
+        return [*fixed, max(MIN_PREVIEW, width - sum(fixed) - len(fixed))]
+
+    def _header_strip(self, width: int, base: Style) -> Strip:
+        style = base + self.get_component_rich_style("results-table--header")
+        titles = [title for title, _, _ in COLUMNS] + ["preview"]
+        aligns = [right for _, _, right in COLUMNS] + [False]
+        text = " ".join(fit(t, w, r) for t, w, r in zip(titles, self._widths(width), aligns, strict=True))
+        return Strip([Segment(text, style)]).crop_extend(0, width, style)
+
+    def _text_strip(self, text: str, width: int, base: Style, component: str) -> Strip:
+        style = base + self.get_component_rich_style(component)
+        return Strip([Segment(fit(clean(text), width), style)]).crop_extend(0, width, base)
+
+    def _row_strip(self, row: ResultRow, width: int, base: Style, is_cursor: bool) -> Strip:
+        line = base + self.get_component_rich_style("results-table--cursor") if is_cursor else base
+        cells = [*row_cells(row, row.custom_id in self.marked), preview(row)]
+        aligns = [right for _, _, right in COLUMNS] + [False]
+        segments: list[Segment] = []
+        for i, (cell, w, right) in enumerate(zip(cells, self._widths(width), aligns, strict=True)):
+            style = line
+            if i == 0:
+                style = line + self.get_component_rich_style("results-table--mark")
+            elif i == 2:
+                style = line + TYPE_STYLES.get(row.result_type, Style())
+            if i:
+                segments.append(Segment(" ", line))
+            segments.append(Segment(fit(cell, w, right), style))
+        return Strip(segments).crop_extend(0, width, line)

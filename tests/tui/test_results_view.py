@@ -1,0 +1,244 @@
+"""The results view on a real store: rows, filters, search, the detail pane, copy, marks and navigation."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Select, Static
+
+from batchtui.core.models import ResultFilter
+from batchtui.tui.screens.results import ResultsScreen
+from batchtui.tui.widgets.filter_bar import OutcomeButton
+from batchtui.tui.widgets.result_detail import ResultDetail
+from batchtui.tui.widgets.results_table import ResultsTable
+from tests.tui.results_support import (
+    BATCH_ID,
+    ResultsHostApp,
+    mixed_lines,
+    request_params,
+    screen_text,
+    seed_batch,
+    settle,
+)
+
+N = 400
+SIZE = (120, 40)
+
+
+@pytest.fixture
+async def store(cache_store):
+    prompts = {
+        f"req-{i:06d}": request_params(f"Question {i}: please summarise ticket {i}.", system="You are a support lead.")
+        for i in range(N)
+    }
+    await seed_batch(cache_store, mixed_lines(N), prompts=prompts)
+    return cache_store
+
+
+def table_of(app: ResultsHostApp) -> ResultsTable:
+    return app.screen.query_one(ResultsTable)
+
+
+def painted_rows(table: ResultsTable) -> list[str]:
+    """The text of the table's lines as painted (header excluded)."""
+    return [table.render_line(y).text for y in range(1, table.size.height)]
+
+
+async def test_open_results_shows_rows_and_header(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, ResultsScreen)
+        table = table_of(app)
+        assert table.row_count == N
+        rows = painted_rows(table)
+        assert rows[0].lstrip().startswith("req-000000")
+        assert "succeeded" in rows[0] and "end_turn" in rows[0] and "Summary 0" in rows[0]
+        assert "invalid_request_error" in rows[3]
+        text = screen_text(app)
+        assert "October support tickets" in text and BATCH_ID in text
+        assert "1 all 400" in text and "3 errored 80" in text and "5 expired 20" in text
+        assert "400 results" in text
+
+
+async def test_outcome_keys_filter_and_reset_paging(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = table_of(app)
+        await pilot.press("end")
+        await settle(pilot, app)
+        assert table.cursor == N - 1
+        await pilot.press("3")
+        await settle(pilot, app)
+        assert table.filter == ResultFilter(types=frozenset({"errored"}))
+        assert table.row_count == 80
+        assert table.cursor == 0 and table.scroll_offset.y == 0
+        assert all(" errored " in line for line in painted_rows(table) if line.strip())
+        assert app.screen.query_one("#outcome-errored", OutcomeButton).has_class("-selected")
+        await pilot.press("4")
+        await settle(pilot, app)
+        assert table.row_count == 20
+        assert table.cursor_row is not None and table.cursor_row.result_type == "canceled"
+        await pilot.press("1")
+        await settle(pilot, app)
+        assert table.row_count == N
+
+
+async def test_outcome_toggle_click(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.click("#outcome-expired")
+        await settle(pilot, app)
+        assert table_of(app).row_count == 20
+        assert table_of(app).cursor_row.result_type == "expired"
+
+
+async def test_error_type_select(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        select = app.screen.query_one("#error-type", Select)
+        # Choices come from error_type_counts, most frequent first, with their counts.
+        labels = [str(prompt) for prompt, _ in select._options if _ is not Select.NULL]
+        assert labels == ["invalid_request_error (40)", "overloaded_error (40)"]
+        select.value = "overloaded_error"
+        await settle(pilot, app)
+        table = table_of(app)
+        assert table.row_count == 40
+        assert table.cursor_row.error_type == "overloaded_error"
+        select.clear()
+        await settle(pilot, app)
+        assert table.row_count == N
+
+
+async def test_custom_id_substring_filter(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        assert isinstance(app.focused, Input) and app.focused.id == "custom-id"
+        await pilot.press(*"00012")
+        await pilot.pause(0.4)  # the box applies as you type, debounced
+        await settle(pilot, app)
+        table = table_of(app)
+        assert table.filter.custom_id == "00012"
+        assert table.row_count == 11  # req-000012 and req-000120 … req-000129
+        assert all("00012" in line for line in painted_rows(table) if line.strip())
+
+
+async def test_full_text_search_applies_on_enter(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash")
+        assert app.focused.id == "search"
+        await pilot.press(*"refund")
+        await settle(pilot, app)
+        table = table_of(app)
+        assert table.filter.search is None  # not before Enter
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert table.filter.search == "refund"
+        assert table.row_count == N // 4  # every fourth answer is about a refund policy
+        assert all("refund" in table.row_at(i).text for i in range(table.row_count))
+        assert app.focused is table  # Enter applies, then back to the rows
+        # Prompts are searched too: only request 123's prompt says "ticket 123."
+        await pilot.press("slash", *["backspace"] * 6, *"ticket 123", "enter")
+        await settle(pilot, app)
+        assert table.row_count == 1
+        assert table.cursor_row.custom_id == "req-000123"
+
+
+async def test_detail_shows_prompt_beside_response_and_usage(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "down")
+        await settle(pilot, app)
+        detail = app.screen.query_one(ResultDetail)
+        assert detail.row.custom_id == "req-000002"
+        prompt = str(detail.query_one("#detail-prompt", Static).content)
+        assert "SYSTEM\nYou are a support lead." in prompt
+        assert "USER\nQuestion 2: please summarise ticket 2." in prompt
+        assert detail.response_text == "Summary 2: the customer asks about a refund policy."
+        prompt_pane = detail.query_one("#detail-prompt-pane")
+        response_pane = detail.query_one("#detail-response-pane")
+        assert prompt_pane.region.y == response_pane.region.y and prompt_pane.region.x < response_pane.region.x
+        usage = str(detail.query_one("#detail-usage", Static).content)
+        assert "in 102" in usage and "out 48" in usage and "cache read 0" in usage and "cost $" in usage
+
+
+async def test_detail_shows_error_details(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "down", "down")
+        await settle(pilot, app)
+        detail = app.screen.query_one(ResultDetail)
+        assert detail.has_class("-errored")
+        error = str(detail.query_one("#detail-error", Static).content)
+        assert error == "error invalid_request_error\nmax_tokens: field required (request 3)"
+        assert detail.query_one("#detail-error").display
+        assert "errored" in detail.response_text
+
+
+async def test_copy_custom_id(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "y")
+        await pilot.pause()
+        assert app.clipboard == "req-000001"
+        assert any(n.message == "Copied req-000001" for n in app._notifications)
+
+
+async def test_marks_toggle_show_and_clear(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = table_of(app)
+        await pilot.press("space", "space", "down", "space")
+        await settle(pilot, app)
+        assert table.marked == {"req-000000", "req-000001", "req-000003"}
+        rows = painted_rows(table)
+        assert [line.startswith("●") for line in rows[:4]] == [True, True, False, True]
+        assert "3 marked" in screen_text(app)
+        await pilot.press("up", "space")  # unmark
+        assert table.marked == {"req-000000", "req-000001"}
+        await pilot.press("u")
+        await pilot.pause()
+        assert table.marked == set()
+        assert "marked" not in screen_text(app)
+
+
+async def test_click_selects_row(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = table_of(app)
+        await pilot.click(ResultsTable, offset=(5, 6))  # line 0 is the header
+        await settle(pilot, app)
+        assert table.cursor == 5
+        assert app.screen.query_one(ResultDetail).row.custom_id == "req-000005"
+
+
+async def test_keyboard_paging_and_escape(store):
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = table_of(app)
+        await pilot.press("pagedown")
+        assert table.cursor == table.size.height - 1
+        await pilot.press("end")
+        await settle(pilot, app)
+        assert table.cursor == N - 1
+        assert painted_rows(table)[-1].lstrip().startswith(f"req-{N - 1:06d}")
+        await pilot.press("home")
+        assert table.cursor == 0 and table.scroll_offset.y == 0
+        await pilot.press("slash")
+        await pilot.press("escape")  # leaves the search box first
+        assert app.focused is table
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ResultsScreen)
