@@ -1,0 +1,207 @@
+"""The dashboard app: owns the store, API and sync engine handed to it, relays the engine's events and the API's
+calls as messages (to itself and every screen), runs the poll loop in a worker, and routes worker failures to calm
+notifications. It never blocks on the network or the disk: workers do I/O, handlers update widgets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from batchtui.core import fmt
+from batchtui.core.activity import ApiCall
+from batchtui.core.client import BatchApi
+from batchtui.core.errors import describe, is_transient
+from batchtui.core.store import Store
+from batchtui.core.sync import BatchEnded, SyncEngine, SyncEvent, SyncFailed, SyncOk
+from batchtui.tui.commands import BatchCommands
+from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
+from batchtui.tui.screens.help import HelpScreen
+from batchtui.tui.screens.main import MainScreen
+from batchtui.tui.widgets.activity_panel import MAX_LINES
+from batchtui.tui.widgets.status_bar import SyncState
+
+PALETTE_BINDING = Binding("ctrl+p", "command_palette", "Commands", tooltip="Search every command by name")
+
+
+class BatchTuiApp(App[None]):
+    CSS_PATH = Path(__file__).parent / "app.tcss"
+    TITLE = "batchtui"
+    SUB_TITLE = "Message Batches"
+    COMMANDS = App.COMMANDS | {BatchCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key, and how to remap them"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave batchtui (batches keep running on the API)"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        api: BatchApi | None,
+        engine: SyncEngine | None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        offline_reason: str | None = None,
+        demo: bool = False,
+        keymap: dict[str, str] | None = None,
+        poll: bool = True,
+        notices: Sequence[str] = (),
+    ) -> None:
+        """`notices`: things to tell the user once the app is up (e.g. a broken config file)."""
+        super().__init__()
+        self.store = store
+        self.api = api
+        self.engine = engine
+        self.clock = clock
+        self.demo = demo
+        self.poll = poll
+        self.keymap = dict(keymap or {})
+        self.notices = list(notices)
+        self.sync_state = SyncState(offline_reason=offline_reason)
+        self.activity: deque[ApiCall] = deque(maxlen=MAX_LINES)  # every call since start, for the panel
+        self._stop = asyncio.Event()
+        self._last_sync_error: str | None = None
+        if demo:
+            self.sub_title = "demo · built-in emulator, no key needed"
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self.set_keymap(self.keymap)
+        if self.engine is not None:
+            self.engine.set_event_sink(self._relay_event)
+        if self.api is not None:
+            self.api.set_call_sink(self._relay_call)
+        for notice in self.notices:
+            self.notify(notice, severity="warning", markup=False, timeout=15)
+        if self.sync_state.offline_reason:
+            self.notify(self.sync_state.offline_reason, title="Offline", severity="warning", markup=False, timeout=20)
+        if self.engine is not None and self.poll:
+            self.sync_state.syncing = True
+            self.run_worker(
+                self.engine.run(stop=self._stop), name="sync", group="sync", exclusive=True, exit_on_error=False
+            )
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        if self.engine is not None:
+            self.engine.set_event_sink(None)
+        if self.api is not None:
+            self.api.set_call_sink(None)
+
+    # -- relays: called by the engine and the API client, on this loop ---------------------------------------
+
+    def _relay_event(self, event: SyncEvent) -> None:
+        self.post_message(SyncEventMessage(event))
+
+    def _relay_call(self, call: ApiCall) -> None:
+        self.post_message(ApiCallMessage(call))
+
+    @on(SyncEventMessage)
+    def sync_event(self, message: SyncEventMessage) -> None:
+        event = message.event
+        now = self.clock()
+        state = self.sync_state
+        if isinstance(event, SyncOk):
+            state.last_ok, state.error, state.syncing = now, None, False
+            self._last_sync_error = None
+            delay = self.engine.schedule.delay if self.engine is not None and self.poll else None
+            state.next_poll_at = now + timedelta(seconds=delay) if delay else None
+        elif isinstance(event, SyncFailed):
+            state.error, state.transient, state.syncing = event.message, event.transient, False
+            state.next_poll_at = now + timedelta(seconds=event.retry_in) if event.retry_in else None
+            if event.message != self._last_sync_error:  # say it once, not on every retry
+                self._last_sync_error = event.message
+                title = "Offline: showing the cache" if event.transient else "Sync failed"
+                self.notify(event.message, title=title, severity="warning", markup=False, timeout=10)
+        elif isinstance(event, BatchEnded):
+            self.announce_end(event.batch_id)
+        for screen in self.screen_stack:
+            # stop(): delivered to the screen only, so it does not bubble back up to this handler.
+            screen.post_message(SyncEventMessage(event).stop())
+
+    @on(ApiCallMessage)
+    def api_call(self, message: ApiCallMessage) -> None:
+        self.activity.append(message.call)
+        self.main_screen.post_message(ApiCallMessage(message.call).stop())
+
+    @work(group="announce", exit_on_error=False)
+    async def announce_end(self, batch_id: str) -> None:
+        batch = await self.store.get_batch(batch_id)
+        if batch is None:
+            return
+        c = batch.request_counts
+        summary = (
+            f"{fmt.count(c.succeeded)} succeeded · {fmt.count(c.errored)} errored · "
+            f"{fmt.count(c.canceled)} canceled · {fmt.count(c.expired)} expired"
+        )
+        self.bell()
+        severity = "information" if c.succeeded or not c.total else "warning"
+        self.notify(f"{batch.display_name}\n{summary}", title="Batch ended", severity=severity, markup=False)
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place an unexpected worker failure surfaces: a notification, never a crash."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            what = event.worker.name or "a background task"
+            self.notify(describe(event.worker.error), title=f"{what} failed", severity="error", markup=False)
+
+    # -- what screens ask of the app -------------------------------------------------------------------------
+
+    def refresh_now(self) -> None:
+        """Sync now: wake the poll loop, or run one refresh when not polling."""
+        if self.engine is None:
+            reason = self.sync_state.offline_reason or "offline"
+            self.notify(reason, title="Cannot refresh", severity="warning", markup=False)
+            return
+        self.sync_state.syncing = True
+        if self.poll:
+            self.engine.poke()
+        else:
+            self.refresh_once()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def refresh_once(self) -> None:
+        assert self.engine is not None
+        try:
+            await self.engine.refresh()
+        except Exception as exc:
+            self._relay_event(SyncFailed(describe(exc), is_transient(exc), None))
+        else:
+            self._relay_event(SyncOk(datetime.now(UTC)))
+
+    def open_results(self, batch_id: str) -> None:
+        try:
+            from batchtui.tui.screens.results import ResultsScreen
+        except ImportError as exc:  # the results view ships separately
+            self.notify(f"The results view is not available: {exc}", severity="error", markup=False)
+            return
+        self.push_screen(ResultsScreen(batch_id))
+
+    # -- app-wide keys ---------------------------------------------------------------------------------------
+
+    def help_sections(self) -> list[tuple[str, Sequence[Binding]]]:
+        screen = self.screen
+        title = "Batches" if isinstance(screen, MainScreen) else (screen.title or type(screen).__name__)
+        own = [b for b in type(screen).BINDINGS if isinstance(b, Binding)]
+        return [(title, own), ("Everywhere", [*self.BINDINGS, PALETTE_BINDING])]  # type: ignore[list-item]
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections(), self.keymap))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "help" and isinstance(self.screen, HelpScreen))

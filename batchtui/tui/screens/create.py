@@ -1,0 +1,269 @@
+"""`n`: pick a requests file, see what it holds (count, size, models, problems by line, estimated cost), name it,
+and submit it with progress. Validation and submission run in workers; handlers alone touch the widgets."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Static
+from textual_fspicker import FileOpen, Filters
+
+from batchtui.core import fmt
+from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
+from batchtui.core.inputs import InputError, ValidationReport, validate_file
+from batchtui.core.sanitize import clean
+from batchtui.core.submit import SubmitOutcome, ValidationFailed, submit_file
+from batchtui.tui.safe import as_content, as_text, content_assemble
+
+SUFFIXES = (".jsonl", ".json", ".csv", ".txt")
+
+
+def pick_requests_file(location: Path | None = None) -> FileOpen:
+    """The file dialog, showing request files first (a filter away from everything else)."""
+    return FileOpen(
+        location or Path.cwd(),
+        "New batch: choose a requests file",
+        filters=Filters(
+            ("Requests (.jsonl .json .csv .txt)", lambda p: p.suffix.lower() in SUFFIXES),
+            ("All files", lambda _p: True),
+        ),
+    )
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when inside it (shorter, and stable across machines)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def problem_line(e: InputError) -> tuple[str, str]:
+    where = f"line {e.line}" if e.line is not None else "file"
+    what = f"{e.field}: {e.message}" if e.field else e.message
+    return where, what + (f" — {e.hint}" if e.hint else "")
+
+
+class CreateScreen(ModalScreen[str | None]):
+    """Dismisses with the new batch's id, or None when the user backs out."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="create.back", tooltip="Back to the list; nothing is sent"),
+        Binding("ctrl+s", "submit", "Submit", id="create.submit", tooltip="Create the batch from this file"),
+    ]
+
+    class Validated(Message):
+        def __init__(self, report: ValidationReport | None, problem: str | None = None) -> None:
+            super().__init__()
+            self.report = report
+            self.problem = problem
+
+    class Progress(Message):
+        def __init__(self, phase: str, done: int, total: int) -> None:
+            super().__init__()
+            self.phase, self.done, self.total = phase, done, total
+
+    class Finished(Message):
+        def __init__(self, outcome: SubmitOutcome | None, problem: str | None = None, retry: bool = True) -> None:
+            super().__init__()
+            self.outcome = outcome
+            self.problem = problem
+            self.retry = retry
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.report: ValidationReport | None = None
+        self.submitting = False
+        self.blocked: str | None = "checking the file…"  # why Submit is disabled, if it is
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="create-dialog", classes="dialog"):
+            yield Static(content_assemble(("New batch from ", "bold"), (display_path(self.path), "bold underline")))
+            yield Static(Content.styled("Checking the file…", "dim"), id="create-summary")
+            yield RichLog(id="create-problems", markup=False, highlight=False, wrap=True)
+            with Horizontal(id="create-label-row"):
+                yield Label("Label ")
+                yield Input(
+                    value=clean(self.path.stem),
+                    placeholder="a name for the batch (kept locally)",
+                    id="create-label",
+                    max_length=200,
+                )
+            yield Static(id="create-progress-text")
+            yield ProgressBar(id="create-progress", show_eta=False)
+            with Horizontal(id="create-buttons"):
+                yield Button(Content("Submit [^s]"), id="create-submit", variant="primary", disabled=True)
+                yield Button(Content("Back [esc]"), id="create-back")
+                yield Static(id="create-blocked")
+
+    def on_mount(self) -> None:
+        self.query_one("#create-progress").display = False
+        self.query_one("#create-problems").display = False
+        self.validate()
+
+    # -- workers: I/O only, results go back as messages ------------------------------------------------------
+
+    @work(exclusive=True, group="validate", exit_on_error=False)
+    async def validate(self) -> None:
+        try:
+            report = await asyncio.to_thread(validate_file, self.path)
+        except Exception as exc:  # a bad file must never take the app down
+            self.post_message(self.Validated(None, f"Could not read the file: {describe(exc)}"))
+        else:
+            self.post_message(self.Validated(report))
+
+    @work(exclusive=True, group="submit", exit_on_error=False)
+    async def send(self, label: str | None) -> None:
+        app = self.app
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self.post_message(self.Progress(phase, done, total))  # thread-safe: the spooling runs on a thread
+
+        try:
+            outcome = await submit_file(app.store, app.api, self.path, label=label, on_progress=progress)  # type: ignore[attr-defined]
+        except ValidationFailed as exc:  # the file changed since the preview
+            self.post_message(self.Validated(exc.report))
+            self.post_message(self.Finished(None, "The file changed since it was checked; see the problems above."))
+        except OutcomeUnknown as exc:
+            self.post_message(self.Finished(None, str(exc), retry=False))
+        except BatchtuiError as exc:
+            self.post_message(self.Finished(None, str(exc)))
+        except Exception as exc:
+            self.post_message(self.Finished(None, describe(exc)))
+        else:
+            self.post_message(self.Finished(outcome))
+
+    # -- handlers --------------------------------------------------------------------------------------------
+
+    @on(Validated)
+    def show_report(self, message: Validated) -> None:
+        self.report = message.report
+        summary = self.query_one("#create-summary", Static)
+        problems = self.query_one("#create-problems", RichLog)
+        problems.clear()
+        report = message.report
+        if report is None:
+            summary.update(as_content(message.problem or "Could not read the file."))
+            self._block(message.problem or "the file could not be read")
+            return
+        summary.update(summary_content(report))
+        for e in report.errors:
+            where, what = problem_line(e)
+            problems.write(as_text(f"✗ {where:<9} ", "bold red") + as_text(what))
+        if report.errors_omitted:
+            problems.write(as_text(f"  … and {fmt.count(report.errors_omitted)} more errors", "red"))
+        for w in report.warnings:
+            where, what = problem_line(w)
+            problems.write(as_text(f"! {where:<9} ", "bold yellow") + as_text(what))
+        if report.warnings_omitted:
+            problems.write(as_text(f"  … and {fmt.count(report.warnings_omitted)} more warnings", "yellow"))
+        problems.display = bool(report.errors or report.warnings or report.errors_omitted)
+        problems.border_title = problems_title(report)
+        if not report.ok:
+            noun = "problem" if report.error_count == 1 else "problems"
+            self._block(f"fix the {fmt.count(report.error_count)} {noun} first")
+        elif self.app.api is None:  # type: ignore[attr-defined]
+            self._block("offline: no API to submit to")
+        elif report.request_count == 0:
+            self._block("the file holds no requests")
+        else:
+            self._block(None)
+
+    def _block(self, reason: str | None) -> None:
+        self.blocked = reason
+        self.query_one("#create-submit", Button).disabled = reason is not None or self.submitting
+        blocked = self.query_one("#create-blocked", Static)
+        blocked.update(Content.styled(f"Submit is disabled: {reason}", "yellow") if reason else Content(""))
+        self.refresh_bindings()
+
+    @on(Progress)
+    def show_progress(self, message: Progress) -> None:
+        bar = self.query_one("#create-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(message.total, 1), progress=message.done)
+        if message.phase == "upload":
+            text = f"Uploading {fmt.naturalsize(message.done)} of {fmt.naturalsize(message.total)}"
+        else:
+            text = f"Preparing {fmt.count(message.done)} of {fmt.count(message.total)} requests"
+        self.query_one("#create-progress-text", Static).update(Content(text))
+
+    @on(Finished)
+    def finished(self, message: Finished) -> None:
+        self.submitting = False
+        if message.outcome is not None and message.outcome.batch is not None:
+            for note in message.outcome.notes:
+                self.notify(note, markup=False, timeout=10)
+            self.dismiss(message.outcome.batch.id)
+            return
+        self.query_one("#create-progress", ProgressBar).display = False
+        self.query_one("#create-progress-text", Static).update(Content(""))
+        problem = message.problem or "The batch was not created."
+        self.notify(problem, title="Not submitted", severity="error", markup=False, timeout=15)
+        self._block(self.blocked if message.retry else "the outcome is unknown; do not resubmit yet")
+
+    @on(Button.Pressed, "#create-submit")
+    @on(Input.Submitted, "#create-label")
+    def action_submit(self) -> None:
+        if self.blocked is not None or self.submitting:
+            return
+        self.submitting = True
+        self._block(None)
+        label = self.query_one("#create-label", Input).value.strip() or None
+        self.query_one("#create-progress-text", Static).update(Content("Submitting…"))
+        self.send(label)
+
+    @on(Button.Pressed, "#create-back")
+    def action_close(self) -> None:
+        # While a create is in flight, leaving would cancel it half-way: its outcome would be unknown.
+        if not self.submitting:
+            self.dismiss(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit":
+            return None if self.blocked or self.submitting else True
+        if action == "close":
+            return None if self.submitting else True
+        return True
+
+
+def summary_content(report: ValidationReport) -> Content:
+    low, high = report.estimated_cost_usd
+    models = " · ".join(f"{m} ×{fmt.count(n)}" for m, n in report.models.most_common()) or fmt.MISSING
+    cost = f"{fmt.money(low)} – {fmt.money(high)}" if high else fmt.MISSING
+    parts: list[str | tuple[str, str]] = [
+        (fmt.count(report.request_count), "bold"),
+        " requests · ",
+        (fmt.naturalsize(report.total_bytes), "bold"),
+        " file · ",
+        (fmt.naturalsize(report.body_bytes), "bold"),
+        f" to send · format {report.format}\n",
+        ("Models    ", "dim"),
+        models,
+        "\n",
+        ("Estimated ", "dim"),
+        (cost, "bold"),
+        " at batch rates (50% of standard)",
+    ]
+    if report.unpriced_requests:
+        parts.append((f"; {fmt.count(report.unpriced_requests)} requests have no known price", "yellow"))
+    return content_assemble(*parts)
+
+
+def problems_title(report: ValidationReport) -> str:
+    parts = []
+    if report.error_count:
+        parts.append(f"{fmt.count(report.error_count)} error{'s' if report.error_count != 1 else ''}")
+    warnings = len(report.warnings) + report.warnings_omitted
+    if warnings:
+        parts.append(f"{fmt.count(warnings)} warning{'s' if warnings != 1 else ''}")
+    return " · ".join(parts)

@@ -1,0 +1,410 @@
+"""The dashboard: every batch with live counts, the selected batch in detail, sync state, and the actions.
+
+Data flow: workers read the store or call the API and post messages; the handlers below alone touch widgets. The
+list is painted from the cache first and kept current by the sync engine's events (forwarded by the app).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, ClassVar, cast
+
+import anthropic
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from batchtui.core.errors import describe
+from batchtui.core.models import BatchRecord, ResultFilter
+from batchtui.core.sync import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
+from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
+from batchtui.tui.safe import content_assemble
+from batchtui.tui.screens.confirm import ConfirmScreen
+from batchtui.tui.screens.create import CreateScreen, pick_requests_file
+from batchtui.tui.widgets.activity_panel import ActivityPanel
+from batchtui.tui.widgets.batch_table import BatchTable, row_cells
+from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane
+from batchtui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from batchtui.tui.app import BatchTuiApp
+
+TICK_SECONDS = 1.0  # elapsed times and "synced 12 s ago" move every second
+
+
+def matches(batch: BatchRecord, text: str) -> bool:
+    """The `/` filter: a case-insensitive substring of the label, the id or the status."""
+    needle = text.casefold()
+    return any(needle in (field or "").casefold() for field in (batch.label, batch.id, batch.processing_status))
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="batch.new", tooltip="Create a batch from a requests file"),
+        Binding("enter", "open", "Open", id="batch.open", tooltip="Browse the batch's results", show=False),
+        Binding("c", "cancel", "Cancel", id="batch.cancel", tooltip="Cancel the marked (or selected) batches"),
+        Binding("e", "export", "Export", id="batch.export", tooltip="Export the marked (or selected) batches' results"),
+        Binding("space", "mark", "Mark", id="batch.mark", tooltip="Mark or unmark the selected batch"),
+        Binding("slash", "filter", "Filter", id="view.filter", tooltip="Show only batches matching some text"),
+        Binding("r", "refresh", "Refresh", id="sync.refresh", tooltip="Sync with the API now"),
+        Binding("d", "delete", "Delete", id="batch.delete", tooltip="Delete ended batches from the API (kept here)"),
+        Binding("a", "activity", "Activity", id="view.activity", tooltip="Show or hide the log of API calls"),
+        Binding("escape", "back", "Back", id="view.back", tooltip="Clear the filter, then the marks"),
+    ]
+
+    class BatchesLoaded(Message):
+        def __init__(self, batches: list[BatchRecord]) -> None:
+            super().__init__()
+            self.batches = batches
+
+    class DetailLoaded(Message):
+        def __init__(self, batch_id: str, breakdown: Breakdown) -> None:
+            super().__init__()
+            self.batch_id = batch_id
+            self.breakdown = breakdown
+
+    class ActionDone(Message):
+        """A cancel or delete worker finished: what to tell the user."""
+
+        def __init__(self, verb: str, done: list[str], failures: list[str]) -> None:
+            super().__init__()
+            self.verb, self.done, self.failures = verb, done, failures
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[BatchRecord] = []
+        self.by_id: dict[str, BatchRecord] = {}
+        self.marks: set[str] = set()
+        self.filter_text = ""
+        self.breakdowns: dict[str, Breakdown] = {}
+        self.progress: dict[str, tuple[int, int]] = {}
+        self.select_after_load: str | None = None
+        self.loaded = False
+
+    @property
+    def tui(self) -> BatchTuiApp:
+        return cast("BatchTuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with Vertical(id="main"):
+            yield Input(placeholder="filter: label, id or status (enter keeps it, escape clears it)", id="filter")
+            yield BatchTable(id="batches")
+            yield Static(id="empty")
+            yield DetailPane(id="detail")
+            yield ActivityPanel(id="activity")
+        yield StatusBar(id="status", demo=self.tui.demo)
+        yield Footer()
+
+    @property
+    def table(self) -> BatchTable:
+        return self.query_one(BatchTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self.query_one("#activity").display = False
+        self.query_one(ActivityPanel).add(self.tui.activity)
+        self.table.focus()
+        self.reload()
+        self.set_interval(TICK_SECONDS, self.tick)
+
+    # -- loading (workers) ---------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def reload(self) -> None:
+        """Read the list from the store; a newer reload supersedes an older one."""
+        self.post_message(self.BatchesLoaded(await self.tui.store.list_batches()))
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def load_breakdown(self, batch_id: str) -> None:
+        store = self.tui.store
+        breakdown = Breakdown(await store.result_type_counts(batch_id), await store.error_type_counts(batch_id))
+        self.post_message(self.DetailLoaded(batch_id, breakdown))
+
+    # -- rendering (handlers) ------------------------------------------------------------------------------
+
+    @on(BatchesLoaded)
+    def batches_loaded(self, message: BatchesLoaded) -> None:
+        self.batches = message.batches
+        self.by_id = {b.id: b for b in message.batches}
+        self.marks &= self.by_id.keys()
+        self.loaded = True
+        self.render_list()
+        if self.select_after_load and self.table.select_batch(self.select_after_load):
+            self.select_after_load = None
+        self.show_detail()
+
+    @property
+    def visible(self) -> list[BatchRecord]:
+        if not self.filter_text:
+            return self.batches
+        return [b for b in self.batches if matches(b, self.filter_text)]
+
+    def render_list(self) -> None:
+        now = self.tui.clock()
+        visible = self.visible
+        self.table.show([(b.id, row_cells(b, b.id in self.marks, now)) for b in visible])
+        empty = self.query_one("#empty", Static)
+        empty.display = self.loaded and not visible
+        if self.filter_text and self.batches:
+            empty.update(content_assemble("No batch matches “", (self.filter_text, "bold"), "”. Escape clears it."))
+        else:
+            empty.update(Content("No batches yet. Press n to create one from a requests file."))
+        self.show_status()
+        self.refresh_bindings()
+
+    def show_status(self) -> None:
+        in_flight = sum(1 for b in self.batches if b.processing_status != "ended" and not b.deleted_remotely)
+        self.query_one(StatusBar).show(
+            self.tui.sync_state,
+            in_flight=in_flight,
+            total=len(self.batches),
+            shown=len(self.visible),
+            marked=len(self.marks),
+            now=self.tui.clock(),
+        )
+
+    def show_detail(self) -> None:
+        pane = self.query_one(DetailPane)
+        batch = self.cursor_batch
+        if batch is None:
+            pane.clear()
+            return
+        breakdown = self.breakdowns.get(batch.id)
+        if breakdown is None and batch.results_rows:
+            self.load_breakdown(batch.id)
+        pane.show(batch, breakdown, self.progress.get(batch.id), self.tui.clock())
+
+    def tick(self) -> None:
+        if self.loaded:
+            self.render_list()
+            self.show_detail()
+
+    @on(DetailLoaded)
+    def detail_loaded(self, message: DetailLoaded) -> None:
+        self.breakdowns[message.batch_id] = message.breakdown
+        if self.cursor_batch_id == message.batch_id:
+            self.show_detail()
+
+    @on(DataTable.RowHighlighted, "#batches")
+    def highlighted(self) -> None:
+        self.show_detail()
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#batches")
+    def selected(self) -> None:
+        self.action_open()
+
+    # -- live updates (forwarded by the app) -----------------------------------------------------------------
+
+    @on(SyncEventMessage)
+    def sync_event(self, message: SyncEventMessage) -> None:
+        event = message.event
+        if isinstance(event, ResultsProgress):
+            self.progress[event.batch_id] = (event.rows, event.total)
+            self.breakdowns.pop(event.batch_id, None)
+            if event.batch_id == self.cursor_batch_id:
+                self.show_detail()
+            return
+        if isinstance(event, ResultsComplete | ResultsFailed):
+            self.progress.pop(event.batch_id, None)
+            self.breakdowns.pop(event.batch_id, None)
+        if isinstance(event, BatchesUpdated | BatchEnded | ResultsComplete | ResultsFailed):
+            self.reload()
+        else:  # SyncOk / SyncFailed: the app updated its sync state
+            self.show_status()
+
+    @on(ApiCallMessage)
+    def api_call(self, message: ApiCallMessage) -> None:
+        self.query_one(ActivityPanel).add([message.call])
+
+    # -- selection -------------------------------------------------------------------------------------------
+
+    @property
+    def cursor_batch_id(self) -> str | None:
+        return self.table.cursor_batch_id
+
+    @property
+    def cursor_batch(self) -> BatchRecord | None:
+        batch_id = self.cursor_batch_id
+        return self.by_id.get(batch_id) if batch_id else None
+
+    def targets(self) -> list[BatchRecord]:
+        """What an action applies to: the marked batches (in list order), or else the one under the cursor."""
+        if self.marks:
+            return [b for b in self.batches if b.id in self.marks]
+        batch = self.cursor_batch
+        return [batch] if batch else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # None greys the key out in the footer (and it does nothing); False hides it.
+        online = self.tui.api is not None
+        if action == "cancel":
+            return True if online and any(b.can_cancel for b in self.targets()) else None
+        if action == "delete":
+            return True if online and any(b.can_delete for b in self.targets()) else None
+        if action in ("open", "mark", "export"):
+            return True if self.cursor_batch_id else None
+        if action == "new":
+            return True if online else None
+        if action == "back":
+            return bool(self.filter_text or self.marks or self.query_one("#filter").display)
+        return True
+
+    # -- actions ---------------------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="create", exit_on_error=False)
+    async def action_new(self) -> None:
+        path = await self.app.push_screen_wait(pick_requests_file())
+        if path is None:
+            return
+        batch_id = await self.app.push_screen_wait(CreateScreen(path))
+        if batch_id:
+            batch = await self.tui.store.get_batch(batch_id)
+            name = batch.display_name if batch else batch_id
+            self.notify(f"Created {batch_id} ({name})", title="Batch submitted", markup=False)
+            self.select_after_load = batch_id
+            self.reload()
+            self.tui.refresh_now()
+
+    def action_open(self) -> None:
+        if batch_id := self.cursor_batch_id:
+            self.tui.open_results(batch_id)
+
+    def action_mark(self) -> None:
+        if (batch_id := self.cursor_batch_id) is None:
+            return
+        self.marks ^= {batch_id}
+        self.render_list()
+
+    def action_export(self) -> None:
+        ids = [b.id for b in self.targets()]
+        if not ids:
+            return
+        try:
+            from batchtui.tui.screens.export import start_export
+        except ImportError as exc:  # the export flow ships separately
+            self.notify(f"Export is not available: {exc}", severity="error", markup=False)
+            return
+        start_export(self.app, ids, ResultFilter())
+
+    def action_refresh(self) -> None:
+        self.tui.refresh_now()
+
+    def action_activity(self) -> None:
+        panel = self.query_one(ActivityPanel)
+        panel.display = not panel.display
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.render_list()
+        self.show_detail()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.display = False
+        self.table.focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if self.filter_text or box.display:
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self.table.focus()
+        elif self.marks:
+            self.marks.clear()
+        self.render_list()
+        self.show_detail()
+
+    def action_cancel(self) -> None:
+        batches = [b for b in self.targets() if b.can_cancel]
+        if not batches:
+            return
+        skipped = len(self.targets()) - len(batches)
+        question = "Cancel them? Requests already processed keep their results; the rest are canceled."
+        if skipped:
+            question = f"{skipped} marked batch(es) cannot be canceled and are left alone. " + question
+        noun = "batch" if len(batches) == 1 else "batches"
+        self.app.push_screen(
+            ConfirmScreen(f"Cancel {len(batches)} {noun}?", [describe_batch(b) for b in batches], question),
+            lambda yes: self._confirmed("cancel", batches) if yes else None,
+        )
+
+    def action_delete(self) -> None:
+        batches = [b for b in self.targets() if b.can_delete]
+        if not batches:
+            return
+        noun = "batch" if len(batches) == 1 else "batches"
+        question = "Delete them from the API? The local copy and downloaded results stay in batchtui's cache."
+        self.app.push_screen(
+            ConfirmScreen(f"Delete {len(batches)} ended {noun}?", [describe_batch(b) for b in batches], question),
+            lambda yes: self._confirmed("delete", batches) if yes else None,
+        )
+
+    def _confirmed(self, verb: str, batches: list[BatchRecord]) -> None:
+        self.marks -= {b.id for b in batches}
+        self.apply(verb, [b.id for b in batches])
+
+    @work(group="apply", exit_on_error=False)
+    async def apply(self, verb: str, batch_ids: list[str]) -> None:
+        """Cancel or delete through the API, one batch at a time; one failure does not stop the others."""
+        app = self.tui
+        api, store = app.api, app.store
+        assert api is not None
+        done: list[str] = []
+        failures: list[str] = []
+        for batch_id in batch_ids:
+            name = self.name_of(batch_id)
+            try:
+                if verb == "cancel":
+                    batch = await api.cancel(batch_id)
+                    await store.upsert_batches([batch], synced_at=app.clock(), request_id=api.last_request_id)
+                else:
+                    with contextlib.suppress(anthropic.NotFoundError):  # already gone is what we wanted
+                        await api.delete(batch_id)
+                    await store.mark_deleted(batch_id)
+            except Exception as exc:  # an API error must never take the app down
+                failures.append(f"{name}: {describe(exc)}")
+            else:
+                done.append(name)
+        self.post_message(self.ActionDone(verb, done, failures))
+
+    def name_of(self, batch_id: str) -> str:
+        batch = self.by_id.get(batch_id)
+        return batch.display_name if batch else batch_id
+
+    @on(ActionDone)
+    def action_done(self, message: ActionDone) -> None:
+        verb = "Canceling" if message.verb == "cancel" else "Deleted"
+        if message.done:
+            self.notify("\n".join(message.done), title=f"{verb} {len(message.done)}", markup=False)
+        if message.failures:
+            self.notify(
+                "\n".join(message.failures),
+                title=f"Could not {message.verb} {len(message.failures)}",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
+        self.reload()
+        self.tui.refresh_now()
+
+
+def describe_batch(b: BatchRecord) -> str:
+    total = b.request_counts.total
+    if b.label:
+        return f"{b.label}  ({b.id}, {total:,} requests)"
+    return f"{b.id}  ({total:,} requests)"

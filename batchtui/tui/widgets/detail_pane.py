@@ -1,0 +1,155 @@
+"""Everything known about the selected batch: the API's fields, humanized times, the local results download and
+where the batch came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from batchtui.commands.batches import status_of
+from batchtui.core import fmt
+from batchtui.core.models import COUNT_KEYS, BatchRecord
+from batchtui.tui.safe import content_assemble
+from batchtui.tui.widgets.batch_table import STATUS_STYLE, elapsed_of
+
+Field = tuple[str, str, str]  # (name, value, style); the value may be untrusted: it is sanitized when assembled
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Stored results of a batch by type, and its errors by inner error type (from the store)."""
+
+    result_types: dict[str, int] = field(default_factory=dict)
+    error_types: dict[str, int] = field(default_factory=dict)
+
+
+def fields_content(fields: list[Field], width: int) -> Content:
+    parts: list[str | tuple[str, str]] = []
+    for i, (name, value, style) in enumerate(fields):
+        if i:
+            parts.append("\n")
+        parts.append((name.ljust(width), "dim"))
+        parts.append((value, style) if style else value)
+    return content_assemble(*parts)
+
+
+def _stamp(dt: datetime | None, now: datetime) -> str:
+    if dt is None:
+        return fmt.MISSING
+    return f"{fmt.ago(dt, now)} ({dt:%Y-%m-%d %H:%M} UTC)"
+
+
+def batch_fields(b: BatchRecord, now: datetime) -> list[Field]:
+    status = status_of(b)
+    ran = "ran" if b.ended_at else "running"
+    fields: list[Field] = [
+        ("label", b.label or fmt.MISSING, "bold"),
+        ("id", b.id, ""),
+        ("status", status.replace("_", " "), STATUS_STYLE.get(status, "")),
+        ("created", _stamp(b.created_at, now), ""),
+    ]
+    if b.ended_at:
+        fields.append(("ended", _stamp(b.ended_at, now), ""))
+    else:
+        fields.append(("expires", f"{fmt.until(b.expires_at, now)}", "yellow"))
+    fields.append((ran, fmt.duration(elapsed_of(b, now)), ""))
+    if b.cancel_initiated_at:
+        fields.append(("cancel asked", _stamp(b.cancel_initiated_at, now), ""))
+    if b.archived_at:
+        fields.append(("archived", _stamp(b.archived_at, now), "dim"))
+    return fields
+
+
+def count_fields(b: BatchRecord) -> list[Field]:
+    c = b.request_counts
+    total = c.total
+    styles = {"processing": "dodger_blue1", "succeeded": "green", "errored": "red", "canceled": "yellow"}
+    fields: list[Field] = [("total", fmt.count(total), "bold")]
+    for key in COUNT_KEYS:
+        n = getattr(c, key)
+        share = f"  {n / total:.1%}" if total and n else ""
+        fields.append((key, fmt.count(n) + share, styles.get(key, "magenta") if n else "dim"))
+    fields.append(("cost", fmt.money(b.cost_usd), ""))
+    if b.processing_status != "ended":
+        # Honest about what the API gives: no per-request progress until the whole batch ends.
+        fields.append(("", "counts move only when the batch ends", "dim italic"))
+    return fields
+
+
+def results_state_text(b: BatchRecord, progress: tuple[int, int] | None) -> tuple[str, str]:
+    state = b.results_state
+    if state == "downloading" and progress is not None:
+        done, total = progress
+        share = f" ({done / total:.0%})" if total else ""
+        return f"downloading {fmt.count(done)} / {fmt.count(total)}{share}", "dodger_blue1"
+    if state == "complete":
+        return f"complete · {fmt.count(b.results_rows)} rows stored", "green"
+    if state == "failed":
+        return f"failed: {b.results_error or 'unknown error'}", "red"
+    if state == "unavailable":
+        return f"no longer available from the API · {fmt.count(b.results_rows)} rows stored", "yellow"
+    if state == "pending":
+        return "waiting to download", ""
+    if state == "downloading":
+        return f"downloading · {fmt.count(b.results_rows)} rows stored", "dodger_blue1"
+    return "not yet (the batch has not ended)", "dim"
+
+
+def _breakdown(counts: dict[str, int]) -> str:
+    shown = [f"{fmt.count(n)} {name}" for name, n in counts.items() if n]
+    return " · ".join(shown) if shown else fmt.MISSING
+
+
+def local_fields(
+    b: BatchRecord, breakdown: Breakdown | None, progress: tuple[int, int] | None, now: datetime
+) -> list[Field]:
+    value, style = results_state_text(b, progress)
+    fields: list[Field] = [("results", value, style)]
+    if breakdown is not None and any(breakdown.result_types.values()):
+        fields.append(("result types", _breakdown(breakdown.result_types), ""))
+    if breakdown is not None and breakdown.error_types:
+        fields.append(("error types", _breakdown(breakdown.error_types), "red"))
+    fields += [
+        ("source file", b.source_file or fmt.MISSING, ""),
+        ("submission", b.submission_id or fmt.MISSING, ""),
+        ("parent batch", b.parent_batch_id or fmt.MISSING, ""),
+        ("last synced", fmt.ago(b.last_synced_at, now), ""),
+        ("request-id", b.last_request_id or fmt.MISSING, ""),
+    ]
+    return fields
+
+
+class DetailPane(Horizontal):
+    """Three columns: the batch, its request counts, and the local copy (results, lineage, sync)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-batch", classes="detail-column")
+        yield Static(id="detail-counts", classes="detail-column")
+        yield Static(id="detail-local", classes="detail-column")
+
+    def on_mount(self) -> None:
+        self.border_title = "Batch"
+        self.clear()
+
+    def clear(self) -> None:
+        first, counts, local = self.query(".detail-column").results(Static)
+        first.update(Content.styled("No batch selected.", "dim"))
+        counts.update(Content(""))
+        local.update(Content(""))
+
+    def show(
+        self,
+        batch: BatchRecord,
+        breakdown: Breakdown | None,
+        progress: tuple[int, int] | None,
+        now: datetime,
+    ) -> None:
+        first, counts, local = self.query(".detail-column").results(Static)
+        first.update(fields_content(batch_fields(batch, now), 13))
+        counts.update(fields_content(count_fields(batch), 11))
+        local.update(fields_content(local_fields(batch, breakdown, progress, now), 13))
