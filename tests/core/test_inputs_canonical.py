@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from batchtui.core.inputs import canonical_params_json, params_hash
-from batchtui.core.inputs.rules import CUSTOM_ID_PATTERN, custom_id_errors
+from batchtui.core.inputs.custom_ids import CUSTOM_ID_PATTERN, custom_id_errors
 
 PARAMS = {"model": "claude-sonnet-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "Grüße"}]}
 

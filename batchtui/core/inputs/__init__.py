@@ -6,10 +6,11 @@ if report.ok:
 """
 
 from batchtui.core.inputs.canonical import canonical_params_json, params_hash
+from batchtui.core.inputs.custom_ids import CUSTOM_ID_PATTERN
+from batchtui.core.inputs.params import is_known_model
 from batchtui.core.inputs.records import InputError, ReadItem, RejectedRequest, RequestDefaults, SourceRequest
 from batchtui.core.inputs.registry import READERS, ReaderSpec, detect_format, reader_for, register_reader
 from batchtui.core.inputs.report import ValidationReport
-from batchtui.core.inputs.rules import CUSTOM_ID_PATTERN, is_known_model
 from batchtui.core.inputs.validate import (
     MAX_BODY_BYTES,
     MAX_REQUESTS,

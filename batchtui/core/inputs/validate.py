@@ -18,10 +18,11 @@ from typing import Any, BinaryIO, cast
 
 from batchtui.core.cost import estimate_request_cost
 from batchtui.core.fmt import count, naturalsize
+from batchtui.core.inputs.custom_ids import custom_id_errors
+from batchtui.core.inputs.params import params_problems
 from batchtui.core.inputs.records import InputError, RejectedRequest, RequestDefaults, SourceRequest
 from batchtui.core.inputs.registry import detect_format, reader_for
 from batchtui.core.inputs.report import Collector, ValidationReport
-from batchtui.core.inputs.rules import custom_id_errors, params_problems
 
 MAX_REQUESTS = 100_000
 MAX_BODY_BYTES = 256 * 1024 * 1024

@@ -1,0 +1,141 @@
+"""Checks on one request's Messages params, whatever file format it came from.
+
+Errors are what the API would reject (as an `errored` result after the whole batch ends, which is the expensive
+way to find out); warnings are probably wrong but may be fine, like a model released after our price table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from batchtui.core.cost import canonical_model, known_models
+from batchtui.core.inputs.envelope import json_type
+from batchtui.core.inputs.records import InputError, show
+
+MAX_MESSAGES = 100_000
+MAX_TOKENS_CAP = 300_000  # the largest output any model allows (with the extended-output beta)
+# anthropic SDK 2.x sends anthropic-version 2026-10-21, which drops these sampling parameters from Messages.
+VERSION_DROPPED = ("temperature", "top_p", "top_k")
+EXAMPLE_MODEL = "claude-sonnet-4-5"
+_MESSAGE_EXAMPLE = '{"role": "user", "content": "..."}'
+
+
+@lru_cache(maxsize=1024)
+def is_known_model(model: str) -> bool:
+    """In the price table, priced or not; a test keeps the table in step with the SDK's list of models."""
+    return canonical_model(model) in known_models()
+
+
+@dataclass
+class _Problems:
+    file: str
+    line: int
+    errors: list[InputError] = field(default_factory=list)
+    warnings: list[InputError] = field(default_factory=list)
+
+    def error(self, field: str, message: str, hint: str, code: str) -> None:
+        self.errors.append(InputError(self.file, self.line, field, message, hint, code))
+
+    def warn(self, field: str, message: str, hint: str, code: str) -> None:
+        self.warnings.append(InputError(self.file, self.line, field, message, hint, code))
+
+
+def _check_model(params: dict[str, Any], p: _Problems) -> None:
+    if "model" not in params:
+        p.error("params.model", "missing", f'name the model, e.g. "{EXAMPLE_MODEL}"', "missing")
+        return
+    model = params["model"]
+    if not isinstance(model, str) or not model:
+        p.error("params.model", f"must be a model name (got {show(model)})", f'e.g. "{EXAMPLE_MODEL}"', "model_type")
+    elif not is_known_model(model):
+        hint = "check the spelling; if it is a new model, its cost cannot be estimated"
+        p.warn("params.model", f"unknown model {show(model)}", hint, "unknown_model")
+
+
+def _check_max_tokens(params: dict[str, Any], p: _Problems) -> None:
+    hint = "set max_tokens to the number of output tokens you allow"
+    if "max_tokens" not in params:
+        p.error("params.max_tokens", "missing", f"{hint}, e.g. 1024", "missing")
+        return
+    mt = params["max_tokens"]
+    if isinstance(mt, bool) or not isinstance(mt, int) or mt < 0:  # bool is an int to Python, not to the API
+        if isinstance(mt, float) and mt.is_integer() and mt >= 0:
+            hint = f"write it without a decimal point: {int(mt)}"
+        p.error("params.max_tokens", f"must be a non-negative integer (got {show(mt)})", hint, "max_tokens")
+    elif mt > MAX_TOKENS_CAP:
+        message = f"{mt:,} is above {MAX_TOKENS_CAP:,}, the most any model allows"
+        p.warn("params.max_tokens", message, "lower it, or the request will come back errored", "max_tokens_cap")
+
+
+def _check_message(i: int, msg: Any, *, last: bool, p: _Problems) -> None:
+    where = f"params.messages.{i}"
+    if not isinstance(msg, dict):
+        message = f"must be an object with role and content (got {json_type(msg)})"
+        p.error(where, message, f"write it as {_MESSAGE_EXAMPLE}", "message_type")
+        return
+    role = msg.get("role")
+    if role not in ("user", "assistant"):
+        hint = 'use "user" or "assistant"'
+        if role == "system":
+            hint = "move the system prompt to params.system; messages hold only user and assistant turns"
+        got = "missing" if "role" not in msg else f"got {show(role)}"
+        p.error(f"{where}.role", f'must be "user" or "assistant" ({got})', hint, "message_role")
+    content = msg.get("content")
+    if content is None:
+        p.error(f"{where}.content", "missing", "add the message text as content", "message_content")
+    elif not isinstance(content, str | list):
+        message = f"must be a string or a list of content blocks (got {json_type(content)})"
+        p.error(f"{where}.content", message, "write the text as a string", "message_content")
+    elif not content and not (last and role == "assistant"):
+        hint = "only a final assistant message (a prefill) may be empty"
+        p.error(f"{where}.content", "is empty", hint, "message_content")
+    elif isinstance(content, list):
+        for j, block in enumerate(content):
+            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                hint = 'e.g. {"type": "text", "text": "..."}'
+                p.error(f"{where}.content.{j}", "must be a content block with a type", hint, "content_block")
+                break
+
+
+def _check_messages(params: dict[str, Any], p: _Problems) -> None:
+    if "messages" not in params:
+        p.error("params.messages", "missing", f"add the conversation: [{_MESSAGE_EXAMPLE}]", "missing")
+        return
+    messages = params["messages"]
+    if not isinstance(messages, list):
+        message = f"must be a list of messages (got {json_type(messages)})"
+        p.error("params.messages", message, f"write it as [{_MESSAGE_EXAMPLE}]", "messages_type")
+    elif not messages:
+        p.error("params.messages", "is empty", "add at least one user message", "messages_empty")
+    elif len(messages) > MAX_MESSAGES:
+        message = f"has {len(messages):,} messages; the limit is {MAX_MESSAGES:,}"
+        p.error("params.messages", message, "shorten the conversation", "messages_count")
+    else:
+        for i, msg in enumerate(messages):
+            _check_message(i, msg, last=i == len(messages) - 1, p=p)
+
+
+def _check_other(params: dict[str, Any], p: _Problems) -> None:
+    if params.get("stream") is True:
+        hint = "remove stream: batch results always arrive as complete messages"
+        p.error("params.stream", "streaming is not supported in Message Batches", hint, "stream")
+    system = params.get("system")
+    if system is not None and not isinstance(system, str | list):
+        message = f"must be a string or a list of text blocks (got {json_type(system)})"
+        p.error("params.system", message, "write the system prompt as a string", "system_type")
+    for key in VERSION_DROPPED:
+        if key in params:
+            message = "is not accepted by API version 2026-10-21, which anthropic SDK 2.x sends"
+            p.warn(f"params.{key}", message, "remove it, or the request may come back errored", "dropped_param")
+
+
+def params_problems(params: dict[str, Any], *, file: str, line: int) -> tuple[list[InputError], list[InputError]]:
+    """(errors, warnings) for one request's Messages params."""
+    p = _Problems(file, line)
+    _check_model(params, p)
+    _check_max_tokens(params, p)
+    _check_messages(params, p)
+    _check_other(params, p)
+    return p.errors, p.warnings
