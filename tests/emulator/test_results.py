@@ -7,6 +7,7 @@ import math
 from collections import Counter
 
 import anthropic
+import httpx2
 import pytest
 from anthropic.types.messages import (
     MessageBatchCanceledResult,
@@ -205,3 +206,19 @@ def test_small_max_tokens_stops_with_max_tokens(batch_emulator: Emulator, client
     assert tiny.stop_reason == "max_tokens" and 0 < tiny.usage.output_tokens <= 5
     assert len(tiny.content[0].text) <= 20
     assert roomy.stop_reason == "end_turn" and roomy.usage.output_tokens > 5
+
+
+@pytest.mark.emulator(batch_seconds=10, error_rate=0.1, expire_rate=0.1)
+def test_repeat_downloads_are_byte_identical(batch_emulator: Emulator, client: anthropic.Anthropic) -> None:
+    """The first full download is encoded on the fly, later ones may be served from the emulator's cache."""
+    batch = client.messages.batches.create(requests=make_requests(4500))
+    finish(batch_emulator)
+    path = f"/v1/messages/batches/{batch.id}/results"
+    batch_emulator.faults.inject("cut_stream")  # a broken first download must not leave a truncated cache
+    with pytest.raises(httpx2.TransportError):
+        raw(batch_emulator, "GET", path)
+    first = raw(batch_emulator, "GET", path).content
+    second = raw(batch_emulator, "GET", path).content
+    assert first == second
+    assert first.count(b"\n") == 4500
+    assert len(list(client.messages.batches.results(batch.id))) == 4500
