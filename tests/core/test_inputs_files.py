@@ -198,3 +198,21 @@ def test_hostile_values_in_messages_are_neutralised(tmp_path: Path) -> None:
     text = "\n".join(report.error_lines() + report.warning_lines())
     assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
     assert report.warnings[0].code == "unknown_model"
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = _write(tmp_path / "deep.jsonl", [deep, _line("q2")])
+    report = validate_file(path)
+    assert [(e.line, e.code) for e in report.errors] == [(1, "json")]
+    assert "nested too deeply" in report.errors[0].message
+    assert report.request_count == 2
+
+
+def test_huge_values_are_not_echoed_in_messages(tmp_path: Path) -> None:
+    path = _write(tmp_path / "huge.jsonl", [_line("q1", max_tokens=["x" * 100_000]), _line("q2", model="m" * 100_000)])
+    report = validate_file(path)
+    assert report.errors[0].message == "must be a non-negative integer (got […])"
+    assert all(len(str(e)) < 400 for e in report.errors + report.warnings)
+    assert report.warnings[0].code == "unknown_model"
+    assert sorted(len(m) for m in report.models) == [17, 129]  # the long one under a bounded key

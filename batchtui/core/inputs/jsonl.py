@@ -78,6 +78,11 @@ def read_jsonl(stream: BinaryIO, *, file: str, defaults: RequestDefaults) -> Ite
             )
             yield RejectedRequest(line.number, (error,))
             continue
+        except RecursionError:
+            hint = "flatten the data; no request needs nesting this deep"
+            message = "JSON is nested too deeply to read"
+            yield RejectedRequest(line.number, (InputError(file, line.number, None, message, hint, "json"),))
+            continue
         except ValueError as e:  # NaN / Infinity: Python accepts them, the API's JSON does not
             hint = "use a number or null"
             yield RejectedRequest(line.number, (InputError(file, line.number, None, str(e), hint, "json"),))

@@ -22,9 +22,16 @@ EXAMPLE_MODEL = "claude-sonnet-4-5"
 _MESSAGE_EXAMPLE = '{"role": "user", "content": "..."}'
 
 
-@lru_cache(maxsize=1024)
+MAX_MODEL_NAME = 128  # far longer than any real id; longer strings are not worth caching or counting
+
+
 def is_known_model(model: str) -> bool:
     """In the price table, priced or not; a test keeps the table in step with the SDK's list of models."""
+    return len(model) <= MAX_MODEL_NAME and _is_known(model)
+
+
+@lru_cache(maxsize=1024)
+def _is_known(model: str) -> bool:
     return canonical_model(model) in known_models()
 
 

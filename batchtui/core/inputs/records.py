@@ -68,6 +68,13 @@ ReadItem = SourceRequest | RejectedRequest | InputError
 
 def show(value: Any, limit: int = 60) -> str:
     """A user-supplied value quoted for an error message: JSON-ish, truncated, and safe to print to a terminal."""
+    if isinstance(value, dict | list):
+        # Never serialise a container just to cut it: it may be megabytes.
+        if isinstance(value, dict):
+            return "{…}" if value else "{}"
+        return "[…]" if value else "[]"
+    if isinstance(value, str):
+        value = value[: limit + 1]
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, cast
 from batchtui.core.cost import estimate_request_cost
 from batchtui.core.fmt import count, naturalsize
 from batchtui.core.inputs.custom_ids import custom_id_errors
-from batchtui.core.inputs.params import params_problems
+from batchtui.core.inputs.params import MAX_MODEL_NAME, params_problems
 from batchtui.core.inputs.records import InputError, RejectedRequest, RequestDefaults, SourceRequest
 from batchtui.core.inputs.registry import detect_format, reader_for
 from batchtui.core.inputs.report import Collector, ValidationReport
@@ -191,7 +191,8 @@ class _Scan:
             self._on_warning(w)
         model = req.params.get("model")
         if isinstance(model, str) and model:
-            self.report.models[model] += 1
+            # A hostile file could use a new megabyte-long "model" per line: count a bounded key instead.
+            self.report.models[model if len(model) <= MAX_MODEL_NAME else model[:MAX_MODEL_NAME] + "…"] += 1
         estimate = estimate_request_cost(req.params, at=self._priced_at)
         if estimate is None:
             self.report.unpriced_requests += 1
