@@ -61,3 +61,11 @@ def test_every_non_match_is_rejected_with_a_reason(cid: str) -> None:
     errors = custom_id_errors(cid, file="f", line=1)
     assert errors
     assert all(e.field == "custom_id" and e.hint for e in errors)
+
+
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_agrees_with_the_store_hash(params: dict) -> None:
+    # core.models has its own params_hash for the store; a request must hash the same on both sides.
+    from batchtui.core.models import params_hash as store_hash
+
+    assert params_hash(params) == store_hash(params)
