@@ -12,9 +12,26 @@ ITEM_KEYS = ("custom_id", "params")
 EXAMPLE = '{"custom_id": "q1", "params": {"model": "...", "max_tokens": 1024, "messages": [...]}}'
 # Keys that belong inside params; seen at top level they mean "you forgot the params wrapper".
 _PARAMS_KEYS = frozenset(
-    {"model", "max_tokens", "messages", "system", "temperature", "top_p", "top_k", "stop_sequences", "tools",
-     "tool_choice", "metadata", "thinking", "stream", "service_tier", "container", "mcp_servers", "output_format"}
-)  # fmt: skip
+    [
+        "model",
+        "max_tokens",
+        "messages",
+        "system",
+        "temperature",
+        "top_p",
+        "top_k",
+        "stop_sequences",
+        "tools",
+        "tool_choice",
+        "metadata",
+        "thinking",
+        "stream",
+        "service_tier",
+        "container",
+        "mcp_servers",
+        "output_format",
+    ]
+)
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
 
 
@@ -68,10 +85,9 @@ def read_item(obj: Any, *, line: int, file: str) -> Iterator[ReadItem]:
             hint = "remove it: a request item may hold only custom_id and params, and the API rejects the batch"
         errors.append(err(clean(key)[:64], "unknown key in the request item", hint, "unknown_key"))
 
-    shape_ok = isinstance(cid, str) and isinstance(params, dict)
-    if shape_ok and all(e.code == "unknown_key" for e in errors):
+    if isinstance(cid, str) and isinstance(params, dict) and all(e.code == "unknown_key" for e in errors):
         # Still a readable request: report the stray keys, and let the validator check the rest.
         yield from errors
-        yield SourceRequest(line, cid, params)  # type: ignore[arg-type]
+        yield SourceRequest(line, cid, params)
     else:
         yield RejectedRequest(line, tuple(errors), cid if isinstance(cid, str) else None)
