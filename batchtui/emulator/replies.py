@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 
-from batchtui.emulator.validation import last_user_text, prompt_text, uses_cache_control
+from batchtui.emulator.validation import cache_ttl, last_user_text, prompt_text
 from batchtui.emulator.wire import error_body
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -55,7 +55,8 @@ def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
         stop_reason = "max_tokens"
     input_tokens = _tokens(prompt_text(params)) + 8
     cache_read = cache_write = 0
-    if uses_cache_control(params):
+    ttl = cache_ttl(params)
+    if ttl is not None:
         # Pretend most of the prompt was a shared, cached prefix: one in four requests writes it.
         cached = int(input_tokens * 0.8)
         if d[0] % 4 == 0:
@@ -79,7 +80,10 @@ def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
                 "output_tokens": _tokens(text) if text else 0,
                 "cache_creation_input_tokens": cache_write,
                 "cache_read_input_tokens": cache_read,
-                "cache_creation": {"ephemeral_5m_input_tokens": cache_write, "ephemeral_1h_input_tokens": 0},
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": cache_write if ttl == "5m" else 0,
+                    "ephemeral_1h_input_tokens": cache_write if ttl == "1h" else 0,
+                },
                 "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
                 "service_tier": "batch",
             },

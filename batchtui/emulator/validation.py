@@ -161,10 +161,20 @@ def last_user_text(params: dict) -> str:
     return ""
 
 
-def uses_cache_control(params: dict) -> bool:
-    def has(content: Any) -> bool:
-        return isinstance(content, list) and any(isinstance(b, dict) and "cache_control" in b for b in content)
+def cache_ttl(params: dict) -> str | None:
+    """The longest cache_control ttl in the prompt ("5m" or "1h"), or None when nothing is marked for caching."""
+    ttls: set[str] = set()
 
-    if has(params.get("system")):
-        return True
-    return any(isinstance(m, dict) and has(m.get("content")) for m in params.get("messages") or [])
+    def scan(content: Any) -> None:
+        if isinstance(content, list):
+            for block in content:
+                if isinstance(block, dict) and isinstance(block.get("cache_control"), dict):
+                    ttls.add(block["cache_control"].get("ttl") or "5m")
+
+    scan(params.get("system"))
+    for message in params.get("messages") or []:
+        if isinstance(message, dict):
+            scan(message.get("content"))
+    if not ttls:
+        return None
+    return "1h" if "1h" in ttls else "5m"

@@ -222,3 +222,24 @@ def test_repeat_downloads_are_byte_identical(batch_emulator: Emulator, client: a
     assert first == second
     assert first.count(b"\n") == 4500
     assert len(list(client.messages.batches.results(batch.id))) == 4500
+
+
+def test_one_hour_cache_writes_are_reported_as_such():
+    from batchtui.emulator.replies import succeeded
+
+    def params(ttl: str | None) -> dict:
+        control = {"type": "ephemeral", **({"ttl": ttl} if ttl else {})}
+        system = [{"type": "text", "text": "You are a careful assistant. " * 40, "cache_control": control}]
+        return {"model": "claude-sonnet-5", "max_tokens": 50, "system": system,
+                "messages": [{"role": "user", "content": "hi"}]}  # fmt: skip
+
+    # Find a custom_id whose request writes the cache (one in four does) and compare the two ttls.
+    for i in range(40):
+        one_hour = succeeded("b", f"c{i}", params("1h"))["message"]["usage"]
+        if one_hour["cache_creation_input_tokens"]:
+            break
+    five_min = succeeded("b", f"c{i}", params(None))["message"]["usage"]
+    written = one_hour["cache_creation_input_tokens"]
+    assert written > 0
+    assert one_hour["cache_creation"] == {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": written}
+    assert five_min["cache_creation"] == {"ephemeral_5m_input_tokens": written, "ephemeral_1h_input_tokens": 0}
