@@ -37,7 +37,7 @@ def parse_types(text: str | None) -> frozenset[str]:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from batchtui.core.export import export_results, write_atomically  # only this command needs it
+    from batchtui.core.export import export_results, write_atomically_async  # only this command needs it
 
     flt = ResultFilter(types=parse_types(args.types))
     async with open_context(args) as ctx:
@@ -58,7 +58,7 @@ async def run(args: argparse.Namespace) -> int:
             progress.done()
         rows = ctx.store.iter_results(args.batch_id, flt)
         if args.output:
-            n = await write_atomically(args.output, lambda out: export_results(rows, args.format, out))
+            n = await write_atomically_async(args.output, lambda out: export_results(rows, args.format, out))
             note(f"wrote {fmt.count(n)} results to {args.output}")
         else:
             n = await export_results(rows, args.format, sys.stdout)
