@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+
+from batchtui.core.sanitize import clean
 
 ProcessingStatus = Literal["in_progress", "canceling", "ended"]
 ResultType = Literal["succeeded", "errored", "canceled", "expired"]
@@ -80,6 +84,7 @@ class BatchRecord:
     last_synced_at: datetime | None = None
     last_request_id: str | None = None
     deleted_remotely: bool = False
+    results_error: str | None = None  # why the last results download failed (results_state `failed`)
 
     @property
     def can_cancel(self) -> bool:
@@ -124,8 +129,9 @@ class BatchRecord:
 class ResultRow:
     """One request's outcome. `raw` is the API's own JSONL line, kept verbatim for export.
 
-    Display fields (`text`, `error_message`, `custom_id`) are already sanitized (control characters made visible)
-    when they come out of the store; `raw` is not, and must never be rendered as is.
+    Display fields (`text`, `error_message`) are already sanitized (control characters made visible) when they
+    come out of the store; `raw` is not, and must never be rendered as is. `custom_id` is kept exact because it is
+    the key (lookups, joins to the submitted requests, resubmits): render `display_custom_id` instead.
     """
 
     batch_id: str
@@ -142,6 +148,11 @@ class ResultRow:
     cache_creation_input_tokens: int | None = None
     cache_read_input_tokens: int | None = None
     cost_usd: float | None = None
+
+    @property
+    def display_custom_id(self) -> str:
+        # The API only accepts [a-zA-Z0-9_-]{1,64}, but a hostile or broken server could send anything.
+        return clean(self.custom_id)
 
 
 @dataclass(frozen=True)
@@ -174,3 +185,22 @@ class Submission:
     batch_id: str | None = None
     error: str | None = None
     parent_batch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchChange:
+    """What `Store.upsert_batches` reports for a batch that is new or whose status or counts changed."""
+
+    batch_id: str
+    old_status: str | None  # None: the batch was not in the store before
+    new_status: str
+    counts_changed: bool
+
+
+def params_hash(params: dict[str, Any] | str) -> str:
+    """sha256 hex of a request's params in canonical JSON (sorted keys, compact): equal for identical requests
+    whatever their key order, so an earlier identical request's result can be found by it."""
+    if isinstance(params, str):
+        params = json.loads(params)
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()  # as inputs.params_hash

@@ -1,0 +1,183 @@
+"""Results: idempotent chunked writes during a download, and the filtered, paged reads of a 100k-row view."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from operator import attrgetter
+from typing import Any
+
+from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
+from batchtui.core.store.db import execute, executemany
+from batchtui.core.store.errors import NotFoundError
+from batchtui.core.store.search import SearchMixin, fts_query, index_rows, search_state, unindex_rows
+
+# ResultRow's fields after batch_id, in order: a row is ResultRow(batch_id, *row).
+_COLUMNS = (
+    "r.custom_id, r.result_type, r.raw, r.text, r.model, r.stop_reason, r.error_type, r.error_message, "
+    "r.input_tokens, r.output_tokens, r.cache_creation_input_tokens, r.cache_read_input_tokens, r.cost_usd"
+)
+_VALUES = attrgetter(*(c.removeprefix("r.") for c in _COLUMNS.split(", ")))
+_CUSTOM_ID = attrgetter("custom_id")
+
+# An upsert keeps the row's rowid (INSERT OR REPLACE would not), which the search index is keyed on.
+_UPSERT = """
+INSERT INTO results (
+    batch_key, custom_id, result_type, raw, text, model, stop_reason, error_type, error_message,
+    input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (batch_key, custom_id) DO UPDATE SET
+    result_type = excluded.result_type, raw = excluded.raw, text = excluded.text, model = excluded.model,
+    stop_reason = excluded.stop_reason, error_type = excluded.error_type, error_message = excluded.error_message,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cache_creation_input_tokens = excluded.cache_creation_input_tokens,
+    cache_read_input_tokens = excluded.cache_read_input_tokens, cost_usd = excluded.cost_usd
+"""
+
+# Filters, counts and the custom_id order are answered from this covering index; only returned rows are read.
+_FROM = "FROM results AS r INDEXED BY results_scan"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class ResultsMixin(SearchMixin):
+    async def write_results(self, batch_id: str, rows: Sequence[ResultRow]) -> int:
+        """Upsert one chunk of results in one transaction. Idempotent on (batch_id, custom_id): a download killed
+        at any point and run again ends with exactly one row per request. Returns the number of rows written."""
+        if not rows:
+            return 0
+        key = await self._batch_key(batch_id)
+        if key is None:
+            raise NotFoundError(f"no batch {batch_id!r} in the store: upsert it before writing its results")
+        for row in rows:
+            if row.batch_id != batch_id:
+                raise ValueError(f"result {row.custom_id!r} belongs to {row.batch_id}, not {batch_id}")
+        # In key order, consecutive inserts land on neighbouring index pages (the API's order is random).
+        ordered = sorted(rows, key=_CUSTOM_ID)
+        async with self._db.transaction() as conn:
+            indexed = await search_state(conn, key)
+            ids_json = json.dumps([r.custom_id for r in ordered]) if indexed else ""
+            if indexed:
+                await unindex_rows(conn, key, ids_json, indexed)
+            # The generator is consumed on the connection's thread, not the event loop's.
+            await executemany(conn, _UPSERT, ((key, *_VALUES(r)) for r in ordered))
+            if indexed:
+                await index_rows(conn, batch_id, key, ids_json, indexed)
+        return len(rows)
+
+    async def finish_results(self, batch_id: str) -> None:
+        """The download is complete: state `complete`, row count and total cost (of rows with a known price)."""
+        async with self._db.transaction() as conn:
+            updated = await execute(
+                conn,
+                "UPDATE batches SET results_state = 'complete', results_error = NULL, "
+                "results_rows = (SELECT count(*) FROM results INDEXED BY results_scan WHERE batch_key = batches.key), "
+                "cost_usd = (SELECT sum(cost_usd) FROM results INDEXED BY results_scan WHERE batch_key = batches.key) "
+                "WHERE id = ?",
+                (batch_id,),
+            )
+            if not updated:
+                raise NotFoundError(f"no batch {batch_id!r} in the store")
+
+    async def stored_result_count(self, batch_id: str) -> int:
+        return await self.count_results(batch_id)
+
+    async def count_results(self, batch_id: str, flt: ResultFilter = ResultFilter()) -> int:  # noqa: B008
+        query = await self._where(batch_id, flt)
+        if query is None:
+            return 0
+        where, params = query
+        return await self._db.scalar(f"SELECT count(*) {_FROM} WHERE {where}", params)
+
+    async def page_results(self, batch_id: str, flt: ResultFilter, *, offset: int, limit: int) -> list[ResultRow]:
+        """One page in custom_id order (stable while the results do not change)."""
+        query = await self._where(batch_id, flt)
+        if query is None:
+            return []
+        where, params = query
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY r.custom_id LIMIT ? OFFSET ?",
+            (*params, max(0, limit), max(0, offset)),
+        )
+        return [ResultRow(batch_id, *r) for r in rows]
+
+    async def get_result(self, batch_id: str, custom_id: str) -> ResultRow | None:
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS} FROM results AS r JOIN batches AS b ON b.key = r.batch_key "
+            "WHERE b.id = ? AND r.custom_id = ?",
+            (batch_id, custom_id),
+        )
+        return ResultRow(batch_id, *row) if row else None
+
+    async def iter_results(
+        self,
+        batch_id: str,
+        flt: ResultFilter = ResultFilter(),  # noqa: B008
+        *,
+        chunk: int = 1000,
+    ) -> AsyncIterator[ResultRow]:
+        """Every matching row in custom_id order, `chunk` rows per query: keyset pagination, so memory stays
+        bounded and no query rescans what came before."""
+        query = await self._where(batch_id, flt)
+        if query is None:
+            return
+        where, params = query
+        after = ""
+        while True:
+            rows = await self._db.fetchall(
+                f"SELECT {_COLUMNS} {_FROM} WHERE {where} AND r.custom_id > ? ORDER BY r.custom_id LIMIT ?",
+                (*params, after, chunk),
+            )
+            for r in rows:
+                yield ResultRow(batch_id, *r)
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0]
+
+    async def result_type_counts(self, batch_id: str) -> dict[str, int]:
+        """Rows per result type; the four API types are always present (0 when none)."""
+        counts = dict.fromkeys(RESULT_TYPES, 0)
+        key = await self._batch_key(batch_id)
+        if key is not None:
+            rows = await self._db.fetchall(
+                f"SELECT r.result_type, count(*) {_FROM} WHERE r.batch_key = ? GROUP BY r.result_type", (key,)
+            )
+            counts.update(dict(rows))
+        return counts
+
+    async def error_type_counts(self, batch_id: str) -> dict[str, int]:
+        """Errored rows per inner error type, most frequent first (`unknown` when the API gave none)."""
+        key = await self._batch_key(batch_id)
+        if key is None:
+            return {}
+        rows = await self._db.fetchall(
+            f"SELECT coalesce(r.error_type, 'unknown') AS t, count(*) AS n {_FROM} "
+            "WHERE r.batch_key = ? AND r.result_type = 'errored' GROUP BY t ORDER BY n DESC, t",
+            (key,),
+        )
+        return dict(rows)
+
+    async def _where(self, batch_id: str, flt: ResultFilter) -> tuple[str, list[Any]] | None:
+        """SQL condition and parameters for a filter; None when the batch is unknown (so nothing matches)."""
+        key = await self._batch_key(batch_id)
+        if key is None:
+            return None
+        clauses = ["r.batch_key = ?"]
+        params: list[Any] = [key]
+        if flt.types:
+            clauses.append(f"r.result_type IN ({', '.join('?' * len(flt.types))})")
+            params.extend(sorted(flt.types))
+        if flt.error_type:
+            clauses.append("r.error_type = ?")
+            params.append(flt.error_type)
+        if flt.custom_id:
+            clauses.append("r.custom_id LIKE ? ESCAPE '\\'")  # LIKE ignores ASCII case; custom_ids are ASCII
+            params.append(f"%{_escape_like(flt.custom_id)}%")
+        match = fts_query(flt.search)
+        if match is not None:
+            await self.ensure_search_index(batch_id)
+            clauses.append("r.rowid IN (SELECT rowid FROM results_fts WHERE results_fts MATCH ?)")
+            params.append(match)
+        return " AND ".join(clauses), params

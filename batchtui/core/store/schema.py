@@ -1,0 +1,149 @@
+"""Schema migrations, driven by `PRAGMA user_version`: step N upgrades a version-N database to N+1.
+
+Never edit a released step; append a new one. Each step runs in its own transaction with the version bump, so a
+crash mid-upgrade leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from batchtui.core.store.db import execute
+from batchtui.core.store.errors import SchemaTooNewError
+
+# v1: batches, the submission log, submitted requests and results.
+_V1 = (
+    """
+    CREATE TABLE batches (
+        key INTEGER PRIMARY KEY,           -- results refer to this: index entries 2-3x smaller than with the id
+        id TEXT NOT NULL UNIQUE,
+        processing_status TEXT NOT NULL,
+        count_processing INTEGER NOT NULL DEFAULT 0,
+        count_succeeded INTEGER NOT NULL DEFAULT 0,
+        count_errored INTEGER NOT NULL DEFAULT 0,
+        count_canceled INTEGER NOT NULL DEFAULT 0,
+        count_expired INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,          -- RFC 3339, always ...%fZ so text order is time order
+        expires_at TEXT,
+        ended_at TEXT,
+        cancel_initiated_at TEXT,
+        archived_at TEXT,
+        results_url TEXT,
+        -- local fields: never written by upsert_batches
+        label TEXT,
+        source_file TEXT,
+        submission_id TEXT,
+        parent_batch_id TEXT,
+        results_state TEXT NOT NULL DEFAULT 'none',
+        results_rows INTEGER NOT NULL DEFAULT 0,
+        results_error TEXT,
+        cost_usd REAL,
+        last_synced_at TEXT,
+        last_request_id TEXT,
+        deleted_remotely INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    "CREATE INDEX batches_by_created ON batches (created_at DESC, id)",
+    "CREATE INDEX batches_by_status ON batches (processing_status)",
+    """
+    CREATE TABLE submissions (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('recorded', 'sending', 'created', 'failed', 'unknown')),
+        source_file TEXT,
+        label TEXT,
+        request_count INTEGER NOT NULL,
+        body_bytes INTEGER NOT NULL,
+        params_digest TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        batch_id TEXT,
+        error TEXT,
+        parent_batch_id TEXT
+    )
+    """,
+    # One create makes one batch: a batch id can belong to one submission only.
+    "CREATE UNIQUE INDEX submissions_by_batch ON submissions (batch_id) WHERE batch_id IS NOT NULL",
+    "CREATE INDEX submissions_by_state ON submissions (state)",
+    # Requests reach their batch through submissions.batch_id, so linking them is one row update, not 100k.
+    """
+    CREATE TABLE requests (
+        submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        params TEXT NOT NULL,
+        params_hash TEXT NOT NULL,
+        PRIMARY KEY (submission_id, custom_id)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX requests_by_hash ON requests (params_hash)",
+    """
+    CREATE TABLE results (
+        batch_key INTEGER NOT NULL REFERENCES batches (key) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        result_type TEXT NOT NULL,
+        text TEXT,
+        model TEXT,
+        stop_reason TEXT,
+        error_type TEXT,
+        error_message TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cache_creation_input_tokens INTEGER,
+        cache_read_input_tokens INTEGER,
+        cost_usd REAL,
+        raw TEXT NOT NULL,
+        UNIQUE (batch_key, custom_id)
+    )
+    """,
+    # Covering index for every non-text filter, the custom_id order, the per-type counts and the cost sum: a
+    # filtered count or page over 100k rows walks this small index and reads only the rows it returns.
+    "CREATE INDEX results_scan ON results (batch_key, custom_id, result_type, error_type, cost_usd)",
+)
+
+# v2: full-text search over prompts and answers, built lazily per batch (see search.py).
+_V2 = (
+    """
+    CREATE VIRTUAL TABLE results_fts USING fts5 (
+        prompt, answer, tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TABLE search_index (
+        batch_key INTEGER PRIMARY KEY REFERENCES batches (key) ON DELETE CASCADE,
+        cursor TEXT,                       -- last custom_id indexed while building
+        complete INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+async def user_version(conn: aiosqlite.Connection) -> int:
+    rows = await conn.execute_fetchall("PRAGMA user_version")
+    return int(next(iter(rows))[0])
+
+
+async def migrate(conn: aiosqlite.Connection, path: object, *, target: int = LATEST_VERSION) -> int:
+    """Upgrade to `target` (the latest by default); returns the version now in the file."""
+    while True:
+        # Read the version inside the write transaction: two processes opening a fresh file at once must not
+        # both run the same step.
+        await execute(conn, "BEGIN IMMEDIATE")
+        try:
+            version = await user_version(conn)
+            if version > LATEST_VERSION:
+                raise SchemaTooNewError(
+                    f"{path} has schema version {version}, but this batchtui only knows up to {LATEST_VERSION}. "
+                    "Upgrade batchtui, or point it at another database with --db."
+                )
+            if version >= target:
+                await execute(conn, "COMMIT")
+                return version
+            for statement in MIGRATIONS[version]:
+                await execute(conn, statement)
+            await execute(conn, f"PRAGMA user_version = {version + 1}")
+            await execute(conn, "COMMIT")
+        except BaseException:
+            await execute(conn, "ROLLBACK")
+            raise

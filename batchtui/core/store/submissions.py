@@ -1,0 +1,157 @@
+"""The submission log: a row is written before a create is sent, and every state change is committed (with an
+fsync) before the call returns, so a crash at any point leaves a record of what may exist on the API."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from batchtui.core.models import Submission, parse_time
+from batchtui.core.store.base import StoreBase
+from batchtui.core.store.batches import wire_time
+from batchtui.core.store.db import execute
+from batchtui.core.store.errors import InvalidTransitionError, NotFoundError
+from batchtui.core.store.search import drop_search_index
+
+_COLUMNS = (
+    "id, state, source_file, label, request_count, body_bytes, params_digest, created_at, sent_at, batch_id, error, "
+    "parent_batch_id"
+)
+
+# Which states each state may be entered from. `unknown` (a create sent, outcome never heard) is resolved to
+# `created` or `failed` by reconciliation; `created` and `failed` are final.
+_ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "sending": frozenset({"recorded", "sending"}),
+    "created": frozenset({"recorded", "sending", "unknown", "created"}),
+    "failed": frozenset({"recorded", "sending", "unknown"}),
+    "unknown": frozenset({"sending", "unknown"}),
+}
+
+
+def submission_from_row(row: Sequence[Any]) -> Submission:
+    return Submission(
+        id=row[0],
+        state=row[1],
+        source_file=row[2],
+        label=row[3],
+        request_count=row[4],
+        body_bytes=row[5],
+        params_digest=row[6],
+        created_at=parse_time(row[7]),  # type: ignore[arg-type]
+        sent_at=parse_time(row[8]),
+        batch_id=row[9],
+        error=row[10],
+        parent_batch_id=row[11],
+    )
+
+
+def _now() -> str:
+    return wire_time(datetime.now(UTC))  # type: ignore[return-value]
+
+
+class SubmissionsMixin(StoreBase):
+    async def record_submission(
+        self,
+        *,
+        source_file: str | None,
+        label: str | None,
+        request_count: int,
+        body_bytes: int,
+        params_digest: str,
+        parent_batch_id: str | None = None,
+    ) -> Submission:
+        submission_id = uuid.uuid4().hex
+        async with self._db.transaction(durable=True) as conn:
+            await execute(
+                conn,
+                "INSERT INTO submissions (id, state, source_file, label, request_count, body_bytes, params_digest, "
+                "created_at, parent_batch_id) VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?)",
+                (submission_id, source_file, label, request_count, body_bytes, params_digest, _now(), parent_batch_id),
+            )
+        return await self._must_get_submission(submission_id)
+
+    async def mark_submission_sending(self, submission_id: str) -> Submission:
+        return await self._transition(submission_id, "sending", "sent_at = ?", (_now(),))
+
+    async def mark_submission_created(self, submission_id: str, batch_id: str) -> Submission:
+        """Attach the batch. Its local fields (label, source file, submission, parent) are filled now if the batch
+        row exists, and by `upsert_batches` when it is first inserted otherwise. The submission's requests are
+        linked too (they reach their batch through `submissions.batch_id`)."""
+
+        async def fill_batch(conn: aiosqlite.Connection) -> None:
+            await execute(
+                conn,
+                "UPDATE batches SET label = coalesce(batches.label, s.label), "
+                "source_file = coalesce(batches.source_file, s.source_file), submission_id = s.id, "
+                "parent_batch_id = coalesce(batches.parent_batch_id, s.parent_batch_id) "
+                "FROM submissions AS s WHERE s.id = ? AND batches.id = ?",
+                (submission_id, batch_id),
+            )
+            await drop_search_index(conn, batch_id)  # its documents now have prompts
+
+        return await self._transition(
+            submission_id, "created", "batch_id = ?, error = NULL", (batch_id,), then=fill_batch, batch_id=batch_id
+        )
+
+    async def mark_submission_failed(self, submission_id: str, error: str) -> Submission:
+        return await self._transition(submission_id, "failed", "error = ?", (error,))
+
+    async def mark_submission_unknown(self, submission_id: str, error: str) -> Submission:
+        return await self._transition(submission_id, "unknown", "error = ?", (error,))
+
+    async def get_submission(self, submission_id: str) -> Submission | None:
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM submissions WHERE id = ?", (submission_id,))
+        return submission_from_row(row) if row else None
+
+    async def list_submissions(self) -> list[Submission]:
+        """Newest first."""
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM submissions ORDER BY created_at DESC, id")
+        return [submission_from_row(r) for r in rows]
+
+    async def unresolved_submissions(self) -> list[Submission]:
+        """Sent (or being sent) with no known outcome: reconcile these before resubmitting anything. Oldest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM submissions WHERE state IN ('sending', 'unknown') ORDER BY created_at, id"
+        )
+        return [submission_from_row(r) for r in rows]
+
+    async def _must_get_submission(self, submission_id: str) -> Submission:
+        submission = await self.get_submission(submission_id)
+        if submission is None:
+            raise NotFoundError(f"no submission {submission_id!r} in the store")
+        return submission
+
+    async def _transition(
+        self,
+        submission_id: str,
+        state: str,
+        assignments: str,
+        params: tuple[Any, ...],
+        *,
+        then: Any = None,
+        batch_id: str | None = None,
+    ) -> Submission:
+        async with self._db.transaction(durable=True) as conn:
+            rows = await conn.execute_fetchall("SELECT state, batch_id FROM submissions WHERE id = ?", (submission_id,))
+            row = next(iter(rows), None)
+            if row is None:
+                raise NotFoundError(f"no submission {submission_id!r} in the store")
+            current, current_batch = row
+            if current not in _ALLOWED_FROM[state] or (current == "created" and current_batch != batch_id):
+                raise InvalidTransitionError(f"submission {submission_id} is {current}; it cannot become {state}")
+            try:
+                await execute(
+                    conn,
+                    f"UPDATE submissions SET state = ?, {assignments} WHERE id = ?",
+                    (state, *params, submission_id),
+                )
+            except sqlite3.IntegrityError as exc:  # submissions_by_batch: one submission per batch
+                raise InvalidTransitionError(f"batch {batch_id} is already attached to another submission") from exc
+            if then is not None:
+                await then(conn)
+        return await self._must_get_submission(submission_id)
