@@ -110,13 +110,13 @@ class SubmissionsMixin(StoreBase):
 
     async def list_submissions(self) -> list[Submission]:
         """Newest first."""
-        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM submissions ORDER BY created_at DESC, id")
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM submissions ORDER BY created_at DESC, rowid DESC")
         return [submission_from_row(r) for r in rows]
 
     async def unresolved_submissions(self) -> list[Submission]:
         """Sent (or being sent) with no known outcome: reconcile these before resubmitting anything. Oldest first."""
         rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM submissions WHERE state IN ('sending', 'unknown') ORDER BY created_at, id"
+            f"SELECT {_COLUMNS} FROM submissions WHERE state IN ('sending', 'unknown') ORDER BY created_at, rowid"
         )
         return [submission_from_row(r) for r in rows]
 
