@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from batchtui.core.config import demo_dir
 from batchtui.emulator import Emulator, EmulatorConfig, serve_emulator
-from batchtui.emulator.seed import SeededBatch, seed_demo
+from batchtui.emulator.seed import SeededBatch, seed_demo, seed_live
 
 DEMO_CONFIG = EmulatorConfig(port=0, batch_seconds=45.0, error_rate=0.02, expire_rate=0.005)
 
@@ -27,5 +27,5 @@ class DemoServer:
 async def demo_server(state_dir=None) -> AsyncIterator[DemoServer]:
     state_dir = state_dir or demo_dir()
     async with serve_emulator(DEMO_CONFIG, state_path=state_dir / "emulator.sqlite3") as emu:
-        seeded = await seed_demo(emu.state)
+        seeded = await seed_demo(emu.state) or await seed_live(emu.state)
         yield DemoServer(emu, seeded)

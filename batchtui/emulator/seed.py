@@ -77,19 +77,43 @@ _PLAN: tuple = (
 )
 
 
+# Batches that start "now" whenever a demo starts with nothing in flight (e.g. the seeded ones ended since).
+_LIVE_PLAN: tuple = (
+    ("live: quick-check", "eval", 60, 0.0, 25.0, {}),
+    ("live: ticket-summaries", "support", 1_500, 0.0, 100.0, {"error_rate": 0.01}),
+    ("live: reviews-batch", "sentiment", 4_000, 0.0, 20 * 60.0, {}),
+)
+
+
 async def seed_demo(state: EmulatorState, seed: int = 7) -> list[SeededBatch]:
     """Insert the demo batches unless the state already has batches. Returns what was inserted."""
     return await state.run(_seed, state, seed)
 
 
+async def seed_live(state: EmulatorState, seed: int = 11) -> list[SeededBatch]:
+    """Start a few batches now if none is in flight, so a returning demo still has something moving."""
+    return await state.run(_seed_live, state, seed)
+
+
 def _seed(state: EmulatorState, seed: int) -> list[SeededBatch]:
     if not state.is_empty():
         return []
-    rng = random.Random(seed)
+    return _insert_plan(state, _PLAN, random.Random(seed))
+
+
+def _seed_live(state: EmulatorState, seed: int) -> list[SeededBatch]:
+    now = state.clock.now()
+    rows = state.db.execute("SELECT * FROM batches WHERE deleted_at IS NULL").fetchall()
+    if any(state.end_time(r) > now for r in rows):
+        return []
+    return _insert_plan(state, _LIVE_PLAN, random.Random(seed + int(now)))
+
+
+def _insert_plan(state: EmulatorState, plan: tuple, rng: random.Random) -> list[SeededBatch]:
     now = state.clock.now()
     out = []
     # Oldest first, so insertion order (the list order) matches creation time.
-    for label, kind, n, ago, duration, extra in sorted(_PLAN, key=lambda p: -p[3]):
+    for label, kind, n, ago, duration, extra in sorted(plan, key=lambda p: -p[3]):
         extra = dict(extra)
         bad_every = extra.pop("bad_every", 0)
         cancel_after = extra.pop("cancel_after", None)

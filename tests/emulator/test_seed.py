@@ -76,3 +76,19 @@ async def test_seed_leaves_a_non_empty_state_alone(emu: Emulator) -> None:
         mine = await client.messages.batches.create(requests=make_requests(1))
         assert await seed_demo(emu.state) == []
         assert [b.id for b in await _all(client)] == [mine.id]
+
+
+async def test_live_batches_are_started_only_when_nothing_is_in_flight(tmp_path):
+    from batchtui.emulator.seed import seed_live
+
+    async with serve_emulator(state_path=tmp_path / "s.sqlite3") as emu:
+        assert await seed_demo(emu.state)
+        assert await seed_live(emu.state) == []  # the demo data has batches in flight
+        emu.clock.advance(3 * 86_400)  # ...which have all ended by now
+        live = await seed_live(emu.state)
+        assert [b.label for b in live] == ["live: quick-check", "live: ticket-summaries", "live: reviews-batch"]
+        client = anthropic.AsyncAnthropic(api_key="t", base_url=emu.base_url)
+        statuses = {b.id: b.processing_status async for b in client.messages.batches.list(limit=100)}
+        await client.close()
+        assert all(statuses[b.batch_id] == "in_progress" for b in live)
+        assert await seed_live(emu.state) == []
