@@ -186,6 +186,18 @@ async def main() -> None:
             await atimed("same, all rows already stored (upsert)", ingest_again(), t)
             assert await store.stored_result_count(BATCH_ID) == n
 
+            many = [
+                dict(batch, id=f"msgbatch_{i:06d}", processing_status="in_progress", ended_at=None)
+                for i in range(10_000)
+            ]
+            await atimed(
+                "upsert_batches: 10,000 new (1 call)", store.upsert_batches(many, synced_at=datetime.now(UTC)), t
+            )
+            many[5]["processing_status"] = "ended"
+            await atimed(
+                "upsert_batches: 10,000 again, 1 changed", store.upsert_batches(many, synced_at=datetime.now(UTC)), t
+            )
+
             await atimed("ensure_search_index (first search)", store.ensure_search_index(BATCH_ID), t)
             await atimed("ensure_search_index (already built)", store.ensure_search_index(BATCH_ID), t)
 
@@ -222,7 +234,7 @@ async def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n{'step':<44}{'wall s':>8}{'CPU s':>8}{'rows/s':>10}")
     for label, (wall, cpu) in t.items():
-        rate = f"{n / wall:,.0f}" if wall > 0.01 else ""
+        rate = f"{n / wall:,.0f}" if wall > 0.01 and "upsert_batches" not in label else ""
         print(f"{label:<44}{wall:>8.2f}{cpu:>8.2f}{rate:>10}")
     ingest, floor = t["parse + write_results + finish"], t["floor: raw insert of lines"]
     index = t["ensure_search_index (first search)"]

@@ -67,6 +67,7 @@ async def test_pragmas(store: Store) -> None:
     assert (await conn.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
     assert (await conn.execute_fetchall("PRAGMA busy_timeout"))[0][0] == 5000
     assert (await conn.execute_fetchall("PRAGMA synchronous"))[0][0] == 1  # NORMAL
+    assert (await conn.execute_fetchall("PRAGMA page_size"))[0][0] == 8192  # a new file
 
 
 async def test_a_v1_database_is_upgraded_and_keeps_its_data(db_path: Path, make_batch, line) -> None:
