@@ -10,11 +10,11 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 from textual_fspicker import FileOpen, Filters
 
 from batchtui.core import fmt
@@ -22,7 +22,7 @@ from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
 from batchtui.core.inputs import InputError, ValidationReport, validate_file
 from batchtui.core.sanitize import clean
 from batchtui.core.submit import SubmitOutcome, ValidationFailed, submit_file
-from batchtui.tui.safe import as_content, as_text, content_assemble
+from batchtui.tui.safe import as_content, content_assemble
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".txt")
 
@@ -90,7 +90,8 @@ class CreateScreen(ModalScreen[str | None]):
         with Vertical(id="create-dialog", classes="dialog"):
             yield Static(content_assemble(("New batch from ", "bold"), (display_path(self.path), "bold underline")))
             yield Static(Content.styled("Checking the file…", "dim"), id="create-summary")
-            yield RichLog(id="create-problems", markup=False, highlight=False, wrap=True)
+            with VerticalScroll(id="create-problems"):
+                yield Static(id="create-problem-list")
             with Horizontal(id="create-label-row"):
                 yield Label("Label ")
                 yield Input(
@@ -107,8 +108,6 @@ class CreateScreen(ModalScreen[str | None]):
                 yield Static(id="create-blocked")
 
     def on_mount(self) -> None:
-        self.query_one("#create-progress").display = False
-        self.query_one("#create-problems").display = False
         self.validate()
 
     # -- workers: I/O only, results go back as messages ------------------------------------------------------
@@ -149,26 +148,16 @@ class CreateScreen(ModalScreen[str | None]):
     def show_report(self, message: Validated) -> None:
         self.report = message.report
         summary = self.query_one("#create-summary", Static)
-        problems = self.query_one("#create-problems", RichLog)
-        problems.clear()
         report = message.report
         if report is None:
             summary.update(as_content(message.problem or "Could not read the file."))
             self._block(message.problem or "the file could not be read")
             return
         summary.update(summary_content(report))
-        for e in report.errors:
-            where, what = problem_line(e)
-            problems.write(as_text(f"✗ {where:<9} ", "bold red") + as_text(what))
-        if report.errors_omitted:
-            problems.write(as_text(f"  … and {fmt.count(report.errors_omitted)} more errors", "red"))
-        for w in report.warnings:
-            where, what = problem_line(w)
-            problems.write(as_text(f"! {where:<9} ", "bold yellow") + as_text(what))
-        if report.warnings_omitted:
-            problems.write(as_text(f"  … and {fmt.count(report.warnings_omitted)} more warnings", "yellow"))
-        problems.display = bool(report.errors or report.warnings or report.errors_omitted)
+        problems = self.query_one("#create-problems", VerticalScroll)
+        problems.display = bool(report.error_count or report.warnings)
         problems.border_title = problems_title(report)
+        self.query_one("#create-problem-list", Static).update(problems_content(report))
         if not report.ok:
             noun = "problem" if report.error_count == 1 else "problems"
             self._block(f"fix the {fmt.count(report.error_count)} {noun} first")
@@ -189,7 +178,6 @@ class CreateScreen(ModalScreen[str | None]):
     @on(Progress)
     def show_progress(self, message: Progress) -> None:
         bar = self.query_one("#create-progress", ProgressBar)
-        bar.display = True
         bar.update(total=max(message.total, 1), progress=message.done)
         if message.phase == "upload":
             text = f"Uploading {fmt.naturalsize(message.done)} of {fmt.naturalsize(message.total)}"
@@ -205,8 +193,7 @@ class CreateScreen(ModalScreen[str | None]):
                 self.notify(note, markup=False, timeout=10)
             self.dismiss(message.outcome.batch.id)
             return
-        self.query_one("#create-progress", ProgressBar).display = False
-        self.query_one("#create-progress-text", Static).update(Content(""))
+        self._show_progress(False)
         problem = message.problem or "The batch was not created."
         self.notify(problem, title="Not submitted", severity="error", markup=False, timeout=15)
         self._block(self.blocked if message.retry else "the outcome is unknown; do not resubmit yet")
@@ -220,7 +207,12 @@ class CreateScreen(ModalScreen[str | None]):
         self._block(None)
         label = self.query_one("#create-label", Input).value.strip() or None
         self.query_one("#create-progress-text", Static).update(Content("Submitting…"))
+        self._show_progress(True)
         self.send(label)
+
+    def _show_progress(self, shown: bool) -> None:
+        self.query_one("#create-progress-text").display = shown
+        self.query_one("#create-progress").display = shown
 
     @on(Button.Pressed, "#create-back")
     def action_close(self) -> None:
@@ -255,8 +247,25 @@ def summary_content(report: ValidationReport) -> Content:
         " at batch rates (50% of standard)",
     ]
     if report.unpriced_requests:
-        parts.append((f"; {fmt.count(report.unpriced_requests)} requests have no known price", "yellow"))
+        n = report.unpriced_requests
+        parts.append((f"; {fmt.count(n)} request{' has' if n == 1 else 's have'} no known price", "yellow"))
     return content_assemble(*parts)
+
+
+def problems_content(report: ValidationReport) -> Content:
+    """Errors then warnings, one per line, with their line numbers. Messages quote the file's own text: sanitized
+    and never parsed as markup."""
+    lines: list[Content] = []
+    for mark, style, problems, omitted, noun in (
+        ("✗", "bold red", report.errors, report.errors_omitted, "errors"),
+        ("!", "bold yellow", report.warnings, report.warnings_omitted, "warnings"),
+    ):
+        for e in problems:
+            where, what = problem_line(e)
+            lines.append(content_assemble((f"{mark} {where:<9} ", style), what))
+        if omitted:
+            lines.append(Content.styled(f"  … and {fmt.count(omitted)} more {noun}", style))
+    return Content("\n").join(lines)
 
 
 def problems_title(report: ValidationReport) -> str:

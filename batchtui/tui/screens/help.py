@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -18,6 +19,14 @@ from batchtui.tui.safe import content_assemble
 Section = tuple[str, Sequence[Binding]]
 KEY_WIDTH = 12
 DESCRIPTION_WIDTH = 16
+TOOLTIP_WIDTH = 52
+
+
+def home_relative(path: Path) -> str:
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:
+        return str(path)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -47,7 +56,7 @@ class HelpScreen(ModalScreen[None]):
                 parts += [
                     (f"  {keys:<{KEY_WIDTH}}", "bold"),
                     f"{b.description:<{DESCRIPTION_WIDTH}}",
-                    (b.tooltip, "dim"),
+                    (f"{b.tooltip:<{TOOLTIP_WIDTH}}", "dim"),
                     (f"  {b.id}\n" if b.id else "\n", "dim italic"),
                 ]
             parts.append("\n")
@@ -56,7 +65,7 @@ class HelpScreen(ModalScreen[None]):
             "click a row to select it, click it again to open its results; click a key in the footer to run it.\n\n",
             ("Remap keys ", "bold"),
             "by binding id in ",
-            (str(config_path()), "underline"),
+            (home_relative(config_path()), "underline"),
             " (several keys: comma-separated), then restart:\n",
             (EXAMPLE, "dodger_blue1"),
         ]

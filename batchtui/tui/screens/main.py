@@ -44,6 +44,7 @@ def matches(batch: BatchRecord, text: str) -> bool:
 
 
 class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#batches"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="batch.new", tooltip="Create a batch from a requests file"),
         Binding("enter", "open", "Open", id="batch.open", tooltip="Browse the batch's results", show=False),
@@ -106,10 +107,7 @@ class MainScreen(Screen[None]):
         return self.query_one(BatchTable)
 
     def on_mount(self) -> None:
-        self.query_one("#filter").display = False
-        self.query_one("#activity").display = False
         self.query_one(ActivityPanel).add(self.tui.activity)
-        self.table.focus()
         self.reload()
         self.set_interval(TICK_SECONDS, self.tick)
 
@@ -140,14 +138,14 @@ class MainScreen(Screen[None]):
         self.show_detail()
 
     @property
-    def visible(self) -> list[BatchRecord]:
+    def shown_batches(self) -> list[BatchRecord]:
         if not self.filter_text:
             return self.batches
         return [b for b in self.batches if matches(b, self.filter_text)]
 
     def render_list(self) -> None:
         now = self.tui.clock()
-        visible = self.visible
+        visible = self.shown_batches
         self.table.show([(b.id, row_cells(b, b.id in self.marks, now)) for b in visible])
         empty = self.query_one("#empty", Static)
         empty.display = self.loaded and not visible
@@ -164,7 +162,7 @@ class MainScreen(Screen[None]):
             self.tui.sync_state,
             in_flight=in_flight,
             total=len(self.batches),
-            shown=len(self.visible),
+            shown=len(self.shown_batches),
             marked=len(self.marks),
             now=self.tui.clock(),
         )

@@ -100,7 +100,7 @@ def count_bar(counts: RequestCounts, width: int = BAR_WIDTH) -> Text:
 
 
 def _count(n: int, style: str) -> Text:
-    return Text(fmt.count(n), style=style if n else "dim")
+    return Text(fmt.count(n), style=style if n else "dim", justify="right")
 
 
 def elapsed_of(batch: BatchRecord, now: datetime) -> float:
@@ -129,11 +129,11 @@ def row_cells(batch: BatchRecord, marked: bool, now: datetime) -> tuple[Text, ..
         _count(c.errored, "red"),
         _count(c.canceled, "yellow"),
         _count(c.expired, "magenta"),
-        Text(fmt.count(c.total), style="bold"),
+        Text(fmt.count(c.total), style="bold", justify="right"),
         as_text(fmt.ago(batch.created_at, now)),
-        Text(fmt.duration(elapsed_of(batch, now)), style="bold" if in_flight else "dim"),
+        Text(fmt.duration(elapsed_of(batch, now)), style="bold" if in_flight else "dim", justify="right"),
         when,
-        Text(fmt.money(batch.cost_usd), style="" if batch.cost_usd is not None else "dim"),
+        Text(fmt.money(batch.cost_usd), style="" if batch.cost_usd is not None else "dim", justify="right"),
     )
 
 

@@ -59,15 +59,14 @@ class StatusBar(Static):
         self.demo = demo
 
     def show(self, state: SyncState, *, in_flight: int, total: int, shown: int, marked: int, now: datetime) -> None:
-        parts = sync_parts(state, now)
-        parts.append(("  │  ", "dim"))
+        # Counts first: they always fit; a long offline explanation may be cut at the right edge instead.
+        parts: list[str | tuple[str, str]] = [("DEMO", "bold reverse yellow"), " "] if self.demo else []
         parts.append((f"{fmt.count(in_flight)} in flight", "bold dodger_blue1" if in_flight else "dim"))
         noun = "batch" if total == 1 else "batches"
         batches = f" · {fmt.count(total)} {noun}" if shown == total else f" · {fmt.count(shown)} of {total} shown"
         parts.append((batches, "dim"))
         if marked:
             parts.append((f" · {fmt.count(marked)} marked", "bold magenta"))
-        content = content_assemble(*parts)
-        if self.demo:
-            content = content_assemble(("DEMO", "bold reverse yellow"), " ") + content
-        self.update(content)
+        parts.append(("  │  ", "dim"))
+        parts += sync_parts(state, now)
+        self.update(content_assemble(*parts))
