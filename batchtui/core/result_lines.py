@@ -4,6 +4,7 @@ dict access, no pydantic (and `clean` returns clean text untouched after one reg
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from batchtui.core.cost import message_cost_usd
@@ -14,9 +15,11 @@ _KNOWN_TYPES = frozenset(RESULT_TYPES)
 _USAGE_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
-def parse_result_line(batch_id: str, line: bytes | str) -> ResultRow:
+def parse_result_line(batch_id: str, line: bytes | str, *, at: datetime | None = None) -> ResultRow:
     """Parse one `{"custom_id": …, "result": {…}}` line. `raw` keeps the line exactly (minus its newline); display
-    fields are sanitized; `custom_id` stays exact because it is the key. Raises ValueError on a malformed line."""
+    fields are sanitized; `custom_id` stays exact because it is the key. Raises ValueError on a malformed line.
+
+    `at`: when the batch ran (its `created_at`), so cost uses the prices of that day; None means today's."""
     if isinstance(line, str):
         raw = line
     else:
@@ -42,7 +45,7 @@ def parse_result_line(batch_id: str, line: bytes | str) -> ResultRow:
         raise ValueError(f"result line for {clean(custom_id)!r} has no result.type")
 
     if result_type == "succeeded":
-        return _succeeded(batch_id, custom_id, raw, result)  # type: ignore[arg-type]
+        return _succeeded(batch_id, custom_id, raw, result, at)  # type: ignore[arg-type]
     if result_type == "errored":
         error = result.get("error")  # type: ignore[union-attr]
         inner = error.get("error") if isinstance(error, dict) else None
@@ -61,7 +64,7 @@ def parse_result_line(batch_id: str, line: bytes | str) -> ResultRow:
     return ResultRow(batch_id, custom_id, result_type if result_type in _KNOWN_TYPES else clean(result_type), raw)
 
 
-def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any]) -> ResultRow:
+def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any], at: datetime | None) -> ResultRow:
     message = result.get("message")
     if not isinstance(message, dict):
         raise ValueError(f"succeeded result for {clean(custom_id)!r} has no message object")
@@ -81,7 +84,7 @@ def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any]) 
     if isinstance(usage, dict):
         tokens = [usage.get(k) for k in _USAGE_KEYS]
         tokens = [t if type(t) is int else None for t in tokens]  # not bool, not float, not text
-        cost = message_cost_usd(model, usage)
+        cost = message_cost_usd(model, usage, at=at)
     else:
         tokens = [None, None, None, None]
         cost = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -114,15 +115,19 @@ def test_cost_comes_from_model_and_usage(monkeypatch: pytest.MonkeyPatch) -> Non
     calls = []
 
     def fake_cost(model, usage, *, at=None):
-        calls.append((model, usage))
+        calls.append((model, usage, at))
         return 0.125
 
     monkeypatch.setattr(result_lines, "message_cost_usd", fake_cost)
     row = parse_result_line(B, SUCCEEDED)
     assert row.cost_usd == 0.125
-    assert calls == [("claude-opus-5", json.loads(SUCCEEDED)["result"]["message"]["usage"])]
-    assert parse_result_line(B, ERRORED).cost_usd is None
-    assert len(calls) == 1  # only succeeded requests are billed
+    usage = json.loads(SUCCEEDED)["result"]["message"]["usage"]
+    assert calls == [("claude-opus-5", usage, None)]
+    ran = datetime(2026, 3, 1, tzinfo=UTC)
+    parse_result_line(B, SUCCEEDED, at=ran)  # priced as of the day the batch ran
+    assert calls[-1] == ("claude-opus-5", usage, ran)
+    assert parse_result_line(B, ERRORED, at=ran).cost_usd is None
+    assert len(calls) == 2  # only succeeded requests are billed
 
 
 def test_odd_usage_values_are_dropped_not_trusted() -> None:
