@@ -7,6 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from batchtui.core.cost import message_cost_usd
 from batchtui.core.models import RESULT_TYPES, ResultRow
 from batchtui.core.sanitize import clean
@@ -30,10 +32,9 @@ def parse_result_line(batch_id: str, line: bytes | str, *, at: datetime | None =
     if raw.endswith("\n"):
         raw = raw[:-2] if raw.endswith("\r\n") else raw[:-1]
     try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        what = "an empty line" if not raw.strip() else f"not valid JSON ({exc})"
-        raise ValueError(f"result line is {what}: {_preview(raw)}") from None
+        obj = orjson.loads(raw)  # 3x faster than json; the stdlib takes over for what orjson refuses
+    except orjson.JSONDecodeError:
+        obj = _lenient_loads(raw)
     if not isinstance(obj, dict):
         raise ValueError(f"result line is not a JSON object: {_preview(raw)}")
     custom_id = obj.get("custom_id")
@@ -101,6 +102,15 @@ def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any], 
         *tokens,
         cost,
     )
+
+
+def _lenient_loads(raw: str) -> Any:
+    """The stdlib parser accepts what orjson refuses but the API could still send (lone surrogate escapes, NaN)."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        what = "an empty line" if not raw.strip() else f"not valid JSON ({exc})"
+        raise ValueError(f"result line is {what}: {_preview(raw)}") from None
 
 
 def _preview(raw: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from batchtui.core.client import BatchApi
 from batchtui.core.sync import (
+    RESULT_CHUNK,
     BatchEnded,
     ResultsComplete,
     ResultsProgress,
@@ -118,13 +119,15 @@ async def ended_batch(emu, n: int, cache_store, live_api, **kw) -> tuple[str, Sy
 
 
 async def test_download_stores_one_row_per_request_with_progress(batch_emulator, cache_store, live_api):
-    batch_id, engine, events = await ended_batch(batch_emulator, 4500, cache_store, live_api)
-    assert await engine.download_results(batch_id) == 4500
+    n = 2 * RESULT_CHUNK + 500
+    batch_id, engine, events = await ended_batch(batch_emulator, n, cache_store, live_api)
+    assert await engine.download_results(batch_id) == n
     progress = [e for e in events if isinstance(e, ResultsProgress)]
-    assert [p.rows for p in progress] == [2000, 4000, 4500]
-    assert ResultsComplete(batch_id, 4500) in events
+    assert [p.rows for p in progress] == [RESULT_CHUNK, 2 * RESULT_CHUNK, n]
+    assert all(p.total == n for p in progress)
+    assert ResultsComplete(batch_id, n) in events
     stored = await cache_store.get_batch(batch_id)
-    assert stored.results_state == "complete" and stored.results_rows == 4500
+    assert stored.results_state == "complete" and stored.results_rows == n
     assert stored.cost_usd is not None and stored.cost_usd > 0
     row = await cache_store.get_result(batch_id, "r-00042")
     assert row.result_type == "succeeded" and row.text and row.output_tokens > 0
@@ -133,20 +136,21 @@ async def test_download_stores_one_row_per_request_with_progress(batch_emulator,
 async def test_download_cut_off_midway_then_resumed_ends_with_exactly_one_row_each(
     batch_emulator, cache_store, live_api
 ):
-    batch_id, engine, _ = await ended_batch(batch_emulator, 9000, cache_store, live_api)
+    batch_id, engine, _ = await ended_batch(batch_emulator, 3 * RESULT_CHUNK, cache_store, live_api)
     batch_emulator.faults.inject("cut_stream", route="results")
     with pytest.raises(anthropic.APIConnectionError):
         await engine.download_results(batch_id)
     assert (await cache_store.get_batch(batch_id)).results_state == "failed"
     partial = await cache_store.stored_result_count(batch_id)
-    assert partial < 9000
-    assert await engine.download_results(batch_id) == 9000
-    assert await cache_store.stored_result_count(batch_id) == 9000
+    assert partial < 3 * RESULT_CHUNK
+    assert await engine.download_results(batch_id) == 3 * RESULT_CHUNK
+    assert await cache_store.stored_result_count(batch_id) == 3 * RESULT_CHUNK
     assert (await cache_store.get_batch(batch_id)).results_state == "complete"
 
 
 async def test_download_killed_at_any_point_resumes(batch_emulator, cache_store, live_api):
-    batch_id, engine, events = await ended_batch(batch_emulator, 8000, cache_store, live_api)
+    n = 3 * RESULT_CHUNK
+    batch_id, engine, events = await ended_batch(batch_emulator, n, cache_store, live_api)
     task = asyncio.create_task(engine.download_results(batch_id))
     while not any(isinstance(e, ResultsProgress) for e in events):
         await asyncio.sleep(0.01)
@@ -154,8 +158,8 @@ async def test_download_killed_at_any_point_resumes(batch_emulator, cache_store,
     with pytest.raises(asyncio.CancelledError):
         await task
     assert (await cache_store.get_batch(batch_id)).results_state == "pending"
-    assert 0 < await cache_store.stored_result_count(batch_id) < 8000
-    assert await engine.download_results(batch_id) == 8000
+    assert 0 < await cache_store.stored_result_count(batch_id) < n
+    assert await engine.download_results(batch_id) == n
 
 
 async def test_concurrent_requests_for_one_download_share_it(batch_emulator, cache_store, live_api):
