@@ -252,6 +252,14 @@ class EmulatorState:
         """Run `fn(*args)` on the state thread (for seeding and tests)."""
         return await self._run(fn, *args)
 
+    async def request_params(self, batch_id: str) -> list[tuple[str, str]]:
+        """(custom_id, params JSON) of a batch's requests in order: what its submitter would have on file."""
+        sql = (
+            "SELECT r.custom_id, r.params FROM requests r JOIN batches b ON b.seq = r.batch_seq "
+            "WHERE b.id = ? ORDER BY r.idx"
+        )
+        return await self._run(lambda: [(c, p) for c, p in self.db.execute(sql, (batch_id,))])
+
     def is_empty(self) -> bool:
         return self.db.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
 
