@@ -6,7 +6,7 @@ as UTC, which is what the store and the API use. `None` renders as an em dash ev
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import humanize
 
@@ -21,6 +21,17 @@ def _now(now: datetime | None) -> datetime:
     return _aware(now) if now is not None else datetime.now(UTC)
 
 
+def _span(delta: timedelta) -> str:
+    """humanize's wording, but whole hours (rounded down) from 1 to 48 hours: a batch's 24-hour window should read
+    'in 23 hours', not humanize's 'in a day', and a deadline must never look later than it is."""
+    hours = int(delta.total_seconds() // 3600)
+    if hours == 1:
+        return "an hour"
+    if 1 < hours < 48:
+        return f"{hours} hours"
+    return humanize.naturaldelta(delta)
+
+
 def ago(dt: datetime | None, now: datetime | None = None) -> str:
     """'3 minutes ago'; a time in the future reads 'in 3 minutes' (clock skew happens)."""
     if dt is None:
@@ -28,7 +39,9 @@ def ago(dt: datetime | None, now: datetime | None = None) -> str:
     delta = _now(now) - _aware(dt)
     if delta.total_seconds() < 0:
         return until(dt, now)
-    return humanize.naturaltime(delta)
+    if delta.total_seconds() < 1:
+        return "now"
+    return f"{_span(delta)} ago"
 
 
 def until(dt: datetime | None, now: datetime | None = None) -> str:
@@ -40,7 +53,7 @@ def until(dt: datetime | None, now: datetime | None = None) -> str:
         return ago(dt, now)
     if delta.total_seconds() < 1:
         return "now"
-    return f"in {humanize.naturaldelta(delta)}"
+    return f"in {_span(delta)}"
 
 
 def naturalsize(n: int | None, *, binary: bool = False) -> str:

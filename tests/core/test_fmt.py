@@ -104,3 +104,15 @@ def test_money(usd: float, expected: str) -> None:
 )
 def test_duration(seconds: float, expected: str) -> None:
     assert fmt.duration(seconds) == expected
+
+
+def test_hours_are_whole_and_rounded_down_within_two_days():
+    from datetime import UTC, datetime, timedelta
+
+    from batchtui.core import fmt
+
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    assert fmt.until(now + timedelta(hours=23, minutes=59), now) == "in 23 hours"  # a fresh batch's expiry
+    assert fmt.until(now + timedelta(hours=1, minutes=50), now) == "in an hour"
+    assert fmt.ago(now - timedelta(hours=30), now) == "30 hours ago"
+    assert fmt.until(now + timedelta(days=3), now) == "in 3 days"
