@@ -204,6 +204,7 @@ class ResultsHostApp(App[None]):
         self.engine = engine
         self.clock = clock
         self._start_batch = batch_id
+        self.notified: list[str] = []
         if engine is not None:
             engine.set_event_sink(self.sync_event)  # as BatchTuiApp does
 
@@ -223,19 +224,69 @@ class ResultsHostApp(App[None]):
     def open_results(self, batch_id: str) -> None:
         self.push_screen(ResultsScreen(batch_id))
 
+    def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
+        # Kept here as well: toasts expire, and a slow test could miss one.
+        self.notified.append(message)
+        super().notify(message, **kwargs)
+
     def sync_event(self, event: SyncEvent) -> None:
         self.post_message(SyncEventMessage(event))
 
     def on_sync_event_message(self, message: SyncEventMessage) -> None:
         for screen in self.screen_stack:
-            screen.post_message(SyncEventMessage(message.event))
+            # stop(): to the screen only; it must not bubble back up here (that would loop forever).
+            screen.post_message(SyncEventMessage(message.event).stop())
 
 
 async def settle(pilot: Any, app: App[Any]) -> None:
-    """Let workers finish and their messages be handled (a few rounds: a handler may start another worker)."""
+    """Let workers finish and their messages be handled (a few rounds: a handler may start another worker).
+    Export workers are left out: they wait on dialogs the test has yet to answer."""
     for _ in range(6):
-        await app.workers.wait_for_complete()
+        await app.workers.wait_for_complete([w for w in app.workers if w.group != "export"])
         await pilot.pause()
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], object], within: float = 15.0, what: str = "") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.05)
+
+
+async def save_as(pilot: Any, app: App[Any], path: Path) -> None:
+    """Answer the FileSave dialog with `path` (typed into its file name box)."""
+    from textual.widgets import Input
+    from textual_fspicker import FileSave
+
+    await wait_for(pilot, lambda: isinstance(app.screen, FileSave), what="the save dialog")
+    await pilot.pause()
+    box = app.screen.query_one(Input)
+    box.value = str(path)
+    box.focus()
+    await pilot.press("enter")
+
+
+async def choose_format(pilot: Any, app: App[Any], fmt: str | None = None) -> str:
+    """Answer the format dialog: `fmt`, or the preselected one; returns the one preselected."""
+    from textual.widgets import OptionList
+
+    from batchtui.tui.screens.export import FORMATS, FormatDialog
+
+    await wait_for(pilot, lambda: isinstance(app.screen, FormatDialog), what="the format dialog")
+    await pilot.pause()
+    options = app.screen.query_one(OptionList)
+    preselected = list(FORMATS)[options.highlighted or 0]
+    if fmt is not None:
+        options.highlighted = list(FORMATS).index(fmt)
+    await pilot.press("enter")
+    return preselected
+
+
+async def finish_export(pilot: Any, app: App[Any]) -> None:
+    await app.workers.wait_for_complete([w for w in app.workers if w.group == "export"])
+    await settle(pilot, app)
 
 
 # -- what reached the screen -------------------------------------------------------------------------------------

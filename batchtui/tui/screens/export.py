@@ -1,0 +1,297 @@
+"""Export results to a file: pick a path (textual-fspicker `FileSave`), pick a format, then stream to disk.
+
+`start_export` runs the whole flow in an app worker (dialogs are awaited with `push_screen_wait`, which only works
+inside a worker). Rows stream from the store in chunks straight into the file, written atomically: memory stays
+bounded and a canceled or failed export leaves no partial file. Ended batches whose results are not downloaded
+yet are downloaded first when online. Paths and messages are shown literally (`Content`, `markup=False`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, get_current_worker
+from textual_fspicker import FileSave
+
+from batchtui.core import fmt
+from batchtui.core.export import export_results, write_atomically_async
+from batchtui.core.models import BatchRecord, ResultFilter, ResultRow
+from batchtui.core.sanitize import clean
+from batchtui.core.sync import ResultsProgress
+from batchtui.tui.messages import SyncEventMessage
+from batchtui.tui.safe import as_content, content_assemble
+
+if TYPE_CHECKING:
+    from batchtui.core.store import Store
+
+FORMATS: dict[str, str] = {
+    "jsonl": "JSONL  the API's own result lines, byte for byte",
+    "csv": "CSV    one row per result, for spreadsheets",
+    "md": "Markdown  for reading",
+}
+SUFFIX_FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".md": "md",
+    ".markdown": "md",
+}
+PROGRESS_INTERVAL = 0.1  # seconds between progress repaints
+last_directory: Path | None = None  # where the previous export went, this session
+
+
+def format_for(path: Path) -> str:
+    """The format a file name asks for (JSONL when its extension says nothing)."""
+    return SUFFIX_FORMATS.get(path.suffix.lower(), "jsonl")
+
+
+def default_file_name(batch_ids: list[str], marked: bool) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", batch_ids[0]) if len(batch_ids) == 1 else f"{len(batch_ids)}-batches"
+    return f"{stem}-{'marked' if marked else 'results'}.jsonl"
+
+
+async def export_rows(
+    store: Store, batch_ids: Iterable[str], flt: ResultFilter, custom_ids: set[str] | None
+) -> AsyncIterator[ResultRow]:
+    """The rows to export, streamed: the marked custom_ids (whatever the filter), else those matching `flt`."""
+    for batch_id in batch_ids:
+        if custom_ids is None:
+            async for row in store.iter_results(batch_id, flt):
+                yield row
+            continue
+        wanted = set(custom_ids)
+        async for row in store.iter_results(batch_id, ResultFilter()):
+            if row.custom_id in wanted:
+                yield row
+                wanted.discard(row.custom_id)
+                if not wanted:
+                    break
+
+
+# -- dialogs -----------------------------------------------------------------------------------------------------
+
+
+class FormatDialog(ModalScreen[str | None]):
+    """JSONL / CSV / Markdown, preselected from the file's extension."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    DEFAULT_CSS = """
+    FormatDialog { align: center middle; }
+    FormatDialog > Vertical {
+        width: 70; height: auto; padding: 1 2; border: thick $primary; background: $surface;
+        & > Static { margin-bottom: 1; }
+        & > OptionList { height: auto; margin-bottom: 1; }
+        & > #format-hint { color: $text-muted; margin: 0; }
+    }
+    """
+
+    def __init__(self, path: Path, count: int | None) -> None:
+        super().__init__()
+        self.path = path
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        what = "results" if self.count is None else f"{fmt.count(self.count)} results"
+        with Vertical():
+            yield Static(content_assemble((f"Export {what} to\n", "bold"), str(self.path)), id="format-path")
+            yield OptionList(*(Option(Content(label), id=key) for key, label in FORMATS.items()), id="formats")
+            yield Static("enter choose · esc cancel", id="format-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = list(FORMATS).index(format_for(self.path))
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+
+class ExportProgress(ModalScreen[None]):
+    """Progress of one export; `esc` cancels it (nothing is written), `b` lets it finish in the background."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel export"),
+        Binding("b", "background", "Continue in background"),
+    ]
+
+    DEFAULT_CSS = """
+    ExportProgress { align: center middle; }
+    ExportProgress > Vertical {
+        width: 70; height: auto; padding: 1 2; border: thick $primary; background: $surface;
+        & > ProgressBar { margin: 1 0; }
+        & > #export-hint { color: $text-muted; }
+    }
+    """
+
+    class Update(Message):
+        def __init__(self, done: int, total: int | None, phase: str) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+            self.phase = phase
+
+    class Finished(Message):
+        pass
+
+    def __init__(self, path: Path, worker: Worker[Any], download_ids: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.path = path
+        self.worker = worker
+        self.download_ids = set(download_ids)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(content_assemble(("Exporting to\n", "bold"), str(self.path)), id="export-path")
+            yield ProgressBar(id="export-bar", show_eta=False)
+            yield Static(id="export-status")
+            yield Static("esc cancel · b continue in the background", id="export-hint")
+
+    @on(Update)
+    def _update(self, message: Update) -> None:
+        self.query_one(ProgressBar).update(total=message.total, progress=message.done)
+        total = f" of {fmt.count(message.total)}" if message.total is not None else ""
+        self.query_one("#export-status", Static).update(as_content(f"{message.phase} {fmt.count(message.done)}{total}"))
+
+    def on_sync_event_message(self, message: SyncEventMessage) -> None:
+        event = message.event
+        if isinstance(event, ResultsProgress) and event.batch_id in self.download_ids:
+            self.post_message(self.Update(event.rows, event.total or None, "Downloading results…"))
+
+    @on(Finished)
+    def _finished(self) -> None:
+        if self.is_current:
+            self.dismiss()
+
+    def action_cancel(self) -> None:
+        self.worker.cancel()
+        self.dismiss()
+
+    def action_background(self) -> None:
+        self.notify("The export continues in the background.", markup=False)
+        self.dismiss()
+
+
+# -- the flow ----------------------------------------------------------------------------------------------------
+
+
+def start_export(
+    app: App[Any], batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None = None
+) -> Worker[None]:
+    """Export the results of `batch_ids`: the marked `custom_ids` if any, else every result matching `flt`."""
+    return app.run_worker(
+        _export_flow(app, list(batch_ids), flt, set(custom_ids) if custom_ids else None),
+        name="export",
+        group="export",
+        exit_on_error=False,
+    )
+
+
+async def _export_flow(app: App[Any], batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None) -> None:
+    global last_directory
+    store: Store = app.store  # type: ignore[attr-defined]
+    engine = getattr(app, "engine", None)
+    batches = [b for b in [await store.get_batch(i) for i in batch_ids] if b is not None]
+    missing = [b.id for b in batches if _needs_download(b)]
+    stored = await _count(store, batch_ids, flt, custom_ids)
+    if stored == 0 and not (missing and engine is not None):
+        reason = " (results not downloaded yet: offline)" if missing else ""
+        app.notify(f"Nothing to export{reason}.", severity="warning", markup=False)
+        return
+    if missing and engine is None:
+        app.notify(
+            f"{len(missing)} batch(es) have no downloaded results (offline): exporting what is stored.",
+            severity="warning",
+            markup=False,
+        )
+
+    default = default_file_name(batch_ids, custom_ids is not None)
+    location = last_directory if last_directory is not None and last_directory.is_dir() else Path.cwd()
+    title = f"Export {fmt.count(stored)} results" if not missing else "Export results"
+    path = await app.push_screen_wait(FileSave(location, title, default_file=default))
+    if path is None:
+        return
+    fmt_name = await app.push_screen_wait(FormatDialog(path, None if missing else stored))
+    if fmt_name is None:
+        return
+    if not path.suffix:
+        path = path.with_suffix("." + fmt_name)
+    last_directory = path.parent
+
+    worker = get_current_worker()
+    downloads = missing if engine is not None else []
+    progress = ExportProgress(path, worker, downloads)
+    await app.push_screen(progress)
+    shown = clean(str(path))
+    try:
+        if downloads:
+            await _download(app, engine, downloads)
+            stored = await _count(store, batch_ids, flt, custom_ids)
+        report = _Reporter(progress, stored)
+        rows = export_rows(store, batch_ids, flt, custom_ids)
+        n = await write_atomically_async(path, lambda out: export_results(rows, fmt_name, out, on_progress=report))
+    except asyncio.CancelledError:
+        app.notify(f"Export canceled: {shown} was not written.", severity="warning", markup=False)
+        raise
+    except Exception as exc:
+        progress.post_message(ExportProgress.Finished())
+        app.notify(f"Export failed: {clean(str(exc))}", title="Export", severity="error", markup=False, timeout=15)
+        return
+    progress.post_message(ExportProgress.Finished())
+    app.notify(f"Exported {fmt.count(n)} results to {shown}", title="Export", markup=False, timeout=10)
+
+
+def _needs_download(batch: BatchRecord) -> bool:
+    return (
+        batch.processing_status == "ended"
+        and batch.results_state != "complete"
+        and batch.archived_at is None
+        and not batch.deleted_remotely
+    )
+
+
+async def _count(store: Store, batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None) -> int:
+    if custom_ids is not None:
+        return len(custom_ids)  # marks come from one batch's view
+    return sum([await store.count_results(i, flt) for i in batch_ids])
+
+
+async def _download(app: App[Any], engine: Any, batch_ids: list[str]) -> None:
+    """Download missing results first (the engine shares a download already running); a failure is reported and
+    the export goes on with what is stored."""
+    outcomes = await asyncio.gather(*(engine.ensure_download(i) for i in batch_ids), return_exceptions=True)
+    for batch_id, outcome in zip(batch_ids, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            app.notify(f"Could not download {clean(batch_id)}: {clean(str(outcome))}", severity="warning", markup=False)
+
+
+class _Reporter:
+    """`on_progress` for export_results: posts at most every PROGRESS_INTERVAL to the progress dialog."""
+
+    def __init__(self, target: ExportProgress, total: int) -> None:
+        self.target = target
+        self.total = total
+        self._last = 0.0
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_INTERVAL or done >= self.total:
+            self._last = now
+            self.target.post_message(ExportProgress.Update(done, self.total or None, "Exported"))
