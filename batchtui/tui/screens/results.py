@@ -191,25 +191,33 @@ class ResultsScreen(Screen[None]):
         self.total_rows = sum(message.type_counts.values())
         self._show_count()
         self._awaiting_results = batch is not None and batch.results_state != "complete"
+        empty = "No results match this filter."
         if batch is None:
             self._notice("This batch is not in the cache.", "warning")
         elif batch.processing_status != "ended":
+            empty = "No results yet."
             self._notice(
                 f"Batch {batch.processing_status.replace('_', ' ')}: results come when it ends "
                 "(the API gives none before).",
                 "warning",
             )
         elif batch.results_state == "complete":
-            self._notice("")
+            pass  # the usual case: nothing to say
         elif batch.results_state == "unavailable" or batch.archived_at or batch.deleted_remotely:
             self._awaiting_results = False
             self._notice("The API no longer serves these results (archived or deleted); showing what is stored.")
         elif self.host.engine is None:
+            empty = "Results not downloaded yet."
             self._notice("Results not downloaded yet, and batchtui is offline: they download when it runs online.")
-        elif not self._downloading:
-            self._downloading = True
-            self._show_progress(batch.results_rows, batch.request_counts.total)
-            self.download()
+        else:
+            empty = "Downloading results…"
+            if not self._downloading:
+                self._downloading = True
+                self._show_progress(batch.results_rows, batch.request_counts.total)
+                self.download()
+        if self.table.filter.is_empty:
+            self.table.empty_message = empty
+            self.table.refresh()
 
     @on(ResultsTable.Counted)
     def _counted(self, message: ResultsTable.Counted) -> None:
