@@ -155,6 +155,21 @@ async def test_nothing_to_export(cache_store, lines):
         assert notifications(app) == ["Nothing to export."]
 
 
+async def test_export_failure_is_reported(cache_store, lines, tmp_path):
+    app = ResultsHostApp(cache_store)
+    out = tmp_path / "no-such-dir" / "x.csv"
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await save_as(pilot, app, out)
+        await choose_format(pilot, app)
+        await finish_export(pilot, app)
+        assert notifications(app)[-1].startswith("Export failed: [Errno 2] No such file or directory")
+        assert not isinstance(app.screen, ExportProgress)
+        assert app.is_running
+    assert not out.parent.exists()
+
+
 def test_format_from_extension():
     from pathlib import Path
 
