@@ -127,12 +127,23 @@ async def test_custom_id_substring_filter(store):
         assert all("00012" in line for line in painted_rows(table) if line.strip())
 
 
-async def test_full_text_search_applies_on_enter(store):
+async def test_full_text_search_applies_on_enter(store, monkeypatch):
+    warmed: list[str] = []
+    build_index = store.ensure_search_index
+
+    async def spy(batch_id: str) -> None:
+        warmed.append(batch_id)
+        await build_index(batch_id)
+
+    monkeypatch.setattr(store, "ensure_search_index", spy)
     app = ResultsHostApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
+        assert warmed == []
         await pilot.press("slash")
         assert app.focused.id == "search"
+        await settle(pilot, app)
+        assert warmed == [BATCH_ID]  # the index is built while the query is typed
         await pilot.press(*"refund")
         await settle(pilot, app)
         table = table_of(app)

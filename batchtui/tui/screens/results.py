@@ -7,11 +7,12 @@ and post messages; the handlers below are the only code that touches widgets.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -122,6 +123,7 @@ class ResultsScreen(Screen[None]):
         self._awaiting_results = False  # the batch has (or will have) results that are not stored yet
         self._downloading = False
         self._prompt_for: str | None = None
+        self._search_warmed = False
 
     @property
     def host(self) -> ResultsHost:
@@ -169,6 +171,12 @@ class ResultsScreen(Screen[None]):
     async def load_prompt(self, custom_id: str) -> None:
         params = await self.host.store.get_request_params(self.batch_id, custom_id)
         self.post_message(PromptLoaded(custom_id, params))
+
+    @work(group="search-index", exclusive=True, exit_on_error=False)
+    async def warm_search_index(self) -> None:
+        """Build the batch's search index (once per batch, a few seconds at 100k rows) while the query is typed."""
+        with contextlib.suppress(Exception):  # the search itself reports any failure
+            await self.host.store.ensure_search_index(self.batch_id)
 
     @work(group="download", exclusive=True, exit_on_error=False)
     async def download(self) -> None:
@@ -249,6 +257,11 @@ class ResultsScreen(Screen[None]):
         self.match_count = None
         self._show_count()
         self.table.load(message.filter)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget.id == "search" and not self._search_warmed:
+            self._search_warmed = True
+            self.warm_search_index()
 
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
