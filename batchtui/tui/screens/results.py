@@ -88,16 +88,20 @@ def header_content(batch: BatchRecord | None, batch_id: str, now: datetime) -> C
 
 
 class ResultsScreen(Screen[None]):
+    TITLE = "Results"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "focus_search", "Search"),
-        Binding("c", "focus_custom_id", "custom_id"),
-        Binding("t", "focus_error_type", "Error type"),
-        Binding("space", "mark", "Mark"),
-        Binding("u", "clear_marks", "Unmark all", show=False),
-        Binding("y", "copy_id", "Copy id"),
-        Binding("e", "export", "Export"),
-        *(Binding(str(i + 1), f"outcome({i})", (o or "all").title(), show=False) for i, o in enumerate(OUTCOMES)),
+        Binding("escape", "back", "Back", id="results.back", tooltip="Leave the search box, then the results"),
+        Binding("slash", "focus_search", "Search", id="results.search", tooltip="Full-text search (Enter applies)"),
+        Binding("c", "focus_custom_id", "custom_id", id="results.custom_id", tooltip="Filter by custom_id"),
+        Binding("t", "focus_error_type", "Error type", id="results.error_type", tooltip="Filter by error type"),
+        Binding("space", "mark", "Mark", id="results.mark", tooltip="Mark or unmark the result, then go down"),
+        Binding("u", "clear_marks", "Unmark all", id="results.unmark", tooltip="Clear every mark", show=False),
+        Binding("y", "copy_id", "Copy id", id="results.copy", tooltip="Copy the result's custom_id"),
+        Binding("e", "export", "Export", id="results.export", tooltip="Export the marked results, or all matching"),
+        *(
+            Binding(str(i + 1), f"outcome({i})", f"Show {o or 'all'}", id=f"results.outcome.{o or 'all'}", show=False)
+            for i, o in enumerate(OUTCOMES)
+        ),
     ]
 
     DEFAULT_CSS = """
