@@ -183,8 +183,6 @@ class ResultsTable(ScrollView, can_focus=True):
             self.post_message(self.LoadFailed(flt, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(self.Counted(flt, n))
-        # The first page is wanted right away: fetch it without waiting for a paint.
-        await self._fetch_page(flt, self.cursor // PAGE_SIZE)
 
     async def _fetch_page(self, flt: ResultFilter, page: int) -> None:
         try:
@@ -209,8 +207,8 @@ class ResultsTable(ScrollView, can_focus=True):
             message.stop()
             return
         self.row_count = message.count
-        self._pending.add((self.filter, self.cursor // PAGE_SIZE))  # _count fetches it
         self.cursor = min(self.cursor, max(0, message.count - 1))
+        self._request_page(self.cursor // PAGE_SIZE)  # wanted at once: don't wait for a paint to ask
         self._update_virtual_size()
         self._scroll_to_cursor()
         self.refresh()
