@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 from pathlib import Path
 
 from batchtui.commands.context import open_context
@@ -14,6 +13,7 @@ from batchtui.core.inputs import ValidationReport
 from batchtui.core.sanitize import clean
 from batchtui.core.schedule import PollSchedule
 from batchtui.core.submit import ValidationFailed, submit_file
+from batchtui.core.sync import ResultsProgress
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -117,8 +117,7 @@ async def _wait(ctx, batch_id: str):
             break
         await asyncio.sleep(schedule.after_success(changed=False, in_flight=True))
     progress = Progress("results")
-    with contextlib.ExitStack():
-        engine = ctx.sync(on_event=lambda e: progress.update(e.rows, e.total) if hasattr(e, "total") else None)
-        await engine.download_results(batch_id)
+    engine = ctx.sync(on_event=lambda e: progress.update(e.rows, e.total) if isinstance(e, ResultsProgress) else None)
+    await engine.download_results(batch_id)
     progress.done()
     return await ctx.store.get_batch(batch_id)
