@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import anthropic
 
-from batchtui.commands.context import open_context
+from batchtui.commands.context import Context, open_context
 from batchtui.commands.output import emit_json, note, table
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, describe
@@ -160,29 +161,30 @@ async def show(args: argparse.Namespace) -> int:
 
 
 async def cancel(args: argparse.Namespace) -> int:
-    failures = 0
-    async with open_context(args) as ctx:
-        assert ctx.api is not None
-        for batch_id in args.batch_ids:
-            try:
-                batch = await ctx.api.cancel(batch_id)
-                await ctx.sync().refresh_one(batch_id)
-                print(f"{batch_id}\t{batch['processing_status']}")
-            except anthropic.APIError as exc:
-                failures += 1
-                note(f"{batch_id}: {describe(exc)}")
-    return 1 if failures else 0
+    async def one(ctx: Context, batch_id: str) -> str:
+        batch = await ctx.api.cancel(batch_id)
+        await ctx.sync().refresh_one(batch_id)
+        return batch["processing_status"]
+
+    return await _for_each(args, one)
 
 
 async def delete(args: argparse.Namespace) -> int:
+    async def one(ctx: Context, batch_id: str) -> str:
+        await ctx.api.delete(batch_id)
+        await ctx.store.mark_deleted(batch_id)  # the local copy and its results stay
+        return "deleted"
+
+    return await _for_each(args, one)
+
+
+async def _for_each(args: argparse.Namespace, action: Callable[[Context, str], Awaitable[str]]) -> int:
+    """Apply `action` to every BATCH_ID, printing `id<TAB>outcome`; one failure does not stop the others."""
     failures = 0
     async with open_context(args) as ctx:
-        assert ctx.api is not None
         for batch_id in args.batch_ids:
             try:
-                await ctx.api.delete(batch_id)
-                await ctx.store.mark_deleted(batch_id)
-                print(f"{batch_id}\tdeleted")
+                print(f"{batch_id}\t{await action(ctx, batch_id)}")
             except anthropic.APIError as exc:
                 failures += 1
                 note(f"{batch_id}: {describe(exc)}")
