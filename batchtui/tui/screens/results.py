@@ -80,8 +80,17 @@ def header_content(batch: BatchRecord | None, batch_id: str, now: datetime) -> C
     if batch.ended_at:
         parts += [("  ended ", "dim"), fmt.ago(batch.ended_at, now)]
     parts += [("  requests ", "dim"), fmt.count(c.total)]
-    if c.processing:
-        parts += [("  processing ", "dim"), (fmt.count(c.processing), "yellow")]
+    if batch.processing_status != "ended":
+        # No results to count yet: the API's own counts say how far it got (once ended, the toggles show them).
+        for name, n, style in (
+            ("processing", c.processing, "yellow"),
+            ("succeeded", c.succeeded, "green"),
+            ("errored", c.errored, "red"),
+            ("canceled", c.canceled, "yellow"),
+            ("expired", c.expired, "magenta"),
+        ):
+            if n:
+                parts += [(f"  {name} ", "dim"), (fmt.count(n), style)]
     if batch.cost_usd is not None:
         parts += [("  cost ", "dim"), fmt.money(batch.cost_usd)]
     return content_assemble(*parts)
