@@ -137,6 +137,7 @@ class ResultsScreen(Screen[None]):
         self._downloading = False
         self._prompt_for: str | None = None
         self._search_warmed = False
+        self._summary_pending = False
 
     @property
     def host(self) -> ResultsHost:
@@ -167,8 +168,8 @@ class ResultsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table.focus()
-        self.table.load()  # first rows without waiting for the summary
-        self.load_summary()
+        self.table.load()  # the summary waits for the first rows: both queue on the one database thread
+        self._summary_pending = True
 
     # -- workers: read, then post -------------------------------------------------------------------------------
 
@@ -244,10 +245,16 @@ class ResultsScreen(Screen[None]):
     def _counted(self, message: ResultsTable.Counted) -> None:
         self.match_count = message.count
         self._show_count()
+        if self._summary_pending:
+            self._summary_pending = False
+            self.load_summary()
 
     @on(ResultsTable.LoadFailed)
     def _load_failed(self, message: ResultsTable.LoadFailed) -> None:
         self._notice(f"Could not read results: {message.error}", "error")
+        if self._summary_pending:
+            self._summary_pending = False
+            self.load_summary()
 
     @on(ResultsTable.CursorChanged)
     def _cursor_changed(self, message: ResultsTable.CursorChanged) -> None:

@@ -35,8 +35,9 @@ class OutcomeButton(Button, can_focus=False):
     def set_count(self, n: int | None) -> None:
         name = self.outcome or "all"
         label = f"{outcome_key(self.outcome)} {name}" + (f" {fmt.count(n)}" if n is not None else "")
-        self.label = as_content(label)
-        self.refresh(layout=True)  # the label is not a layout reactive: the width would stay the old one
+        if str(self.label) != label:
+            self.label = as_content(label)
+            self.refresh(layout=True)  # the label is not a layout reactive: the width would stay the old one
 
 
 class FilterBar(Vertical):

@@ -118,12 +118,15 @@ class ResultsTable(ScrollView, can_focus=True):
     """
 
     class Counted(Message):
-        """The number of rows matching `flt` is known."""
+        """The number of rows matching `flt` is known; the page the cursor is on comes with it (one hop less
+        before the first rows show)."""
 
-        def __init__(self, flt: ResultFilter, count: int) -> None:
+        def __init__(self, flt: ResultFilter, count: int, page: int = 0, rows: list[ResultRow] | None = None) -> None:
             super().__init__()
             self.filter = flt
             self.count = count
+            self.page = page
+            self.rows = rows
 
     class PageLoaded(Message):
         def __init__(self, flt: ResultFilter, page: int, rows: list[ResultRow]) -> None:
@@ -174,15 +177,17 @@ class ResultsTable(ScrollView, can_focus=True):
         self._pending.clear()
         self.workers.cancel_group(self, "page-fetch")
         self.row_count = None
-        self.run_worker(self._count(self.filter), group="count", exclusive=True, exit_on_error=False)
+        self.run_worker(self._count(self.filter, self.cursor), group="count", exclusive=True, exit_on_error=False)
 
-    async def _count(self, flt: ResultFilter) -> None:
+    async def _count(self, flt: ResultFilter, cursor: int) -> None:
         try:
             n = await self.store.count_results(self.batch_id, flt)
+            page = min(cursor, max(0, n - 1)) // PAGE_SIZE
+            rows = await self.store.page_results(self.batch_id, flt, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
         except Exception as exc:  # a worker must report, not crash the app
             self.post_message(self.LoadFailed(flt, f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Counted(flt, n))
+        self.post_message(self.Counted(flt, n, page, rows))
 
     async def _fetch_page(self, flt: ResultFilter, page: int) -> None:
         try:
@@ -207,8 +212,10 @@ class ResultsTable(ScrollView, can_focus=True):
             message.stop()
             return
         self.row_count = message.count
+        if message.rows is not None:
+            self._store_page(message.page, message.rows)
         self.cursor = min(self.cursor, max(0, message.count - 1))
-        self._request_page(self.cursor // PAGE_SIZE)  # wanted at once: don't wait for a paint to ask
+        self._request_page(self.cursor // PAGE_SIZE)  # when the cursor moved meanwhile: ask now, not at paint
         self._update_virtual_size()
         self._scroll_to_cursor()
         self.refresh()
@@ -220,12 +227,15 @@ class ResultsTable(ScrollView, can_focus=True):
         self._pending.discard(key)
         if message.filter != self.filter:
             return  # a fetch for a filter no longer shown
-        self._pages[key] = message.rows
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
+        self._store_page(message.page, message.rows)
         self.refresh()
         if self.cursor // PAGE_SIZE == message.page:
             self._post_cursor()
+
+    def _store_page(self, page: int, rows: list[ResultRow]) -> None:
+        self._pages[(self.filter, page)] = rows
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
 
     def _on_results_table_load_failed(self, message: LoadFailed) -> None:
         self._pending = {k for k in self._pending if k[0] != message.filter}
