@@ -48,11 +48,16 @@ def write_requests(path: Path, items: list[dict]) -> Path:
     return path
 
 
+# Workers that run for as long as the app or a dialog is open: never waited for.
+LONG_LIVED = {"sync", "create"}
+
+
 async def settle(pilot: Pilot, app: BatchTuiApp) -> None:
-    """Let every worker finish and every posted message be handled (the sync loop, if any, keeps running)."""
+    """Let every short-lived worker finish and every posted message be handled (a handler may start another)."""
     for _ in range(3):
         await pilot.pause()
-        await app.workers.wait_for_complete([w for w in app.workers if w.group != "sync"])
+        if short := [w for w in app.workers if w.group not in LONG_LIVED]:  # (an empty list would mean "all")
+            await app.workers.wait_for_complete(short)
         await pilot.pause()
 
 
