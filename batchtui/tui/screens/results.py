@@ -337,7 +337,8 @@ class ResultsScreen(Screen[None]):
         marks = len(self.table.marked)
         parts: list[str | tuple[str, str]] = []
         if self.match_count is None:
-            parts.append(("counting…", "dim"))
+            # A batch's first search also builds its index: seconds at 100k rows, so say what is going on.
+            parts.append(("searching…" if self.filter_bar.filter.search else "counting…", "dim"))
         else:
             parts.append(fmt.count(self.match_count))
             if self.total_rows is not None and not self.filter_bar.filter.is_empty:
