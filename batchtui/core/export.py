@@ -6,6 +6,7 @@ Rows are written as they arrive, never collected, so exporting 100,000 results t
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 import re
@@ -207,19 +208,24 @@ def _final_mode(path: Path) -> int:
 
 @contextmanager
 def _atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """Yield a temporary file next to `path`; on success fsync and rename it over `path`."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _final_mode(target))
-        os.replace(tmp, target)
+            _commit(f, tmp, target)
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _commit(f: TextIO, tmp: str, target: Path) -> None:
+    f.flush()
+    os.fsync(f.fileno())
+    os.chmod(tmp, _final_mode(target))
+    os.replace(tmp, target)
     if os.name == "posix":  # make the rename itself durable
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
@@ -239,6 +245,16 @@ def write_atomically(path: str | os.PathLike[str], writer: Callable[[TextIO], T]
 
 
 async def write_atomically_async(path: str | os.PathLike[str], writer: Callable[[TextIO], Awaitable[T]]) -> T:
-    """`write_atomically` for a coroutine, e.g. `lambda f: export_results(rows, "csv", f)`."""
-    with _atomic_text(path) as f:
-        return await writer(f)
+    """`write_atomically` for a coroutine, e.g. `lambda f: export_results(rows, "csv", f)`. The fsyncs run in a
+    thread: on a big export they can take a while, and the dashboard's event loop must not wait for them."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            result = await writer(f)
+            await asyncio.to_thread(_commit, f, tmp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return result

@@ -169,7 +169,10 @@ class ResultsMixin(SearchMixin):
         if flt.types:
             clauses.append(f"r.result_type IN ({', '.join('?' * len(flt.types))})")
             params.extend(sorted(flt.types))
-        if flt.error_type:
+        if flt.error_type == "unknown":
+            # error_type_counts() files errored rows without a type under "unknown"; the filter must find them.
+            clauses.append("r.result_type = 'errored' AND r.error_type IS NULL")
+        elif flt.error_type:
             clauses.append("r.error_type = ?")
             params.append(flt.error_type)
         if flt.custom_id:
