@@ -21,6 +21,7 @@ from batchtui.core import fmt
 from batchtui.core.activity import ApiCall
 from batchtui.core.client import BatchApi
 from batchtui.core.errors import describe, is_transient
+from batchtui.core.sanitize import clean
 from batchtui.core.store import Store
 from batchtui.core.sync import BatchEnded, SyncEngine, SyncEvent, SyncFailed, SyncOk
 from batchtui.tui.commands import BatchCommands
@@ -159,6 +160,11 @@ class BatchTuiApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             what = event.worker.name or "a background task"
             self.notify(describe(event.worker.error), title=f"{what} failed", severity="error", markup=False)
+
+    def notify(self, message: str, *, title: str = "", **kwargs) -> None:  # type: ignore[override]
+        """Every toast's text is sanitized: labels, file names and API errors may carry terminal escapes (callers
+        with runtime values also pass markup=False, so nothing in them is parsed as markup)."""
+        super().notify(clean(message), title=clean(title), **kwargs)
 
     # -- what screens ask of the app -------------------------------------------------------------------------
 
