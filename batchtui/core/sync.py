@@ -82,6 +82,7 @@ class SyncEngine:
         schedule: PollSchedule | None = None,
         max_downloads: int = 2,
         list_page_size: int = 1000,
+        index_after_download: int = 0,
     ) -> None:
         self.store = store
         self.api = api
@@ -92,6 +93,10 @@ class SyncEngine:
         self._downloads: dict[str, asyncio.Task[int]] = {}
         self._download_slots = asyncio.Semaphore(max_downloads)
         self.list_page_size = list_page_size
+        # The dashboard builds the full-text index of a freshly downloaded batch (up to this many results) in the
+        # background, so its first search is instant; the CLI leaves it at 0 to keep `sync` lean.
+        self.index_after_download = index_after_download
+        self._indexing: set[asyncio.Task[None]] = set()
 
     def set_event_sink(self, sink: EventSink | None) -> None:
         """Send events to `sink` from now on (the dashboard plugs itself in after the engine is built)."""
@@ -182,6 +187,11 @@ class SyncEngine:
             raise
         await self.store.finish_results(batch_id)
         rows = await self.store.stored_result_count(batch_id)
+        if 0 < rows <= self.index_after_download:
+            task = asyncio.create_task(self.store.ensure_search_index(batch_id), name=f"index {batch_id}")
+            task.add_done_callback(_consume_exception)
+            task.add_done_callback(self._indexing.discard)
+            self._indexing.add(task)
         self._emit(ResultsComplete(batch_id, rows))
         return rows
 
@@ -257,9 +267,10 @@ class SyncEngine:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(self._wake.wait(), stop.wait()), timeout=delay)
         finally:
-            for task in self._downloads.values():
+            tasks = [*self._downloads.values(), *self._indexing]
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*self._downloads.values(), return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _consume_exception(task: asyncio.Task) -> None:

@@ -220,3 +220,17 @@ async def test_rate_limits_are_honoured(batch_emulator, cache_store):
     failure = next(e for e in events if isinstance(e, SyncFailed))
     # The emulator asks for retry-after-ms 200: never sooner than that.
     assert failure.transient and failure.retry_in >= 0.2
+
+
+async def test_the_dashboard_engine_indexes_a_downloaded_batch_for_search(batch_emulator, cache_store, live_api):
+    batch_id, engine, _ = await ended_batch(batch_emulator, 50, cache_store, live_api, index_after_download=1000)
+    await engine.download_results(batch_id)
+    await asyncio.gather(*engine._indexing)
+    assert await cache_store.is_search_indexed(batch_id)
+
+
+async def test_the_cli_engine_leaves_indexing_to_the_first_search(batch_emulator, cache_store, live_api):
+    batch_id, engine, _ = await ended_batch(batch_emulator, 50, cache_store, live_api)
+    await engine.download_results(batch_id)
+    assert not engine._indexing
+    assert not await cache_store.is_search_indexed(batch_id)
