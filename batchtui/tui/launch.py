@@ -14,8 +14,11 @@ import anthropic
 
 from batchtui.commands.context import open_context
 from batchtui.core.config import resolve_settings
-from batchtui.core.errors import BatchtuiError, NoApiKey, describe
+from batchtui.core.errors import BatchtuiError, describe
 from batchtui.core.sanitize import clean
+
+# Short enough for the status bar, and says what to do.
+NO_KEY = "No API key: export ANTHROPIC_API_KEY=sk-ant-… and restart, or try `batchtui --demo`."
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
@@ -43,7 +46,7 @@ async def _run(args: argparse.Namespace) -> int:
             store=ctx.store,
             api=ctx.api,
             engine=ctx.sync() if ctx.api is not None else None,
-            offline_reason=None if online else str(NoApiKey()),
+            offline_reason=None if online else NO_KEY,
             demo=settings.demo,
             keymap=keymap,
             notices=notices,

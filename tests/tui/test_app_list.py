@@ -34,7 +34,7 @@ async def test_row_shows_counts_bar_total_and_human_times(make_app, batch_emulat
         assert cell_text(app, running, "bar") == "░" * BAR_WIDTH  # no fake progress: all still processing
         assert cell_text(app, running, "created") == "3 hours ago"
         assert cell_text(app, running, "elapsed") == "3h 00m"
-        assert cell_text(app, running, "when") == "in 21 hours"  # expires a day after creation: 20h 59m 30s left
+        assert cell_text(app, running, "when") == "in 20 hours"  # expires a day after creation: 20h 59m 30s left
         assert "● synced" in screen_text(app)
 
 

@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 
 from batchtui.core.client import BatchApi
-from batchtui.core.errors import NoApiKey
 from batchtui.core.sync import SyncEngine
 from batchtui.tui import launch
 from batchtui.tui.app import BatchTuiApp
+from batchtui.tui.launch import NO_KEY
 from batchtui.tui.widgets.status_bar import StatusBar
 from tests.tui.app_support import SIZE, add_batch, emulator_clock, screen_text, settle, table_of
 
@@ -33,7 +33,7 @@ async def cached_batch(engine, batch_emulator) -> str:
 
 async def test_no_key_opens_from_the_cache_and_says_how_to_set_one(cache_store, cached_batch, batch_emulator):
     app = BatchTuiApp(
-        store=cache_store, api=None, engine=None, offline_reason=str(NoApiKey()), clock=emulator_clock(batch_emulator)
+        store=cache_store, api=None, engine=None, offline_reason=NO_KEY, clock=emulator_clock(batch_emulator)
     )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)

@@ -88,7 +88,10 @@ class CreateScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="create-dialog", classes="dialog"):
-            yield Static(content_assemble(("New batch from ", "bold"), (display_path(self.path), "bold underline")))
+            yield Static(
+                content_assemble(("New batch from ", "bold"), (display_path(self.path), "bold underline")),
+                id="create-title",
+            )
             yield Static(Content.styled("Checking the file…", "dim"), id="create-summary")
             with VerticalScroll(id="create-problems"):
                 yield Static(id="create-problem-list")

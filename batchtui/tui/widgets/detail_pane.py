@@ -33,7 +33,8 @@ def fields_content(fields: list[Field], width: int) -> Content:
     for i, (name, value, style) in enumerate(fields):
         if i:
             parts.append("\n")
-        parts.append((name.ljust(width), "dim"))
+        if name:  # a nameless field is a note spanning the line
+            parts.append((name.ljust(width), "dim"))
         parts.append((value, style) if style else value)
     return content_assemble(*parts)
 
