@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from textual.screen import Screen
+
 from batchtui.core.models import RequestCounts
+from batchtui.core.sync import ResultsProgress
+from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.widgets.batch_table import BAR_WIDTH, MARK, bar_widths, count_bar
 from batchtui.tui.widgets.detail_pane import DetailPane
 from tests.tui.app_support import SIZE, add_batch, cell_text, screen_text, settle, table_of
@@ -114,3 +118,30 @@ async def test_detail_pane_follows_the_cursor(make_app, batch_emulator, cache_st
         assert "digest.jsonl" in local and "request-id" in local
         assert cell_text(app, batch_id, "name") == "weekly digest"
         assert cell_text(app, batch_id, "mark") == " " and MARK not in cell_text(app, batch_id, "mark")
+
+
+async def test_download_progress_shows_in_the_detail_pane_and_events_reach_every_screen(make_app, batch_emulator):
+    batch_id = await add_batch(batch_emulator, 3, ago=7200, duration=600)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await settle(pilot, app)
+
+        class Listener(Screen[None]):
+            def __init__(self) -> None:
+                super().__init__()
+                self.events: list[object] = []
+
+            def on_sync_event_message(self, message: SyncEventMessage) -> None:
+                self.events.append(message.event)
+
+        listener = Listener()
+        await app.push_screen(listener)
+        event = ResultsProgress(batch_id, 1200, 3000)
+        app._relay_event(event)  # what the engine calls
+        await settle(pilot, app)
+        assert listener.events == [event]  # delivered once: the forwarded copy does not bubble back to the app
+        app.pop_screen()
+        await settle(pilot, app)
+        local = str(app.main_screen.query_one(DetailPane).query_one("#detail-local").render())
+        assert "downloading 1,200 / 3,000 (40%)" in local

@@ -23,8 +23,8 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
         Binding("n", "answer(False)", "No", id="confirm.no", tooltip="Back out, change nothing"),
         Binding("escape", "answer(False)", "Back", id="confirm.back", tooltip="Back out, change nothing"),
-        Binding("left,h", "app.focus_previous", show=False),
-        Binding("right,l", "app.focus_next", show=False),
+        Binding("left,h", "app.focus_previous", show=False, id="confirm.previous", tooltip="Focus the other button"),
+        Binding("right,l", "app.focus_next", show=False, id="confirm.next", tooltip="Focus the other button"),
     ]
 
     def __init__(self, title: str, items: Sequence[str], question: str, *, yes: str = "Yes", danger: bool = True):

@@ -121,7 +121,10 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def load_breakdown(self, batch_id: str) -> None:
         store = self.tui.store
-        breakdown = Breakdown(await store.result_type_counts(batch_id), await store.error_type_counts(batch_id))
+        try:
+            breakdown = Breakdown(await store.result_type_counts(batch_id), await store.error_type_counts(batch_id))
+        except Exception:  # the pane shows what it has; asking again every tick would only repeat the failure
+            breakdown = Breakdown()
         self.post_message(self.DetailLoaded(batch_id, breakdown))
 
     # -- rendering (handlers) ------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def count_fields(b: BatchRecord) -> list[Field]:
 
 def results_state_text(b: BatchRecord, progress: tuple[int, int] | None) -> tuple[str, str]:
     state = b.results_state
-    if state == "downloading" and progress is not None:
+    if progress is not None and state != "complete":  # live, from the sync engine, ahead of the stored state
         done, total = progress
         share = f" ({done / total:.0%})" if total else ""
         return f"downloading {fmt.count(done)} / {fmt.count(total)}{share}", "dodger_blue1"
