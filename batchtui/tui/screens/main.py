@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from batchtui.core import fmt
 from batchtui.core.errors import describe
 from batchtui.core.models import BatchRecord, ResultFilter
 from batchtui.core.sync import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
@@ -146,18 +147,21 @@ class MainScreen(Screen[None]):
             return self.batches
         return [b for b in self.batches if matches(b, self.filter_text)]
 
-    def render_list(self) -> None:
+    def render_list(self, *, bindings: bool = True) -> None:
+        """Rows, empty-state and status bar from the cached list; `bindings`: the footer may change too (the
+        selection, marks or list changed), which a clock tick never does."""
         now = self.tui.clock()
         visible = self.shown_batches
         self.table.show([(b.id, row_cells(b, b.id in self.marks, now)) for b in visible])
         empty = self.query_one("#empty", Static)
         empty.display = self.loaded and not visible
-        if self.filter_text and self.batches:
+        if empty.display and self.filter_text and self.batches:
             empty.update(content_assemble("No batch matches “", (self.filter_text, "bold"), "”. Escape clears it."))
-        else:
+        elif empty.display:
             empty.update(Content("No batches yet. Press n to create one from a requests file."))
         self.show_status()
-        self.refresh_bindings()
+        if bindings:
+            self.refresh_bindings()
 
     def show_status(self) -> None:
         in_flight = sum(1 for b in self.batches if b.processing_status != "ended" and not b.deleted_remotely)
@@ -183,7 +187,7 @@ class MainScreen(Screen[None]):
 
     def tick(self) -> None:
         if self.loaded:
-            self.render_list()
+            self.render_list(bindings=False)
             self.show_detail()
 
     @on(DetailLoaded)
@@ -405,7 +409,5 @@ class MainScreen(Screen[None]):
 
 
 def describe_batch(b: BatchRecord) -> str:
-    total = b.request_counts.total
-    if b.label:
-        return f"{b.label}  ({b.id}, {total:,} requests)"
-    return f"{b.id}  ({total:,} requests)"
+    requests = f"{fmt.count(b.request_counts.total)} requests"
+    return f"{b.label}  ({b.id}, {requests})" if b.label else f"{b.id}  ({requests})"
