@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -49,7 +50,7 @@ async def test_no_key_opens_from_the_cache_and_says_how_to_set_one(cache_store, 
 
 
 async def test_unreachable_api_keeps_the_cache_and_retries(cache_store, cached_batch, batch_emulator):
-    api = BatchApi(api_key="test", base_url="http://127.0.0.1:9", max_retries=0, timeout=2)  # nothing listens
+    api = BatchApi(api_key="test", base_url=f"http://127.0.0.1:{closed_port()}", max_retries=0, timeout=2)
     engine = SyncEngine(cache_store, api)
     app = BatchTuiApp(store=cache_store, api=api, engine=engine, clock=emulator_clock(batch_emulator))
     try:
@@ -67,6 +68,13 @@ async def test_unreachable_api_keeps_the_cache_and_retries(cache_store, cached_b
             assert app.is_running
     finally:
         await api.close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextlib.asynccontextmanager
