@@ -19,6 +19,7 @@ SIZE = (160, 45)
 @pytest.fixture(autouse=True)
 def fixed_config_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     """The help screen shows where the config file lives: make that the same on every machine."""
+    monkeypatch.setenv("HOME", "/home/user")
     monkeypatch.setenv("XDG_CONFIG_HOME", "/home/user/.config")
 
 
