@@ -1,9 +1,9 @@
 """User key remaps: `[keymap]` in the config file maps binding ids to keys, applied with `App.set_keymap`.
 
-    # ~/.config/batchtui/config.toml
-    [keymap]
-    "batch.new" = "ctrl+n"
-    "batch.cancel" = "x,delete"   # several keys: comma-separated
+# ~/.config/batchtui/config.toml
+[keymap]
+"batch.new" = "ctrl+n"
+"batch.cancel" = "x,delete"   # several keys: comma-separated
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
         return {}, [f"{path}: {exc}; using the default keys"]
     table = data.get("keymap", {})
     if not isinstance(table, dict):
-        return {}, [f"{path}: [keymap] must be a table of binding id = \"keys\"; using the default keys"]
+        return {}, [f'{path}: [keymap] must be a table of binding id = "keys"; using the default keys']
     keymap: dict[str, str] = {}
     problems: list[str] = []
     for binding_id, keys in table.items():
