@@ -10,11 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import anthropic
-
 from batchtui import __version__
 from batchtui.commands import batches, emulator, results, submit, sync
-from batchtui.core.errors import BatchtuiError, describe
+from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
 
@@ -54,9 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     except BatchtuiError as exc:
         print(f"batchtui: {clean(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    except anthropic.AnthropicError as exc:
-        print(f"batchtui: {clean(describe(exc))}", file=sys.stderr)
-        return 1
     except OSError as exc:
         print(f"batchtui: {clean(str(exc))}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if not is_sdk_error(exc):
+            raise
+        print(f"batchtui: {clean(describe(exc))}", file=sys.stderr)
         return 1

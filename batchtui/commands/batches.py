@@ -6,8 +6,6 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 
-import anthropic
-
 from batchtui.commands.context import Context, open_context
 from batchtui.commands.output import emit_json, note, table
 from batchtui.core import fmt
@@ -113,15 +111,16 @@ async def show(args: argparse.Namespace) -> int:
     async with open_context(args) as ctx:
         try:
             await ctx.sync().refresh_one(args.batch_id)
-        except anthropic.NotFoundError:
-            if await ctx.store.get_batch(args.batch_id) is None:
-                raise BatchtuiError(f"No batch {args.batch_id} in this workspace or the cache.") from None
-            await ctx.store.mark_deleted(args.batch_id)
         except Exception as exc:
-            if not _api_failure(exc):
+            if _not_found(exc):
+                if await ctx.store.get_batch(args.batch_id) is None:
+                    raise BatchtuiError(f"No batch {args.batch_id} in this workspace or the cache.") from None
+                await ctx.store.mark_deleted(args.batch_id)
+            elif _api_failure(exc):
+                note(f"warning: could not refresh ({describe(exc)}); showing the cache")
+                code = 1
+            else:
                 raise
-            note(f"warning: could not refresh ({describe(exc)}); showing the cache")
-            code = 1
         batch = await ctx.store.get_batch(args.batch_id)
         if batch is None:
             raise BatchtuiError(f"No batch {args.batch_id} in the cache.")
@@ -185,11 +184,22 @@ async def _for_each(args: argparse.Namespace, action: Callable[[Context, str], A
         for batch_id in args.batch_ids:
             try:
                 print(f"{batch_id}\t{await action(ctx, batch_id)}")
-            except anthropic.APIError as exc:
+            except Exception as exc:
+                if not _api_failure(exc):
+                    raise
                 failures += 1
                 note(f"{batch_id}: {describe(exc)}")
     return 1 if failures else 0
 
 
+# The SDK is loaded by the time these run (the command is online); importing it here keeps `batchtui` quick to start.
 def _api_failure(exc: BaseException) -> bool:
-    return isinstance(exc, anthropic.APIError)
+    from anthropic import APIError
+
+    return isinstance(exc, APIError)
+
+
+def _not_found(exc: BaseException) -> bool:
+    from anthropic import NotFoundError
+
+    return isinstance(exc, NotFoundError)

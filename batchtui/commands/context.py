@@ -6,28 +6,51 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import importlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from batchtui.core.client import BatchApi
 from batchtui.core.config import Settings, resolve_settings
 from batchtui.core.store import Store
-from batchtui.core.sync import SyncEngine
+
+if TYPE_CHECKING:
+    from batchtui.core.client import BatchApi
+    from batchtui.core.sync import SyncEngine
 
 
 @dataclass
 class Context:
     settings: Settings
     store: Store
-    api: BatchApi | None  # None when working offline
+    api: BatchApi | None  # None when working offline, or until connect()
+    base_url: str | None = None
+    stack: contextlib.AsyncExitStack | None = None
+
+    async def connect(self) -> BatchApi:
+        """Create the API client now (for the dashboard: after its first paint). The SDK import runs on a thread so
+        the event loop keeps drawing meanwhile."""
+        if self.api is None:
+            client = await asyncio.to_thread(importlib.import_module, "batchtui.core.client")
+            assert self.stack is not None
+            self.api = await self.stack.enter_async_context(
+                client.BatchApi(api_key=self.settings.api_key, base_url=self.base_url)
+            )
+        return self.api
 
     def sync(self, **kwargs) -> SyncEngine:
+        from batchtui.core.sync import SyncEngine
+
         assert self.api is not None
         return SyncEngine(self.store, self.api, **kwargs)
 
 
 @contextlib.asynccontextmanager
-async def open_context(args: argparse.Namespace, *, online: bool = True) -> AsyncIterator[Context]:
+async def open_context(
+    args: argparse.Namespace, *, online: bool = True, connect: bool = True
+) -> AsyncIterator[Context]:
+    """`online`: talk to the API (or, with --demo, start the embedded emulator). `connect=False` leaves creating
+    the API client to `ctx.connect()`, so a caller can show the cache first."""
     settings = resolve_settings(db=args.db, base_url=args.base_url, demo=args.demo)
     async with contextlib.AsyncExitStack() as stack:
         base_url = settings.base_url
@@ -40,14 +63,16 @@ async def open_context(args: argparse.Namespace, *, online: bool = True) -> Asyn
         store = await stack.enter_async_context(await Store.open(settings.db_path))
         background: list[asyncio.Task] = []
         stack.push_async_callback(_finish, background)
-        api = None
-        if online:
-            api = await stack.enter_async_context(BatchApi(api_key=settings.api_key, base_url=base_url))
-        ctx = Context(settings, store, api)
+        ctx = Context(settings, store, None, base_url, stack)
         if seeded:
-            await _label_seeded(ctx, seeded)
-            # Their prompts go in behind the first paint: the dashboard must appear within 2 seconds.
-            background.append(asyncio.create_task(_import_seeded_requests(ctx, server, seeded)))
+            # Recorded as submissions first (quick: it gives them their labels as soon as they are listed), their
+            # prompts go in behind the first paint: the dashboard must appear within 2 seconds.
+            submissions = await _record_seeded(ctx, seeded)
+            background.append(asyncio.create_task(_import_seeded_requests(ctx, server, submissions)))
+        if online and (connect or seeded):
+            await ctx.connect()
+            if seeded:  # a fresh demo has nothing cached to paint: list its batches first
+                await ctx.sync().refresh(full=True)
         yield ctx
 
 
@@ -55,27 +80,27 @@ async def _finish(tasks: list[asyncio.Task]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _label_seeded(ctx: Context, seeded) -> None:
-    """Demo batches get the labels and source files a user would have given them."""
-    await ctx.sync().refresh(full=True)
+async def _record_seeded(ctx: Context, seeded) -> list[tuple[str, str]]:
+    """Record each demo batch as a created submission, as if it had been submitted from this cache: it gets its
+    label and source file when it is first listed. Returns (submission id, batch id) pairs."""
+    out = []
     for batch in seeded:
-        await ctx.store.set_label(batch.batch_id, batch.label)
-        await ctx.store.set_local(batch.batch_id, source_file=batch.source_file)
-
-
-async def _import_seeded_requests(ctx: Context, server, seeded) -> None:
-    """Record each demo batch as a submission with its requests, as if it had been submitted from this cache, so
-    the results view can show each prompt beside its answer."""
-    for batch in seeded:
-        rows = await server.emulator.state.request_params(batch.batch_id)
-        digest = hashlib.sha256("".join(p for _, p in rows).encode()).hexdigest()
         sub = await ctx.store.record_submission(
             source_file=batch.source_file,
             label=batch.label,
-            request_count=len(rows),
-            body_bytes=sum(len(c) + len(p) for c, p in rows),
-            params_digest=digest,
+            request_count=0,
+            body_bytes=0,
+            params_digest=hashlib.sha256(batch.batch_id.encode()).hexdigest(),
         )
-        await ctx.store.add_requests(sub.id, rows)
         await ctx.store.mark_submission_sending(sub.id)
         await ctx.store.mark_submission_created(sub.id, batch.batch_id)
+        out.append((sub.id, batch.batch_id))
+    return out
+
+
+async def _import_seeded_requests(ctx: Context, server, submissions: list[tuple[str, str]]) -> None:
+    """Copy the demo batches' requests from the emulator, so the results view shows each prompt beside its answer."""
+    for submission_id, batch_id in submissions:
+        rows = await server.emulator.state.request_params(batch_id)
+        await ctx.store.add_requests(submission_id, rows)
+        await ctx.store.link_requests(submission_id, batch_id)  # also resets the batch's search index

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import platformdirs
 
-from batchtui.emulator import EmulatorConfig, run_forever
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -46,6 +44,8 @@ def _non_negative(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    from batchtui.emulator import EmulatorConfig, run_forever  # the server's imports are for this command only
+
     state = args.state or platformdirs.user_state_path("batchtui") / "emulator.sqlite3"
     config = EmulatorConfig(
         host=args.host,

@@ -11,8 +11,8 @@ from batchtui.commands.context import open_context
 from batchtui.commands.output import Progress, note
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, UsageError
+from batchtui.core.events import ResultsProgress
 from batchtui.core.models import RESULT_TYPES, ResultFilter
-from batchtui.core.sync import ResultsProgress
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -9,11 +9,10 @@ from pathlib import Path
 from batchtui.commands.context import open_context
 from batchtui.commands.output import Progress, emit_json, note
 from batchtui.core import fmt
+from batchtui.core.events import ResultsProgress
 from batchtui.core.inputs import ValidationReport
 from batchtui.core.sanitize import clean
 from batchtui.core.schedule import PollSchedule
-from batchtui.core.submit import ValidationFailed, submit_file
-from batchtui.core.sync import ResultsProgress
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -47,6 +46,8 @@ def summary(report: ValidationReport) -> dict:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from batchtui.core.submit import ValidationFailed, submit_file  # imports the SDK: only when the command runs
+
     progress = Progress("submit", unit="bytes")
 
     def on_progress(phase: str, done: int, total: int) -> None:

@@ -10,8 +10,7 @@ import sys
 from batchtui.commands.context import open_context
 from batchtui.commands.output import Progress, emit_json, note
 from batchtui.core import fmt
-from batchtui.core.submit import reconcile
-from batchtui.core.sync import (
+from batchtui.core.events import (
     BatchEnded,
     ResultsComplete,
     ResultsFailed,
@@ -30,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from batchtui.core.submit import reconcile  # imports the SDK: only when the command runs
+
     async with open_context(args) as ctx:
         reconciled = await reconcile(ctx.store, ctx.api)
         for r in reconciled:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import anthropic
+import sys
+from types import ModuleType
 
 
 class BatchtuiError(Exception):
@@ -29,8 +30,22 @@ class OutcomeUnknown(BatchtuiError):
     """A create was sent but its answer never came; it will be reconciled, never blindly retried."""
 
 
+def _sdk() -> ModuleType | None:
+    """The anthropic SDK if it is loaded. If it is not, no exception can be one of its own, and importing it just
+    to say so would cost the dashboard's first paint a second and a half."""
+    return sys.modules.get("anthropic")
+
+
+def is_sdk_error(exc: BaseException) -> bool:
+    sdk = _sdk()
+    return sdk is not None and isinstance(exc, sdk.AnthropicError)
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth trying again later: connection trouble, timeouts, 408/409/429 and 5xx (the SDK's own rule)."""
+    anthropic = _sdk()
+    if anthropic is None:
+        return False
     if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, anthropic.APIStatusError):
@@ -56,8 +71,11 @@ def retry_after_seconds(exc: BaseException) -> float | None:
 
 def describe(exc: BaseException) -> str:
     """One line a person can act on, for any API failure."""
+    anthropic = _sdk()
+    if anthropic is None:
+        return str(exc) if isinstance(exc, BatchtuiError) else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, anthropic.AuthenticationError):
-        return "The API rejected the key (401). Check ANTHROPIC_API_KEY."
+        return "The API rejected the key (401). Set a valid one: export ANTHROPIC_API_KEY=sk-ant-..."
     if isinstance(exc, anthropic.PermissionDeniedError):
         return "This key may not do that (403). Check the key's workspace and permissions."
     if isinstance(exc, anthropic.APITimeoutError):

@@ -6,70 +6,45 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import anthropic
 
 from batchtui.core.client import BatchApi
 from batchtui.core.errors import describe, is_transient, retry_after_seconds
+from batchtui.core.events import (
+    BatchEnded,
+    BatchesUpdated,
+    EventSink,
+    ResultsComplete,
+    ResultsFailed,
+    ResultsProgress,
+    SyncEvent,
+    SyncFailed,
+    SyncOk,
+)
 from batchtui.core.models import parse_time
 from batchtui.core.result_lines import parse_result_line
 from batchtui.core.schedule import PollSchedule
 from batchtui.core.store import Store
 
+# The events are defined in core/events.py (no SDK import, so the dashboard can paint first) and re-exported.
+__all__ = [
+    "BatchEnded",
+    "BatchesUpdated",
+    "EventSink",
+    "ResultsComplete",
+    "ResultsFailed",
+    "ResultsProgress",
+    "SyncEngine",
+    "SyncEvent",
+    "SyncFailed",
+    "SyncOk",
+]
+
 RESULT_CHUNK = 5000  # rows per store transaction: fewer commits rewrite fewer index pages; memory stays bounded
 FULL_REFRESH_EVERY = timedelta(minutes=10)  # a full listing also notices batches deleted elsewhere
-
-
-# -- events ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchesUpdated:
-    changed_ids: tuple[str, ...]
-    full: bool
-
-
-@dataclass(frozen=True)
-class BatchEnded:
-    batch_id: str
-
-
-@dataclass(frozen=True)
-class ResultsProgress:
-    batch_id: str
-    rows: int
-    total: int
-
-
-@dataclass(frozen=True)
-class ResultsComplete:
-    batch_id: str
-    rows: int
-
-
-@dataclass(frozen=True)
-class ResultsFailed:
-    batch_id: str
-    message: str
-
-
-@dataclass(frozen=True)
-class SyncFailed:
-    message: str
-    transient: bool
-    retry_in: float | None
-
-
-@dataclass(frozen=True)
-class SyncOk:
-    at: datetime
-
-
-SyncEvent = BatchesUpdated | BatchEnded | ResultsProgress | ResultsComplete | ResultsFailed | SyncFailed | SyncOk
-EventSink = Callable[[SyncEvent], None]
 
 
 class SyncEngine:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-import typing
 from typing import Any
-
-from anthropic.types import Model
 
 from batchtui.emulator.wire import ApiError
 
@@ -16,25 +13,40 @@ _CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
 MAX_TOKENS_CAP = 300_000  # the largest output any model allows (Opus 5 with the extended-output beta)
 
 
-def _literal_strings(tp: Any) -> set[str]:
-    out: set[str] = set()
-    for arg in typing.get_args(tp):
-        if isinstance(arg, str):
-            out.add(arg)
-        else:
-            out |= _literal_strings(arg)
-    return out
-
-
-# Every model id the installed SDK knows, plus older ids still priced in the docs.
-KNOWN_MODELS = _literal_strings(Model) | {
-    "claude-3-7-sonnet-latest",
-    "claude-3-5-haiku-latest",
-    "claude-3-haiku-20240307",
-    "claude-opus-4-1",
-    "claude-opus-4-0",
-    "claude-sonnet-4-0",
-}
+# The model ids of the SDK's `Model` literal (anthropic 2.x), plus older ids still priced in the docs. A static list,
+# so the emulator starts without importing the SDK; tests/emulator/test_models.py fails when a newer SDK adds one.
+KNOWN_MODELS = frozenset(
+    {
+        "claude-fable-5",
+        "claude-fable-5-1",
+        "claude-fable-5-2",
+        "claude-haiku-4-5",
+        "claude-haiku-4-5-20251001",
+        "claude-haiku-5-5",
+        "claude-mythos-5",
+        "claude-mythos-5-1",
+        "claude-mythos-5-2",
+        "claude-mythos-preview",
+        "claude-opus-4-5",
+        "claude-opus-4-5-20251101",
+        "claude-opus-4-6",
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-opus-5",
+        "claude-opus-5-5",
+        "claude-sonnet-4-5",
+        "claude-sonnet-4-5-20250929",
+        "claude-sonnet-4-6",
+        "claude-sonnet-5",
+        "claude-sonnet-5-5",
+        "claude-3-7-sonnet-latest",
+        "claude-3-5-haiku-latest",
+        "claude-3-haiku-20240307",
+        "claude-opus-4-1",
+        "claude-opus-4-0",
+        "claude-sonnet-4-0",
+    }
+)
 
 
 def validate_envelope(body: Any) -> list[dict]:

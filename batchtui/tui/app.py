@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -19,17 +19,20 @@ from textual.worker import Worker, WorkerState
 
 from batchtui.core import fmt
 from batchtui.core.activity import ApiCall
-from batchtui.core.client import BatchApi
 from batchtui.core.errors import describe, is_transient
+from batchtui.core.events import BatchEnded, SyncEvent, SyncFailed, SyncOk
 from batchtui.core.sanitize import clean
 from batchtui.core.store import Store
-from batchtui.core.sync import BatchEnded, SyncEngine, SyncEvent, SyncFailed, SyncOk
 from batchtui.tui.commands import BatchCommands
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.main import MainScreen
 from batchtui.tui.widgets.activity_panel import MAX_LINES
 from batchtui.tui.widgets.status_bar import SyncState
+
+if TYPE_CHECKING:  # the SDK loads after the first paint (see launch.py)
+    from batchtui.core.client import BatchApi
+    from batchtui.core.sync import SyncEngine
 
 PALETTE_BINDING = Binding("ctrl+p", "command_palette", "Commands", tooltip="Search every command by name")
 
@@ -56,8 +59,11 @@ class BatchTuiApp(App[None]):
         keymap: dict[str, str] | None = None,
         poll: bool = True,
         notices: Sequence[str] = (),
+        connect: Callable[[], Awaitable[tuple[BatchApi, SyncEngine]]] | None = None,
     ) -> None:
-        """`notices`: things to tell the user once the app is up (e.g. a broken config file)."""
+        """`notices`: things to tell the user once the app is up (e.g. a broken config file).
+        `connect`: builds the API client and engine after the first paint (importing the SDK takes over a second,
+        and the cache can be shown without it); the app goes online when it returns."""
         super().__init__()
         self.store = store
         self.api = api
@@ -71,6 +77,7 @@ class BatchTuiApp(App[None]):
         self.activity: deque[ApiCall] = deque(maxlen=MAX_LINES)  # every call since start, for the panel
         self._stop = asyncio.Event()
         self._last_sync_error: str | None = None
+        self._connect = connect
         if demo:
             self.sub_title = "demo · built-in emulator, no key needed"
 
@@ -83,14 +90,32 @@ class BatchTuiApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
-        if self.engine is not None:
-            self.engine.set_event_sink(self._relay_event)
-        if self.api is not None:
-            self.api.set_call_sink(self._relay_call)
         for notice in self.notices:
             self.notify(notice, severity="warning", markup=False, timeout=15)
         if self.sync_state.offline_reason:
             self.notify(self.sync_state.offline_reason, title="Offline", severity="warning", markup=False, timeout=20)
+        if self._connect is not None:
+            self.sync_state.syncing = True
+            self.connect_in_background()
+        else:
+            self._start_sync()
+
+    @work(group="connect", exit_on_error=False)
+    async def connect_in_background(self) -> None:
+        assert self._connect is not None
+        api, engine = await self._connect()
+        self.go_online(api, engine)
+
+    def go_online(self, api: BatchApi, engine: SyncEngine) -> None:
+        """Attach the API client and sync engine, and start polling."""
+        self.api, self.engine = api, engine
+        self._start_sync()
+
+    def _start_sync(self) -> None:
+        if self.engine is not None:
+            self.engine.set_event_sink(self._relay_event)
+        if self.api is not None:
+            self.api.set_call_sink(self._relay_call)
         if self.engine is not None and self.poll:
             self.sync_state.syncing = True
             self.run_worker(

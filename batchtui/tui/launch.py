@@ -10,15 +10,17 @@ import argparse
 import asyncio
 import sys
 
-import anthropic
-
 from batchtui.commands.context import open_context
 from batchtui.core.config import resolve_settings
-from batchtui.core.errors import BatchtuiError, describe
+from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
 # Short enough for the status bar, and says what to do.
 NO_KEY = "No API key: export ANTHROPIC_API_KEY=sk-ant-… and restart, or try `batchtui --demo`."
+
+
+# Batches up to this size are indexed for full-text search as soon as their results are in.
+INDEX_AFTER_DOWNLOAD = 50_000
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
@@ -26,7 +28,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
         return 130
-    except (BatchtuiError, anthropic.AnthropicError, OSError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, BatchtuiError | OSError) and not is_sdk_error(exc):
+            raise
         # Only start-up can get here (the store cannot be opened, the demo cannot start): the app itself never
         # lets an API error or a bad file escape.
         print(f"batchtui: {clean(describe(exc))}", file=sys.stderr)
@@ -41,15 +45,22 @@ async def _run(args: argparse.Namespace) -> int:
     settings = resolve_settings(db=args.db, base_url=args.base_url, demo=args.demo)
     online = bool(settings.api_key)
     keymap, notices = load_keymap()
-    async with open_context(args, online=online) as ctx:
+    # The cache paints first; the SDK (over a second to import) loads behind it and the app goes online then.
+    async with open_context(args, online=online, connect=False) as ctx:
+
+        async def connect():
+            api = await ctx.connect()
+            return api, ctx.sync(index_after_download=INDEX_AFTER_DOWNLOAD)
+
         app = BatchTuiApp(
             store=ctx.store,
-            api=ctx.api,
-            engine=ctx.sync() if ctx.api is not None else None,
+            api=None,
+            engine=None,
             offline_reason=None if online else NO_KEY,
             demo=settings.demo,
             keymap=keymap,
             notices=notices,
+            connect=connect if online else None,
         )
         await app.run_async()
     return app.return_code or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from batchtui.core.activity import ApiCall
-from batchtui.core.sync import SyncEvent
+from batchtui.core.events import SyncEvent
 
 
 class SyncEventMessage(Message):

@@ -107,7 +107,7 @@ async def test_a_rejected_key_says_how_to_fix_it(cache_store, cached_batch, batc
                 await pilot.press("r")
                 await settle(pilot, app)
                 assert table_of(app).batch_ids == [cached_batch]
-                assert "The API rejected the key (401). Check ANTHROPIC_API_KEY." in status_text(app)
+                assert "The API rejected the key (401). Set a valid one: export ANTHROPIC_API_KEY=" in status_text(app)
                 assert not app.sync_state.transient
                 assert any(n.title == "Sync failed" for n in app._notifications)
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,7 +21,6 @@ from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
 from batchtui.core.inputs import InputError, ValidationReport, validate_file
 from batchtui.core.sanitize import clean
-from batchtui.core.submit import SubmitOutcome, ValidationFailed, submit_file
 from batchtui.tui.safe import as_content, content_assemble
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".txt")
@@ -51,6 +50,10 @@ def problem_line(e: InputError) -> tuple[str, str]:
     where = f"line {e.line}" if e.line is not None else "file"
     what = f"{e.field}: {e.message}" if e.field else e.message
     return where, what + (f" — {e.hint}" if e.hint else "")
+
+
+if TYPE_CHECKING:
+    from batchtui.core.submit import SubmitOutcome
 
 
 class CreateScreen(ModalScreen[str | None]):
@@ -132,6 +135,8 @@ class CreateScreen(ModalScreen[str | None]):
             self.post_message(self.Progress(phase, done, total))  # thread-safe: the spooling runs on a thread
 
         try:
+            from batchtui.core.submit import ValidationFailed, submit_file  # the SDK is loaded once online
+
             outcome = await submit_file(app.store, app.api, self.path, label=label, on_progress=progress)  # type: ignore[attr-defined]
         except ValidationFailed as exc:  # the file changed since the preview
             self.post_message(self.Validated(exc.report))

@@ -28,10 +28,10 @@ from textual.worker import Worker, get_current_worker
 from textual_fspicker import FileSave
 
 from batchtui.core import fmt
+from batchtui.core.events import ResultsProgress
 from batchtui.core.export import export_results, write_atomically_async
 from batchtui.core.models import BatchRecord, ResultFilter, ResultRow
 from batchtui.core.sanitize import clean
-from batchtui.core.sync import ResultsProgress
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, ClassVar, cast
 
-import anthropic
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,8 +20,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from batchtui.core import fmt
 from batchtui.core.errors import describe
+from batchtui.core.events import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
 from batchtui.core.models import BatchRecord, ResultFilter
-from batchtui.core.sync import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
 from batchtui.tui.safe import content_assemble
 from batchtui.tui.screens.confirm import ConfirmScreen
@@ -378,6 +377,8 @@ class MainScreen(Screen[None]):
                     batch = await api.cancel(batch_id)
                     await store.upsert_batches([batch], synced_at=app.clock(), request_id=api.last_request_id)
                 else:
+                    import anthropic  # loaded already: this runs only when online
+
                     with contextlib.suppress(anthropic.NotFoundError):  # already gone is what we wanted
                         await api.delete(batch_id)
                     await store.mark_deleted(batch_id)

@@ -22,8 +22,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Select, Static
 
 from batchtui.core import fmt
+from batchtui.core.events import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
 from batchtui.core.models import BatchRecord
-from batchtui.core.sync import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
 from batchtui.tui.widgets.filter_bar import OUTCOMES, FilterBar

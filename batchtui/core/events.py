@@ -1,0 +1,53 @@
+"""What the sync engine reports. Plain data with no SDK import, so the dashboard can paint before the SDK loads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class BatchesUpdated:
+    changed_ids: tuple[str, ...]
+    full: bool
+
+
+@dataclass(frozen=True)
+class BatchEnded:
+    batch_id: str
+
+
+@dataclass(frozen=True)
+class ResultsProgress:
+    batch_id: str
+    rows: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ResultsComplete:
+    batch_id: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class ResultsFailed:
+    batch_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SyncFailed:
+    message: str
+    transient: bool
+    retry_in: float | None
+
+
+@dataclass(frozen=True)
+class SyncOk:
+    at: datetime
+
+
+SyncEvent = BatchesUpdated | BatchEnded | ResultsProgress | ResultsComplete | ResultsFailed | SyncFailed | SyncOk
+EventSink = Callable[[SyncEvent], None]

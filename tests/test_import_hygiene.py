@@ -1,0 +1,34 @@
+"""Import rules that keep the architecture honest and the dashboard quick to start (checked in fresh processes)."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def imported_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    return set(out.stdout.split())
+
+
+def test_the_core_never_imports_textual():
+    modules = imported_after(
+        "import batchtui.core.store, batchtui.core.sync, batchtui.core.submit, batchtui.core.export, "
+        "batchtui.core.inputs, batchtui.core.cost, batchtui.core.fmt"
+    )
+    assert "textual" not in modules and "rich" not in modules
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import batchtui.cli",
+        "import batchtui.tui.app, batchtui.tui.screens.results, batchtui.tui.screens.create",
+        "import batchtui.tui.screens.export, batchtui.tui.launch",
+        "import batchtui.emulator, batchtui.demo, batchtui.commands.context",
+    ],
+)
+def test_the_dashboard_paints_before_the_sdk_loads(code):
+    # `import anthropic` takes over a second; the dashboard shows the cache first and loads it behind.
+    assert "anthropic" not in imported_after(code)
