@@ -229,6 +229,8 @@ class SyncEngine:
         stop = stop or asyncio.Event()
         try:
             while not stop.is_set():
+                # Cleared before refreshing, so a poke() that arrives during this refresh triggers the next one.
+                self._wake.clear()
                 try:
                     changed = await self.refresh()
                     in_flight = bool(await self.store.in_flight_ids())
@@ -238,7 +240,6 @@ class SyncEngine:
                 except Exception as exc:
                     delay = self.schedule.after_error(retry_after_seconds(exc))
                     self._emit(SyncFailed(describe(exc), is_transient(exc), delay))
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(self._wake.wait(), stop.wait()), timeout=delay)
         finally:

@@ -234,3 +234,28 @@ async def test_the_cli_engine_leaves_indexing_to_the_first_search(batch_emulator
     await engine.download_results(batch_id)
     assert not engine._indexing
     assert not await cache_store.is_search_indexed(batch_id)
+
+
+async def test_a_poke_during_a_refresh_is_not_lost(batch_emulator, cache_store, live_api):
+    engine = SyncEngine(cache_store, live_api)
+    engine.schedule.brisk = engine.schedule.busy_cap = engine.schedule.idle_cap = 3600  # no timed polls
+    refreshes = 0
+    real_refresh = engine.refresh
+
+    async def counting_refresh(**kw):
+        nonlocal refreshes
+        refreshes += 1
+        if refreshes == 1:
+            engine.poke()  # the user presses `r` while the first refresh is under way
+        return await real_refresh(**kw)
+
+    engine.refresh = counting_refresh  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    runner = asyncio.create_task(engine.run(stop=stop))
+    for _ in range(500):
+        if refreshes >= 2:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await runner
+    assert refreshes >= 2
