@@ -15,12 +15,12 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Static
-from textual_fspicker import FileOpen, Filters
 
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
 from batchtui.core.inputs import InputError, ValidationReport, validate_file
 from batchtui.core.sanitize import clean
+from batchtui.tui.file_dialogs import FileOpen, Filters
 from batchtui.tui.safe import as_content, content_assemble
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".txt")

@@ -25,13 +25,13 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
-from textual_fspicker import FileSave
 
 from batchtui.core import fmt
 from batchtui.core.events import ResultsProgress
 from batchtui.core.export import export_results, write_atomically_async
 from batchtui.core.models import BatchRecord, ResultFilter, ResultRow
 from batchtui.core.sanitize import clean
+from batchtui.tui.file_dialogs import FileSave
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
 
