@@ -27,7 +27,7 @@ from batchtui.tui.safe import content_assemble
 from batchtui.tui.screens.confirm import ConfirmScreen
 from batchtui.tui.screens.create import CreateScreen, pick_requests_file
 from batchtui.tui.widgets.activity_panel import ActivityPanel
-from batchtui.tui.widgets.batch_table import BatchTable, row_cells
+from batchtui.tui.widgets.batch_table import BatchTable, RowCache
 from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane
 from batchtui.tui.widgets.status_bar import StatusBar
 
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from batchtui.tui.app import BatchTuiApp
 
 TICK_SECONDS = 1.0  # elapsed times and "synced 12 s ago" move every second
+# The list shows the newest this many batches (of those matching the filter): a DataTable of 10,000 rows takes
+# well over a second to fill and paint, and a clock tick would touch every row. Older ones are one `/` away.
+LIST_LIMIT = 1000
 
 
 def matches(batch: BatchRecord, text: str) -> bool:
@@ -45,6 +48,14 @@ def matches(batch: BatchRecord, text: str) -> bool:
 
 class MainScreen(Screen[None]):
     AUTO_FOCUS = "#batches"
+    DEFAULT_CSS = """
+    MainScreen #older {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+        display: none;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="batch.new", tooltip="Create a batch from a requests file"),
         Binding("enter", "open", "Open", id="batch.open", tooltip="Browse the batch's results", show=False),
@@ -86,6 +97,7 @@ class MainScreen(Screen[None]):
         self.progress: dict[str, tuple[int, int]] = {}
         self.select_after_load: str | None = None
         self.loaded = False
+        self.rows = RowCache()
 
     @property
     def tui(self) -> BatchTuiApp:
@@ -96,6 +108,7 @@ class MainScreen(Screen[None]):
         with Vertical(id="main"):
             yield Input(placeholder="filter: label, id or status (enter keeps it, escape clears it)", id="filter")
             yield BatchTable(id="batches")
+            yield Static(id="older")
             yield Static(id="empty")
             yield DetailPane(id="detail")
             yield ActivityPanel(id="activity")
@@ -134,6 +147,7 @@ class MainScreen(Screen[None]):
         self.batches = message.batches
         self.by_id = {b.id: b for b in message.batches}
         self.marks &= self.by_id.keys()
+        self.rows.keep_only(self.by_id)
         self.loaded = True
         self.render_list()
         if self.select_after_load and self.table.select_batch(self.select_after_load):
@@ -146,29 +160,54 @@ class MainScreen(Screen[None]):
             return self.batches
         return [b for b in self.batches if matches(b, self.filter_text)]
 
+    @property
+    def listed_batches(self) -> list[BatchRecord]:
+        """What the table holds: the newest LIST_LIMIT of the batches matching the filter."""
+        return self.shown_batches[:LIST_LIMIT]
+
     def render_list(self, *, bindings: bool = True) -> None:
         """Rows, empty-state and status bar from the cached list; `bindings`: the footer may change too (the
         selection, marks or list changed), which a clock tick never does."""
         now = self.tui.clock()
         visible = self.shown_batches
-        self.table.show([(b.id, row_cells(b, b.id in self.marks, now)) for b in visible])
+        listed = visible[:LIST_LIMIT]
+        cells, marks = self.rows.cells, self.marks
+        self.table.show([(b.id, cells(b, b.id in marks, now)) for b in listed])
+        self.show_older(len(visible) - len(listed))
         empty = self.query_one("#empty", Static)
         empty.display = self.loaded and not visible
         if empty.display and self.filter_text and self.batches:
             empty.update(content_assemble("No batch matches “", (self.filter_text, "bold"), "”. Escape clears it."))
         elif empty.display:
             empty.update(Content("No batches yet. Press n to create one from a requests file."))
-        self.show_status()
+        self.show_status(listed=len(listed))
         if bindings:
             self.refresh_bindings()
 
-    def show_status(self) -> None:
+    def show_older(self, hidden: int) -> None:
+        """The line under a truncated list: how many are not listed, and how to reach them."""
+        older = self.query_one("#older", Static)
+        older.display = hidden > 0
+        if not hidden:
+            return
+        noun = "batch" if hidden == 1 else "batches"
+        if self.filter_text:
+            older.update(Content(f"{fmt.count(hidden)} older matching {noun} not listed: type more to narrow"))
+        else:
+            older.update(
+                Content(
+                    f"{fmt.count(hidden)} older {noun} not listed: type / to filter "
+                    f"(searches all {fmt.count(len(self.batches))})"
+                )
+            )
+
+    def show_status(self, listed: int | None = None) -> None:
         in_flight = sum(1 for b in self.batches if b.processing_status != "ended" and not b.deleted_remotely)
         self.query_one(StatusBar).show(
             self.tui.sync_state,
             in_flight=in_flight,
             total=len(self.batches),
-            shown=len(self.shown_batches),
+            shown=len(self.listed_batches) if listed is None else listed,
             marked=len(self.marks),
             now=self.tui.clock(),
         )
