@@ -237,6 +237,12 @@ async def measure(
                         )
                     )
                     await pilot.pause()
+                    listed = app.screen.query_one(BatchTable).row_count
+                    if listed < n_batches:
+                        notes.append(
+                            f"the batch list holds the newest {listed:,} of {n_batches:,} batches; "
+                            "the `/` filter reaches the rest"
+                        )
 
                 start = time.perf_counter()
                 app.open_results(BIG_BATCH)
