@@ -63,7 +63,10 @@ class StatusBar(Static):
         parts: list[str | tuple[str, str]] = [("DEMO", "bold reverse yellow"), " "] if self.demo else []
         parts.append((f"{fmt.count(in_flight)} in flight", "bold dodger_blue1" if in_flight else "dim"))
         noun = "batch" if total == 1 else "batches"
-        batches = f" · {fmt.count(total)} {noun}" if shown == total else f" · {fmt.count(shown)} of {total} shown"
+        if shown == total:
+            batches = f" · {fmt.count(total)} {noun}"
+        else:
+            batches = f" · {fmt.count(shown)} of {fmt.count(total)} shown"
         parts.append((batches, "dim"))
         if marked:
             parts.append((f" · {fmt.count(marked)} marked", "bold magenta"))
