@@ -65,14 +65,15 @@ async def open_context(
         stack.push_async_callback(_finish, background)
         ctx = Context(settings, store, None, base_url, stack)
         if seeded:
-            # Recorded as submissions first (quick: it gives them their labels as soon as they are listed), their
-            # prompts go in behind the first paint: the dashboard must appear within 2 seconds.
+            # Recorded as submissions first: quick, and it gives them their labels as soon as they are listed.
             submissions = await _record_seeded(ctx, seeded)
-            background.append(asyncio.create_task(_import_seeded_requests(ctx, server, submissions)))
         if online and (connect or seeded):
             await ctx.connect()
             if seeded:  # a fresh demo has nothing cached to paint: list its batches first
                 await ctx.sync().refresh(full=True)
+        if seeded:
+            # Their prompts go in behind the first paint (started only now, so they do not slow the SDK import).
+            background.append(asyncio.create_task(_import_seeded_requests(ctx, server, submissions)))
         yield ctx
 
 
