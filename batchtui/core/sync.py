@@ -84,9 +84,9 @@ class SyncEngine:
         paging stops once a page holds only known batches older than every batch still in flight. N in-flight
         batches cost O(pages), not N retrieves. Returns ids whose status or counts changed."""
         now = datetime.now(UTC)
-        known = {b.id: b for b in await self.store.list_batches()}
+        known = await self.store.sync_view()  # id -> (status, created_at, deleted)
         full = full or not known or self._last_full is None or now - self._last_full > FULL_REFRESH_EVERY
-        in_flight = [b.created_at for b in known.values() if b.processing_status != "ended" and not b.deleted_remotely]
+        in_flight = [created for status, created, deleted in known.values() if status != "ended" and not deleted]
         oldest_in_flight = min(in_flight) if in_flight else None
         changed: list[str] = []
         seen: set[str] = set()
@@ -105,8 +105,8 @@ class SyncEngine:
                     break
         if full:
             self._last_full = now
-            for batch_id, batch in known.items():
-                if batch_id not in seen and not batch.deleted_remotely:
+            for batch_id, (_, _, deleted) in known.items():
+                if batch_id not in seen and not deleted:
                     await self.store.mark_deleted(batch_id)
                     changed.append(batch_id)
         self._emit(BatchesUpdated(tuple(changed), full))

@@ -168,6 +168,12 @@ class BatchesMixin(StoreBase):
         rows = await self._db.fetchall(f"SELECT {BATCH_COLUMNS} FROM batches {where} ORDER BY created_at DESC, id")
         return [batch_from_row(r) for r in rows]
 
+    async def sync_view(self) -> dict[str, tuple[str, datetime, bool]]:
+        """id -> (processing_status, created_at, deleted_remotely) of every cached batch: what a refresh needs to
+        decide how far to page, without building a full BatchRecord per batch on every poll."""
+        rows = await self._db.fetchall("SELECT id, processing_status, created_at, deleted_remotely FROM batches")
+        return {r[0]: (r[1], parse_time(r[2]), bool(r[3])) for r in rows}  # type: ignore[misc]
+
     async def in_flight_ids(self) -> list[str]:
         rows = await self._db.fetchall(
             "SELECT id FROM batches WHERE processing_status IN ('in_progress', 'canceling') AND deleted_remotely = 0 "
