@@ -158,7 +158,7 @@ def main() -> None:
                     elif name == "floor":
                         cmd = [PY, "-c", FLOOR_PATH, base_url, batch_id, str(db)]
                     else:  # what starting batchtui costs before any work: Python plus the anthropic SDK's import
-                        cmd = [PY, "-c", "import batchtui.cli, batchtui.core.sync, batchtui.core.submit"]
+                        cmd = [PY, "-c", "import batchtui.cli, batchtui.core.sync, batchtui.service.submit"]
                     wall, rss, _ = run_measured(cmd, env)
                     best = min(best, (wall, rss))
                 figures[name] = best

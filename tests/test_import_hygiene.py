@@ -12,10 +12,11 @@ def imported_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
-def test_the_core_never_imports_textual():
+def test_the_core_and_service_never_import_textual():
     modules = imported_after(
-        "import batchtui.core.store, batchtui.core.sync, batchtui.core.submit, batchtui.core.export, "
-        "batchtui.core.inputs, batchtui.core.cost, batchtui.core.fmt"
+        "import batchtui.core.store, batchtui.core.sync, batchtui.core.export, batchtui.core.inputs, "
+        "batchtui.core.cost, batchtui.core.fmt, batchtui.service.submit, batchtui.service.sync, "
+        "batchtui.service.actions, batchtui.service.export, batchtui.service.reconcile"
     )
     assert "textual" not in modules and "rich" not in modules
 
@@ -26,7 +27,7 @@ def test_the_core_never_imports_textual():
         "import batchtui.cli",
         "import batchtui.tui.app, batchtui.tui.screens.results, batchtui.tui.screens.create",
         "import batchtui.tui.screens.export, batchtui.tui.launch",
-        "import batchtui.emulator, batchtui.demo, batchtui.commands.context",
+        "import batchtui.emulator, batchtui.service.demo, batchtui.service.session, batchtui.commands.session",
     ],
 )
 def test_the_dashboard_paints_before_the_sdk_loads(code):

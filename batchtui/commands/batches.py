@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from batchtui.commands.context import Context, open_context
 from batchtui.commands.output import emit_json, note, table
+from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, describe
 from batchtui.core.models import BatchRecord
 from batchtui.core.sanitize import clean
+
+if TYPE_CHECKING:
+    from batchtui.service.actions import ActionOutcome
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -29,17 +32,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("batch_ids", metavar="BATCH_ID", nargs="+")
     p.set_defaults(handler=lambda a: asyncio.run(cancel(a)))
 
-    p = sub.add_parser("delete", help="delete ended batches from the API (the local copy and results stay)")
+    p = sub.add_parser(
+        "delete", help="delete ended batches from the API (their results are downloaded first, and stay here)"
+    )
     p.add_argument("batch_ids", metavar="BATCH_ID", nargs="+")
+    p.add_argument(
+        "--force", action="store_true", help="delete even when the results cannot be downloaded first (they are lost)"
+    )
     p.set_defaults(handler=lambda a: asyncio.run(delete(a)))
-
-
-def status_of(b: BatchRecord) -> str:
-    if b.deleted_remotely:
-        return "deleted"
-    if b.archived_at is not None:
-        return "archived"
-    return b.processing_status
 
 
 def when_of(b: BatchRecord) -> str:
@@ -70,7 +70,7 @@ def render_list(batches: list[BatchRecord]) -> str:
             [
                 b.id,
                 clean(b.label or ""),
-                status_of(b),
+                b.status_label,
                 fmt.count(c.succeeded),
                 fmt.count(c.errored),
                 fmt.count(c.canceled),
@@ -87,16 +87,16 @@ def render_list(batches: list[BatchRecord]) -> str:
 
 async def list_batches(args: argparse.Namespace) -> int:
     code = 0
-    async with open_context(args, online=not args.offline) as ctx:
-        if ctx.api is not None:
+    async with cli_session(args, online=not args.offline) as session:
+        if session.api is not None:
             try:
-                await ctx.sync().refresh()
+                await session.engine.refresh()
             except Exception as exc:
                 if not _api_failure(exc):
                     raise
                 note(f"warning: could not refresh ({describe(exc)}); showing the cache")
                 code = 1
-        batches = await ctx.store.list_batches()
+        batches = await session.store.list_batches()
     if args.json:
         emit_json([b.to_json() for b in batches])
     elif batches:
@@ -108,24 +108,24 @@ async def list_batches(args: argparse.Namespace) -> int:
 
 async def show(args: argparse.Namespace) -> int:
     code = 0
-    async with open_context(args) as ctx:
+    async with cli_session(args) as session:
         try:
-            await ctx.sync().refresh_one(args.batch_id)
+            await session.engine.refresh_one(args.batch_id)
         except Exception as exc:
             if _not_found(exc):
-                if await ctx.store.get_batch(args.batch_id) is None:
+                if await session.store.get_batch(args.batch_id) is None:
                     raise BatchtuiError(f"No batch {args.batch_id} in this workspace or the cache.") from None
-                await ctx.store.mark_deleted(args.batch_id)
+                await session.store.mark_deleted(args.batch_id)
             elif _api_failure(exc):
                 note(f"warning: could not refresh ({describe(exc)}); showing the cache")
                 code = 1
             else:
                 raise
-        batch = await ctx.store.get_batch(args.batch_id)
+        batch = await session.store.get_batch(args.batch_id)
         if batch is None:
             raise BatchtuiError(f"No batch {args.batch_id} in the cache.")
-        type_counts = await ctx.store.result_type_counts(batch.id)
-        error_counts = await ctx.store.error_type_counts(batch.id)
+        type_counts = await session.store.result_type_counts(batch.id)
+        error_counts = await session.store.error_type_counts(batch.id)
     if args.json:
         emit_json(batch.to_json())
         return code
@@ -133,7 +133,7 @@ async def show(args: argparse.Namespace) -> int:
     fields = [
         ("id", batch.id),
         ("label", clean(batch.label or "—")),
-        ("status", status_of(batch)),
+        ("status", batch.status_label),
         (
             "requests",
             f"{fmt.count(c.total)} total: {fmt.count(c.processing)} processing, "
@@ -160,36 +160,27 @@ async def show(args: argparse.Namespace) -> int:
 
 
 async def cancel(args: argparse.Namespace) -> int:
-    async def one(ctx: Context, batch_id: str) -> str:
-        batch = await ctx.api.cancel(batch_id)
-        await ctx.sync().refresh_one(batch_id)
-        return batch["processing_status"]
+    from batchtui.service.actions import cancel as cancel_batches
 
-    return await _for_each(args, one)
+    async with cli_session(args) as session:
+        return _report(await cancel_batches(session, args.batch_ids))
 
 
 async def delete(args: argparse.Namespace) -> int:
-    async def one(ctx: Context, batch_id: str) -> str:
-        await ctx.api.delete(batch_id)
-        await ctx.store.mark_deleted(batch_id)  # the local copy and its results stay
-        return "deleted"
+    from batchtui.service.actions import delete as delete_batches
 
-    return await _for_each(args, one)
+    async with cli_session(args) as session:
+        return _report(await delete_batches(session, args.batch_ids, force=args.force))
 
 
-async def _for_each(args: argparse.Namespace, action: Callable[[Context, str], Awaitable[str]]) -> int:
-    """Apply `action` to every BATCH_ID, printing `id<TAB>outcome`; one failure does not stop the others."""
-    failures = 0
-    async with open_context(args) as ctx:
-        for batch_id in args.batch_ids:
-            try:
-                print(f"{batch_id}\t{await action(ctx, batch_id)}")
-            except Exception as exc:
-                if not _api_failure(exc):
-                    raise
-                failures += 1
-                note(f"{batch_id}: {describe(exc)}")
-    return 1 if failures else 0
+def _report(outcomes: list[ActionOutcome]) -> int:
+    """`id<TAB>outcome` on stdout for each batch done; why not on stderr for the others. Exit 1 if any failed."""
+    for o in outcomes:
+        if o.ok:
+            print(f"{o.batch_id}\t{o.status}")
+        else:
+            note(f"{o.batch_id}: {o.message}")
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 # The SDK is loaded by the time these run (the command is online); importing it here keeps `batchtui` quick to start.

@@ -6,13 +6,13 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from batchtui.commands.context import open_context
 from batchtui.commands.output import Progress, emit_json, note
+from batchtui.commands.session import cli_session
 from batchtui.core import fmt
+from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.events import ResultsProgress
 from batchtui.core.inputs import ValidationReport
 from batchtui.core.sanitize import clean
-from batchtui.core.schedule import PollSchedule
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +22,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="validate and estimate only; send nothing")
     p.add_argument("--wait", action="store_true", help="wait until the batch ends, then download its results")
     p.add_argument("--json", action="store_true", help='print {"batch_ids": [...], ...} as JSON')
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="submit even if an earlier submission of exactly these requests has an unknown outcome",
+    )
     p.set_defaults(handler=lambda a: asyncio.run(run(a)))
 
 
@@ -46,18 +51,22 @@ def summary(report: ValidationReport) -> dict:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from batchtui.core.submit import ValidationFailed, submit_file  # imports the SDK: only when the command runs
+    from batchtui.service.actions import WaitGaveUp, wait
+    from batchtui.service.submit import ValidationFailed, submit
 
     progress = Progress("submit", unit="bytes")
 
     def on_progress(phase: str, done: int, total: int) -> None:
         if phase == "upload":
             progress.update(done, total)
+        elif phase == "retry":
+            progress.done()
+            note(f"the API is busy (nothing was created); trying again ({done} of {total - 1} retries)")
 
-    async with open_context(args, online=not args.dry_run) as ctx:
+    async with cli_session(args, online=not args.dry_run) as session:
         try:
-            outcome = await submit_file(
-                ctx.store, ctx.api, args.file, label=args.label, dry_run=args.dry_run, on_progress=on_progress
+            outcome = await submit(
+                session, args.file, label=args.label, dry_run=args.dry_run, force=args.force, on_progress=on_progress
             )
         except ValidationFailed as exc:
             progress.done()
@@ -70,7 +79,6 @@ async def run(args: argparse.Namespace) -> int:
         for line in outcome.notes:
             note(line)
         info = summary(outcome.report)
-        batch = outcome.batch
         if args.dry_run:
             if args.json:
                 emit_json({"batch_ids": [], "dry_run": True, **info})
@@ -83,42 +91,56 @@ async def run(args: argparse.Namespace) -> int:
                     f"estimated cost {fmt.money(low)}–{fmt.money(high)} at batch rates. Nothing was sent (--dry-run)."
                 )
             return 0
-        assert batch is not None and outcome.submission is not None
+        batch, submission = outcome.batch, outcome.submission
+        assert batch is not None and submission is not None
         if not args.json:
             note(
                 f"submitted {fmt.count(batch.request_counts.total)} requests as {batch.id}"
+                + (" (probably: the create answer was lost)" if outcome.probable else "")
                 + (f" ({args.label})" if args.label else "")
             )
+        code = 0
+        error: str | None = None
         if args.wait:
-            batch = await _wait(ctx, batch.id)
+            note(f"waiting for {batch.id} to end (Ctrl-C stops waiting; the batch keeps running)")
+            bar = Progress("results")
+            engine = session.events_to(
+                lambda e: bar.update(e.rows, e.total) if isinstance(e, ResultsProgress) else None
+            )
+            try:
+                batch = await wait(session, batch.id)
+            except WaitGaveUp as exc:
+                code, error = 1, str(exc)
+            except Exception as exc:  # e.g. the batch was deleted meanwhile: still name it before exiting
+                if not is_sdk_error(exc) and not isinstance(exc, BatchtuiError):
+                    raise
+                code, error = 1, f"Stopped waiting for {batch.id}: {describe(exc)} Do not resubmit."
+
+            finally:
+                bar.done()
+                engine.set_event_sink(None)
+            if outcome.probable:
+                from batchtui.service.reconcile import reconcile
+
+                for r in await reconcile(session, only=submission.id):
+                    note(r.describe())
+            submission = await session.store.get_submission(submission.id) or submission
+            batch = await session.store.get_batch(batch.id) or batch
+        # The batch ids go to stdout even when waiting failed: a script must never create the batch again.
         if args.json:
             emit_json(
                 {
                     "batch_ids": [batch.id],
-                    "submission_id": outcome.submission.id,
+                    "submission_id": submission.id,
+                    "submission_state": submission.display_state,
                     "dry_run": False,
                     "batch": batch.to_json(),
+                    **({"error": error} if error else {}),
                     **info,
                 }
             )
         else:
             print(batch.id)
-    return 0
-
-
-async def _wait(ctx, batch_id: str):
-    """Poll one batch with backoff until it ends, then download its results."""
-    schedule = PollSchedule(brisk=2.0, busy_cap=60.0)
-    engine = ctx.sync()
-    note(f"waiting for {batch_id} to end (Ctrl-C stops waiting; the batch keeps running)")
-    while True:
-        await engine.refresh_one(batch_id)
-        batch = await ctx.store.get_batch(batch_id)
-        if batch.processing_status == "ended":
-            break
-        await asyncio.sleep(schedule.after_success(changed=False, in_flight=True))
-    progress = Progress("results")
-    engine = ctx.sync(on_event=lambda e: progress.update(e.rows, e.total) if isinstance(e, ResultsProgress) else None)
-    await engine.download_results(batch_id)
-    progress.done()
-    return await ctx.store.get_batch(batch_id)
+        if error:
+            note(error)
+    return code

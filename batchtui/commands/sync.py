@@ -7,14 +7,15 @@ import asyncio
 import json
 import sys
 
-from batchtui.commands.context import open_context
 from batchtui.commands.output import Progress, emit_json, note
+from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.events import (
     BatchEnded,
     ResultsComplete,
     ResultsFailed,
     ResultsProgress,
+    SubmissionResolved,
     SyncEvent,
     SyncFailed,
 )
@@ -29,43 +30,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from batchtui.core.submit import reconcile  # imports the SDK: only when the command runs
+    from batchtui.service.sync import sync_once, watch
 
-    async with open_context(args) as ctx:
-        reconciled = await reconcile(ctx.store, ctx.api)
-        for r in reconciled:
-            note(f"submission {r.submission_id}: {r.state}" + (f" as {r.batch_id}" if r.batch_id else ""))
+    async with cli_session(args) as session:
         if args.watch:
-            return await _watch(ctx, args)
+            session.events_to(lambda e: _watch_event(e, args.json))
+            note("watching; Ctrl-C to stop")
+            try:
+                await watch(session)
+            except asyncio.CancelledError:
+                pass
+            return 0
         progress = Progress("results")
-        engine = ctx.sync(on_event=lambda e: _show_progress(e, progress))
-        changed = await engine.refresh(full=True)
-        if args.batch_ids:
-            for batch_id in args.batch_ids:
-                if await ctx.store.get_batch(batch_id) is None:
-                    await engine.refresh_one(batch_id)
-        outcome = await engine.download_pending(args.batch_ids or None)
+        session.events_to(lambda e: _show_progress(e, progress))
+        report = await sync_once(session, args.batch_ids)
         progress.done()
-        batches = await ctx.store.list_batches()
-    downloaded = {k: v for k, v in outcome.items() if isinstance(v, int)}
-    errors = {k: v for k, v in outcome.items() if isinstance(v, str)}
+    for r in report.reconciled:
+        note(r.describe())
     if args.json:
-        emit_json(
-            {
-                "batches": len(batches),
-                "changed": changed,
-                "downloaded": downloaded,
-                "errors": errors,
-                "reconciled": [r.__dict__ for r in reconciled],
-            }
-        )
+        emit_json(report.to_json())
     else:
-        note(f"{fmt.count(len(batches))} batches, {len(changed)} changed")
-        for batch_id, rows in downloaded.items():
+        note(f"{fmt.count(report.batches)} batches, {len(report.changed)} changed")
+        for batch_id, rows in report.downloaded.items():
             note(f"{batch_id}: {fmt.count(rows)} results stored")
-        for batch_id, message in errors.items():
+        for batch_id, message in report.errors.items():
             note(f"{batch_id}: results not downloaded: {message}")
-    return 1 if errors else 0
+    return 1 if report.errors else 0
 
 
 def _show_progress(event: SyncEvent, progress: Progress) -> None:
@@ -74,25 +64,19 @@ def _show_progress(event: SyncEvent, progress: Progress) -> None:
         progress.update(event.rows, event.total)
 
 
-async def _watch(ctx, args: argparse.Namespace) -> int:
-    def on_event(event: SyncEvent) -> None:
-        if args.json:
-            record = {"event": type(event).__name__, **{k: v for k, v in event.__dict__.items()}}
-            sys.stdout.write(json.dumps(record, default=str) + "\n")
-            sys.stdout.flush()
-        elif isinstance(event, BatchEnded):
-            note(f"{event.batch_id} ended")
-        elif isinstance(event, ResultsComplete):
-            note(f"{event.batch_id}: {fmt.count(event.rows)} results stored")
-        elif isinstance(event, ResultsFailed):
-            note(f"{event.batch_id}: results not downloaded: {event.message}")
-        elif isinstance(event, SyncFailed):
-            note(f"sync failed: {event.message}; retrying in {fmt.duration(event.retry_in)}")
-
-    engine = ctx.sync(on_event=on_event)
-    note("watching; Ctrl-C to stop")
-    try:
-        await engine.run()
-    except asyncio.CancelledError:
-        pass
-    return 0
+def _watch_event(event: SyncEvent, as_json: bool) -> None:
+    if as_json:
+        record = {"event": type(event).__name__, **dict(event.__dict__.items())}
+        sys.stdout.write(json.dumps(record, default=str) + "\n")
+        sys.stdout.flush()
+    elif isinstance(event, BatchEnded):
+        note(f"{event.batch_id} ended")
+    elif isinstance(event, ResultsComplete):
+        note(f"{event.batch_id}: {fmt.count(event.rows)} results stored")
+    elif isinstance(event, ResultsFailed):
+        note(f"{event.batch_id}: results not downloaded: {event.message}")
+    elif isinstance(event, SubmissionResolved):
+        on = f" as {event.batch_id}" if event.batch_id else ""
+        note(f"submission {event.submission_id}: {event.state}{on} ({event.message})")
+    elif isinstance(event, SyncFailed):
+        note(f"sync failed: {event.message}; retrying in {fmt.duration(event.retry_in)}")

@@ -19,7 +19,7 @@ import httpx2
 from anthropic.types.messages import MessageBatch
 
 from batchtui.core.activity import ActivitySink, ApiCall
-from batchtui.core.errors import NoApiKey
+from batchtui.core.errors import NoApiKey, ResultsInterrupted
 
 LIST_PAGE_SIZE = 1000  # the API's maximum
 READ_CHUNK = 1 << 16
@@ -168,11 +168,13 @@ class BatchApi:
                 yield tail
         except httpx2.HTTPError as exc:
             # A stream cut off part-way: surface it as the SDK's connection error, like every other call.
-            raise anthropic.APIConnectionError(
-                message=f"results download interrupted: {exc}", request=response.request
-            ) from exc
+            raise ResultsStreamCut(message=f"{type(exc).__name__}: {exc}", request=response.request) from exc
         finally:
             await response.aclose()  # the SDK's decoders leave it open on errors (anthropic-sdk-python#1928)
+
+
+class ResultsStreamCut(anthropic.APIConnectionError, ResultsInterrupted):
+    """The results stream ended early: the API was reachable, the body was cut (transient; a retry resumes)."""
 
 
 def _dump(batch: Any) -> dict[str, Any]:

@@ -30,6 +30,14 @@ class OutcomeUnknown(BatchtuiError):
     """A create was sent but its answer never came; it will be reconciled, never blindly retried."""
 
 
+class DuplicateSubmission(UsageError):
+    """The same body as a submission whose outcome is still unknown: sending it again could make a second batch."""
+
+
+class ResultsInterrupted(Exception):
+    """Marker mixed into the connection error raised when a results stream is cut off part-way (see client.py)."""
+
+
 def _sdk() -> ModuleType | None:
     """The anthropic SDK if it is loaded. If it is not, no exception can be one of its own, and importing it just
     to say so would cost the dashboard's first paint a second and a half."""
@@ -51,6 +59,41 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, anthropic.APIStatusError):
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
     return False
+
+
+# httpx2 failures that happen before a single byte of the request left this machine: nothing can have been created.
+_NEVER_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout", "UnsupportedProtocol", "InvalidURL", "ProxyError")
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when a request provably never reached the API: connection refused, DNS, TLS handshake, no free
+    connection. A request cut off after connecting (read error, lost answer, read timeout) is *not* this."""
+    anthropic = _sdk()
+    if anthropic is None or not isinstance(exc, anthropic.APIConnectionError):
+        return False
+    cause = exc.__cause__
+    while cause is not None:
+        if type(cause).__name__ in _NEVER_SENT and type(cause).__module__.startswith(("httpx", "httpcore")):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def nothing_created_retry(exc: BaseException) -> bool:
+    """A 429 (rate limited) or 529 (overloaded) answer: the API did not create the batch; trying again is safe."""
+    anthropic = _sdk()
+    return anthropic is not None and isinstance(exc, anthropic.APIStatusError) and exc.status_code in (429, 529)
+
+
+def refused(exc: BaseException) -> bool:
+    """A definite refusal (4xx other than 408/409/429): the API created nothing and trying again will not help."""
+    anthropic = _sdk()
+    return (
+        anthropic is not None
+        and isinstance(exc, anthropic.APIStatusError)
+        and 400 <= exc.status_code < 500
+        and exc.status_code not in (408, 409, 429)
+    )
 
 
 def retry_after_seconds(exc: BaseException) -> float | None:
@@ -78,6 +121,8 @@ def describe(exc: BaseException) -> str:
         return "The API rejected the key (401). Set a valid one: export ANTHROPIC_API_KEY=sk-ant-..."
     if isinstance(exc, anthropic.PermissionDeniedError):
         return "This key may not do that (403). Check the key's workspace and permissions."
+    if isinstance(exc, ResultsInterrupted):
+        return f"The results download was cut off part-way ({exc}); it resumes where it stopped when tried again."
     if isinstance(exc, anthropic.APITimeoutError):
         return "The API did not answer in time. Check your connection; batchtui keeps working from its cache."
     if isinstance(exc, anthropic.APIConnectionError):

@@ -49,5 +49,24 @@ class SyncOk:
     at: datetime
 
 
-SyncEvent = BatchesUpdated | BatchEnded | ResultsProgress | ResultsComplete | ResultsFailed | SyncFailed | SyncOk
+@dataclass(frozen=True)
+class SubmissionResolved:
+    """Reconciliation moved a submission whose create outcome was unknown: created, probable or failed."""
+
+    submission_id: str
+    state: str
+    batch_id: str | None
+    message: str
+
+
+SyncEvent = (
+    BatchesUpdated
+    | BatchEnded
+    | ResultsProgress
+    | ResultsComplete
+    | ResultsFailed
+    | SyncFailed
+    | SyncOk
+    | SubmissionResolved
+)
 EventSink = Callable[[SyncEvent], None]

@@ -14,6 +14,7 @@ import stat
 import tempfile
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, TextIO, TypeVar
 
@@ -21,7 +22,33 @@ from batchtui.core import fmt
 from batchtui.core.models import ResultRow
 
 ExportFormat = Literal["jsonl", "csv", "md"]
-EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "csv", "md")
+
+
+@dataclass(frozen=True)
+class ExportFormatSpec:
+    name: str
+    extensions: tuple[str, ...]  # lower case, with the dot; the first is the one a new file gets
+    description: str
+
+
+# Every export format, once: the CLI's --format choices, the dashboard's format dialog and the extension a file
+# name implies are all read from here.
+EXPORT_FORMATS: dict[str, ExportFormatSpec] = {
+    spec.name: spec
+    for spec in (
+        ExportFormatSpec("jsonl", (".jsonl", ".ndjson", ".json"), "JSONL  the API's own result lines, byte for byte"),
+        ExportFormatSpec("csv", (".csv",), "CSV    one row per result, for spreadsheets"),
+        ExportFormatSpec("md", (".md", ".markdown"), "Markdown  for reading"),
+    )
+}
+
+
+def export_format_for(path: str | os.PathLike[str]) -> str:
+    """The format a file name asks for by its extension (JSONL when it says nothing)."""
+    suffix = Path(path).suffix.lower()
+    return next((s.name for s in EXPORT_FORMATS.values() if suffix in s.extensions), "jsonl")
+
+
 CSV_COLUMNS = (
     "custom_id",
     "type",

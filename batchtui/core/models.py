@@ -98,6 +98,25 @@ class BatchRecord:
     def display_name(self) -> str:
         return self.label or self.id
 
+    @property
+    def status_label(self) -> str:
+        """The status a person reads: deleted and archived say more than `ended`."""
+        if self.deleted_remotely:
+            return "deleted"
+        if self.archived_at is not None:
+            return "archived"
+        return self.processing_status
+
+    @property
+    def results_downloadable(self) -> bool:
+        """Ended, still served by the API, and not fully in the cache yet."""
+        return (
+            self.processing_status == "ended"
+            and self.results_state != "complete"
+            and self.archived_at is None
+            and not self.deleted_remotely
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The object printed by `--json`: the API's fields first, then the local ones."""
         return {
@@ -185,6 +204,34 @@ class Submission:
     batch_id: str | None = None
     error: str | None = None
     parent_batch_id: str | None = None
+    candidate_batch_id: str | None = None  # probably its batch (unverified): see service/reconcile.py
+
+    @property
+    def unresolved(self) -> bool:
+        """Sent, or maybe sent, with no proven outcome yet."""
+        return self.state in ("recorded", "sending", "unknown")
+
+    @property
+    def display_state(self) -> str:
+        """`probable` for an unknown submission holding an unverified candidate batch."""
+        return "probable" if self.state == "unknown" and self.candidate_batch_id else self.state
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "state": self.display_state,
+            "source_file": self.source_file,
+            "label": self.label,
+            "request_count": self.request_count,
+            "body_bytes": self.body_bytes,
+            "params_digest": self.params_digest,
+            "created_at": format_time(self.created_at),
+            "sent_at": format_time(self.sent_at),
+            "batch_id": self.batch_id,
+            "candidate_batch_id": self.candidate_batch_id,
+            "error": self.error,
+            "parent_batch_id": self.parent_batch_id,
+        }
 
 
 @dataclass(frozen=True)

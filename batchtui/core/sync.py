@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import anthropic
@@ -20,6 +20,7 @@ from batchtui.core.events import (
     ResultsComplete,
     ResultsFailed,
     ResultsProgress,
+    SubmissionResolved,
     SyncEvent,
     SyncFailed,
     SyncOk,
@@ -37,6 +38,7 @@ __all__ = [
     "ResultsComplete",
     "ResultsFailed",
     "ResultsProgress",
+    "SubmissionResolved",
     "SyncEngine",
     "SyncEvent",
     "SyncFailed",
@@ -58,6 +60,7 @@ class SyncEngine:
         max_downloads: int = 2,
         list_page_size: int = 1000,
         index_after_download: int = 0,
+        before_refresh: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.api = api
@@ -72,10 +75,16 @@ class SyncEngine:
         # background, so its first search is instant; the CLI leaves it at 0 to keep `sync` lean.
         self.index_after_download = index_after_download
         self._indexing: set[asyncio.Task[None]] = set()
+        # Run at the start of every poll (the service layer reconciles open submissions there).
+        self.before_refresh = before_refresh
 
     def set_event_sink(self, sink: EventSink | None) -> None:
         """Send events to `sink` from now on (the dashboard plugs itself in after the engine is built)."""
         self._emit = sink or (lambda _event: None)
+
+    def emit(self, event: SyncEvent) -> None:
+        """Report `event` to the current sink (the service layer reports reconciliations through here too)."""
+        self._emit(event)
 
     # -- metadata -----------------------------------------------------------------------------------------------
 
@@ -232,6 +241,8 @@ class SyncEngine:
                 # Cleared before refreshing, so a poke() that arrives during this refresh triggers the next one.
                 self._wake.clear()
                 try:
+                    if self.before_refresh is not None:
+                        await self.before_refresh()
                     changed = await self.refresh()
                     in_flight = bool(await self.store.in_flight_ids())
                     delay = self.schedule.after_success(changed=bool(changed), in_flight=in_flight)

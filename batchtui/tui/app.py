@@ -20,9 +20,11 @@ from textual.worker import Worker, WorkerState
 from batchtui.core import fmt
 from batchtui.core.activity import ApiCall
 from batchtui.core.errors import describe, is_transient
-from batchtui.core.events import BatchEnded, SyncEvent, SyncFailed, SyncOk
+from batchtui.core.events import BatchEnded, SubmissionResolved, SyncEvent, SyncFailed, SyncOk
 from batchtui.core.sanitize import clean
 from batchtui.core.store import Store
+from batchtui.service.session import Session
+from batchtui.service.sync import watch
 from batchtui.tui.commands import BatchCommands
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
 from batchtui.tui.screens.help import HelpScreen
@@ -60,6 +62,7 @@ class BatchTuiApp(App[None]):
         poll: bool = True,
         notices: Sequence[str] = (),
         connect: Callable[[], Awaitable[tuple[BatchApi, SyncEngine]]] | None = None,
+        session: Session | None = None,
     ) -> None:
         """`notices`: things to tell the user once the app is up (e.g. a broken config file).
         `connect`: builds the API client and engine after the first paint (importing the SDK takes over a second,
@@ -78,8 +81,19 @@ class BatchTuiApp(App[None]):
         self._stop = asyncio.Event()
         self._last_sync_error: str | None = None
         self._connect = connect
+        self._session = session  # launch's, with its settings; else one is made over store/api/engine
         if demo:
             self.sub_title = "demo · built-in emulator, no key needed"
+
+    @property
+    def session(self) -> Session:
+        """The service session over this app's store, API client and engine (what every action is given)."""
+        session = self._session
+        if session is None or session.store is not self.store:
+            session = self._session = Session(self.store)
+        session.api = self.api
+        session.engine = self.engine
+        return session
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -118,8 +132,9 @@ class BatchTuiApp(App[None]):
             self.api.set_call_sink(self._relay_call)
         if self.engine is not None and self.poll:
             self.sync_state.syncing = True
+            # The service's poll loop: open submissions are reconciled before every refresh.
             self.run_worker(
-                self.engine.run(stop=self._stop), name="sync", group="sync", exclusive=True, exit_on_error=False
+                watch(self.session, self._stop), name="sync", group="sync", exclusive=True, exit_on_error=False
             )
 
     def on_unmount(self) -> None:
@@ -156,6 +171,8 @@ class BatchTuiApp(App[None]):
                 self.notify(event.message, title=title, severity="warning", markup=False, timeout=10)
         elif isinstance(event, BatchEnded):
             self.announce_end(event.batch_id)
+        elif isinstance(event, SubmissionResolved):
+            self.announce_resolved(event)
         for screen in self.screen_stack:
             # stop(): delivered to the screen only, so it does not bubble back up to this handler.
             screen.post_message(SyncEventMessage(event).stop())
@@ -178,6 +195,17 @@ class BatchTuiApp(App[None]):
         self.bell()
         severity = "information" if c.succeeded or not c.total else "warning"
         self.notify(f"{batch.display_name}\n{summary}", title="Batch ended", severity=severity, markup=False)
+
+    def announce_resolved(self, event: SubmissionResolved) -> None:
+        """A submission whose create answer was lost has been matched to its batch, or proven never created."""
+        if event.state == "created":
+            title, text, severity = "Submission found", f"{event.submission_id} is {event.batch_id}", "information"
+        elif event.state == "probable":
+            title, severity = "Submission probably found", "information"
+            text = f"{event.submission_id} is probably {event.batch_id}: {event.message}"
+        else:
+            title, text, severity = "Submission not created", f"{event.submission_id}: {event.message}", "warning"
+        self.notify(text, title=title, severity=severity, markup=False, timeout=15)
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:

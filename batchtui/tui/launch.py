@@ -10,10 +10,10 @@ import argparse
 import asyncio
 import sys
 
-from batchtui.commands.context import open_context
 from batchtui.core.config import resolve_settings
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
+from batchtui.service.session import open_session
 
 # Short enough for the status bar, and says what to do.
 NO_KEY = "No API key: export ANTHROPIC_API_KEY=sk-ant-… and restart, or try `batchtui --demo`."
@@ -46,21 +46,24 @@ async def _run(args: argparse.Namespace) -> int:
     online = bool(settings.api_key)
     keymap, notices = load_keymap()
     # The cache paints first; the SDK (over a second to import) loads behind it and the app goes online then.
-    async with open_context(args, online=online, connect=False) as ctx:
+    async with open_session(
+        settings, online=online, connect=False, index_after_download=INDEX_AFTER_DOWNLOAD
+    ) as session:
 
         async def connect():
-            api = await ctx.connect()
-            return api, ctx.sync(index_after_download=INDEX_AFTER_DOWNLOAD)
+            api = await session.connect()
+            return api, session.engine
 
         app = BatchTuiApp(
-            store=ctx.store,
-            api=None,
-            engine=None,
+            store=session.store,
+            api=session.api,
+            engine=session.engine if session.online else None,
             offline_reason=None if online else NO_KEY,
             demo=settings.demo,
             keymap=keymap,
             notices=notices,
             connect=connect if online else None,
+            session=session,
         )
         await app.run_async()
     return app.return_code or 0

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from os import PathLike
 from typing import Any, BinaryIO, cast
@@ -19,8 +19,9 @@ from typing import Any, BinaryIO, cast
 from batchtui.core.cost import estimate_request_cost
 from batchtui.core.fmt import count, naturalsize
 from batchtui.core.inputs.custom_ids import custom_id_errors
+from batchtui.core.inputs.envelope import read_item
 from batchtui.core.inputs.params import MAX_MODEL_NAME, params_problems
-from batchtui.core.inputs.records import InputError, RejectedRequest, RequestDefaults, SourceRequest
+from batchtui.core.inputs.records import InputError, ReadItem, RejectedRequest, RequestDefaults, SourceRequest
 from batchtui.core.inputs.registry import detect_format, reader_for
 from batchtui.core.inputs.report import Collector, ValidationReport
 
@@ -30,6 +31,11 @@ _BODY_OVERHEAD = len(b'{"requests":[]}')
 _SPLIT_HINT = "split the file into several batches"
 # Serialises like the SDK (compact, non-ASCII as UTF-8); built once, json.dumps(**kwargs) would build one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+# Called with each valid request and its item exactly as the create body carries it (compact JSON, UTF-8): the
+# submit path spools these bytes in the same pass as the validation, so a file is read once.
+RequestSink = Callable[[SourceRequest, bytes], None]
 
 
 class InvalidInputFile(ValueError):
@@ -99,9 +105,11 @@ class _Scan:
         on_error: Callable[[InputError], None],
         on_file_error: Callable[[InputError], None],
         on_warning: Callable[[InputError], None],
+        on_request: RequestSink | None = None,
     ) -> None:
         self.path = path
         self.file = os.fspath(path)
+        self._on_request = on_request
         self.defaults = defaults or RequestDefaults()
         self.report = ValidationReport(file=self.file, format=fmt or detect_format(path))
         self._on_error, self._on_file_error, self._on_warning = on_error, on_file_error, on_warning
@@ -111,6 +119,7 @@ class _Scan:
         self._over_count_line: int | None = None
         self._over_size_line: int | None = None
         self._priced_at = datetime.now(UTC)  # one price date for the whole file
+        self._item = b""  # the last valid request, encoded as the create body carries it
 
     def _error(self, e: InputError) -> None:
         self._had_errors = True
@@ -138,6 +147,18 @@ class _Scan:
             return
         self._finish()
 
+    def run_items(self, items: Iterable[Any]) -> Iterator[SourceRequest]:
+        """The same checks over requests that come from code (retries, splits, queues), not from a file."""
+
+        def read() -> Iterator[ReadItem]:
+            for n, obj in enumerate(items, 1):
+                if isinstance(obj, SourceRequest):
+                    obj = obj.to_item()
+                yield from read_item(obj, line=n, file=self.file)
+
+        yield from self._items(read())
+        self._finish()
+
     def _items(self, items: Iterator[Any]) -> Iterator[SourceRequest]:
         bad_line: int | None = None  # a line with an envelope error is reported, never yielded
         for item in items:
@@ -153,6 +174,8 @@ class _Scan:
             else:
                 self._count(item.line)
                 if self._check(item) and bad_line != item.line:
+                    if self._on_request is not None and not self._had_errors:
+                        self._on_request(item, self._item)  # once any error is seen the file will not be sent
                     yield item
 
     def _count(self, line: int) -> None:
@@ -204,7 +227,7 @@ class _Scan:
     def _add_size(self, req: SourceRequest) -> bool:
         """Add the request's share of the create body: serialised like the SDK does (compact, UTF-8)."""
         try:
-            size = len(_ENCODER.encode(req.to_item()).encode("utf-8"))
+            item = _ENCODER.encode(req.to_item()).encode("utf-8")
         except UnicodeEncodeError:
             where = _surrogate_path(req.params, "params") or "params"
             self._error(
@@ -218,10 +241,11 @@ class _Scan:
                 )
             )
             return False
-        self.report.body_bytes += size + (1 if self._sized else _BODY_OVERHEAD)
+        self.report.body_bytes += len(item) + (1 if self._sized else _BODY_OVERHEAD)
         self._sized += 1
         if self._over_size_line is None and self.report.body_bytes > MAX_BODY_BYTES:
             self._over_size_line = req.line
+        self._item = item
         return True
 
     def _finish(self) -> None:
@@ -261,12 +285,34 @@ def validate_file(
     max_errors: int = 50,
     fmt: str | None = None,
     defaults: RequestDefaults | None = None,
+    on_request: RequestSink | None = None,
 ) -> ValidationReport:
-    """Check a whole file without submitting anything. Keeps the first `max_errors` errors and counts the rest."""
+    """Check a whole file without submitting anything. Keeps the first `max_errors` errors and counts the rest.
+    `on_request(req, item_bytes)` sees each valid request while no error has been found yet."""
     collector = Collector(max_errors)
-    scan = _Scan(path, fmt, defaults, collector.error, collector.file_error, collector.warn)
+    scan = _Scan(path, fmt, defaults, collector.error, collector.file_error, collector.warn, on_request)
     for _ in scan.run():
         pass
+    return _collected(scan, collector)
+
+
+def validate_requests(
+    requests: Iterable[SourceRequest | dict[str, Any]],
+    *,
+    name: str = "<requests>",
+    max_errors: int = 50,
+    on_request: RequestSink | None = None,
+) -> ValidationReport:
+    """`validate_file` for requests made by code (`{"custom_id", "params"}` dicts or SourceRequests): the same
+    rules, limits and cost estimate. Line numbers in problems are 1-based positions in `requests`."""
+    collector = Collector(max_errors)
+    scan = _Scan(name, "requests", None, collector.error, collector.file_error, collector.warn, on_request)
+    for _ in scan.run_items(requests):
+        pass
+    return _collected(scan, collector)
+
+
+def _collected(scan: _Scan, collector: Collector) -> ValidationReport:
     report = scan.report
     report.errors = collector.errors
     report.errors_omitted = collector.errors_omitted

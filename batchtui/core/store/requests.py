@@ -37,6 +37,12 @@ class RequestsMixin(StoreBase):
                 # `map` is consumed by sqlite3 on the connection's thread: hashing stays off the event loop.
                 await executemany(conn, _INSERT, map(with_hash, chunk))
                 total += len(chunk)
+            linked = await conn.execute_fetchall("SELECT batch_id FROM submissions WHERE id = ?", (submission_id,))
+            batch_id = next(iter(linked), (None,))[0]
+            if batch_id is not None and total:
+                # An index built before these prompts arrived (the demo copies them in after its first listing)
+                # would never find a word of them.
+                await drop_search_index(conn, batch_id)
         return total
 
     async def link_requests(self, submission_id: str, batch_id: str) -> None:

@@ -115,7 +115,23 @@ _V2 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# v3: a reconcile that is never wrong. A submission whose create outcome is unknown may hold a *candidate* batch
+# (probably its own: the single unclaimed batch of its size and time) until that batch ends and its custom_ids are
+# compared; batches found not to be its own are remembered, so the search goes on without them.
+_V3 = (
+    "ALTER TABLE submissions ADD COLUMN candidate_batch_id TEXT",
+    "CREATE UNIQUE INDEX submissions_by_candidate ON submissions (candidate_batch_id) "
+    "WHERE candidate_batch_id IS NOT NULL",
+    """
+    CREATE TABLE submission_rejections (
+        submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        batch_id TEXT NOT NULL,
+        PRIMARY KEY (submission_id, batch_id)
+    ) WITHOUT ROWID
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 LATEST_VERSION = len(MIGRATIONS)
 
 

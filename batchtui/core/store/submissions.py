@@ -20,7 +20,7 @@ from batchtui.core.store.search import drop_search_index
 
 _COLUMNS = (
     "id, state, source_file, label, request_count, body_bytes, params_digest, created_at, sent_at, batch_id, error, "
-    "parent_batch_id"
+    "parent_batch_id, candidate_batch_id"
 )
 
 # Which states each state may be entered from. `unknown` (a create sent, outcome never heard) is resolved to
@@ -47,6 +47,7 @@ def submission_from_row(row: Sequence[Any]) -> Submission:
         batch_id=row[9],
         error=row[10],
         parent_batch_id=row[11],
+        candidate_batch_id=row[12],
     )
 
 
@@ -95,11 +96,61 @@ class SubmissionsMixin(StoreBase):
             await drop_search_index(conn, batch_id)  # its documents now have prompts
 
         return await self._transition(
-            submission_id, "created", "batch_id = ?, error = NULL", (batch_id,), then=fill_batch, batch_id=batch_id
+            submission_id,
+            "created",
+            "batch_id = ?, error = NULL, candidate_batch_id = NULL",
+            (batch_id,),
+            then=fill_batch,
+            batch_id=batch_id,
         )
 
     async def mark_submission_failed(self, submission_id: str, error: str) -> Submission:
-        return await self._transition(submission_id, "failed", "error = ?", (error,))
+        return await self._transition(submission_id, "failed", "error = ?, candidate_batch_id = NULL", (error,))
+
+    async def set_candidate(self, submission_id: str, batch_id: str, note: str) -> Submission:
+        """An unknown submission's probable batch: claimed (no other submission may hold it), but not attached:
+        the batch's label, source file and prompts stay unset until the candidate is verified."""
+        return await self._transition(submission_id, "unknown", "candidate_batch_id = ?, error = ?", (batch_id, note))
+
+    async def reject_candidate(self, submission_id: str, batch_id: str, note: str) -> Submission:
+        """`batch_id` is proven not to be this submission's: forget it as a candidate, for good."""
+
+        async def remember(conn: aiosqlite.Connection) -> None:
+            await execute(
+                conn,
+                "INSERT OR IGNORE INTO submission_rejections (submission_id, batch_id) VALUES (?, ?)",
+                (submission_id, batch_id),
+            )
+
+        return await self._transition(
+            submission_id,
+            "unknown",
+            "candidate_batch_id = CASE WHEN candidate_batch_id = ? THEN NULL ELSE candidate_batch_id END, error = ?",
+            (batch_id, note),
+            then=remember,
+        )
+
+    async def rejected_batches(self, submission_id: str) -> set[str]:
+        rows = await self._db.fetchall(
+            "SELECT batch_id FROM submission_rejections WHERE submission_id = ?", (submission_id,)
+        )
+        return {r[0] for r in rows}
+
+    async def custom_ids_match(self, submission_id: str, batch_id: str) -> bool:
+        """True when the batch's stored results hold exactly the submission's custom_ids (both sides are unique
+        per key, so equal counts plus a full join mean equal sets)."""
+        row = await self._db.fetchone(
+            "SELECT (SELECT count(*) FROM requests WHERE submission_id = ?1), "
+            "(SELECT count(*) FROM results WHERE batch_key = b.key), "
+            "(SELECT count(*) FROM results AS r JOIN requests AS q ON q.submission_id = ?1 "
+            " AND q.custom_id = r.custom_id WHERE r.batch_key = b.key) "
+            "FROM batches AS b WHERE b.id = ?2",
+            (submission_id, batch_id),
+        )
+        if row is None:
+            return False
+        wanted, stored, common = row
+        return wanted > 0 and wanted == stored == common
 
     async def mark_submission_unknown(self, submission_id: str, error: str) -> Submission:
         return await self._transition(submission_id, "unknown", "error = ?", (error,))
@@ -117,6 +168,14 @@ class SubmissionsMixin(StoreBase):
         """Sent (or being sent) with no known outcome: reconcile these before resubmitting anything. Oldest first."""
         rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM submissions WHERE state IN ('sending', 'unknown') ORDER BY created_at, rowid"
+        )
+        return [submission_from_row(r) for r in rows]
+
+    async def submissions_in(self, *states: str) -> list[Submission]:
+        """Submissions in any of `states`, oldest first."""
+        marks = ", ".join("?" * len(states))
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM submissions WHERE state IN ({marks}) ORDER BY created_at, rowid", states
         )
         return [submission_from_row(r) for r in rows]
 

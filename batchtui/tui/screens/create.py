@@ -1,11 +1,14 @@
 """`n`: pick a requests file, see what it holds (count, size, models, problems by line, estimated cost), name it,
-and submit it with progress. Validation and submission run in workers; handlers alone touch the widgets."""
+and submit it with progress. Validation and submission run in workers; handlers alone touch the widgets.
+
+The preview is the service's `prepare`: the file is validated and its create body spooled in that one pass, and
+Submit sends that very spool (the file is not read twice). Backing out discards it."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,21 +21,27 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
-from batchtui.core.inputs import InputError, ValidationReport, validate_file
+from batchtui.core.inputs import READERS, InputError, ValidationReport
 from batchtui.core.sanitize import clean
+from batchtui.service.submit import Prepared, SubmitOutcome, ValidationFailed, prepare, submit
 from batchtui.tui.file_dialogs import FileOpen, Filters
+from batchtui.tui.host import session_of
 from batchtui.tui.safe import as_content, content_assemble
 
-SUFFIXES = (".jsonl", ".json", ".csv", ".txt")
+
+def request_extensions() -> tuple[str, ...]:
+    """Every extension an input reader claims (the registry is the one list of formats)."""
+    return tuple(sorted({ext for spec in READERS.values() for ext in spec.extensions}))
 
 
 def pick_requests_file(location: Path | None = None) -> FileOpen:
     """The file dialog, showing request files first (a filter away from everything else)."""
+    extensions = request_extensions()
     return FileOpen(
         location or Path.cwd(),
         "New batch: choose a requests file",
         filters=Filters(
-            ("Requests (.jsonl .json .csv .txt)", lambda p: p.suffix.lower() in SUFFIXES),
+            (f"Requests ({' '.join(extensions)})", lambda p: p.name.lower().endswith(extensions)),
             ("All files", lambda _p: True),
         ),
     )
@@ -50,10 +59,6 @@ def problem_line(e: InputError) -> tuple[str, str]:
     where = f"line {e.line}" if e.line is not None else "file"
     what = f"{e.field}: {e.message}" if e.field else e.message
     return where, what + (f" — {e.hint}" if e.hint else "")
-
-
-if TYPE_CHECKING:
-    from batchtui.core.submit import SubmitOutcome
 
 
 class CreateScreen(ModalScreen[str | None]):
@@ -86,6 +91,7 @@ class CreateScreen(ModalScreen[str | None]):
         super().__init__()
         self.path = path
         self.report: ValidationReport | None = None
+        self.prepared: Prepared | None = None  # the validated file's spooled body, until it is sent or discarded
         self.submitting = False
         self.blocked: str | None = "checking the file…"  # why Submit is disabled, if it is
 
@@ -116,16 +122,41 @@ class CreateScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.validate()
 
+    def on_unmount(self) -> None:
+        self._discard()
+
+    def _discard(self) -> None:
+        if self.prepared is not None:
+            self.prepared.discard()
+            self.prepared = None
+
     # -- workers: I/O only, results go back as messages ------------------------------------------------------
+
+    def _prepare(self) -> Prepared:
+        """Validate the file and, when there is an API to send to, spool its body in the same pass (blocking)."""
+        session = session_of(self.app)
+        spool_dir = session.spool_dir if session.online else None
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self.post_message(self.Progress(phase, done, total))  # thread-safe: this runs on a thread
+
+        return prepare(self.path, spool_dir, on_progress=progress)
 
     @work(exclusive=True, group="validate", exit_on_error=False)
     async def validate(self) -> None:
         try:
-            report = await asyncio.to_thread(validate_file, self.path)
+            prepared = await asyncio.to_thread(self._prepare)
+        except ValidationFailed as exc:
+            self.post_message(self.Validated(exc.report))
         except Exception as exc:  # a bad file must never take the app down
             self.post_message(self.Validated(None, f"Could not read the file: {describe(exc)}"))
         else:
-            self.post_message(self.Validated(report))
+            if not self.is_attached:  # closed while it ran
+                prepared.discard()
+                return
+            self._discard()
+            self.prepared = prepared
+            self.post_message(self.Validated(prepared.report))
 
     @work(exclusive=True, group="submit", exit_on_error=False)
     async def send(self, label: str | None) -> None:
@@ -135,9 +166,11 @@ class CreateScreen(ModalScreen[str | None]):
             self.post_message(self.Progress(phase, done, total))  # thread-safe: the spooling runs on a thread
 
         try:
-            from batchtui.core.submit import ValidationFailed, submit_file  # the SDK is loaded once online
-
-            outcome = await submit_file(app.store, app.api, self.path, label=label, on_progress=progress)  # type: ignore[attr-defined]
+            prepared = self.prepared
+            if prepared is None or prepared.spool is None:  # sent before (and refused): read the file again
+                prepared = await asyncio.to_thread(self._prepare)
+            self.prepared = None  # the submission owns the spool from here on
+            outcome = await submit(session_of(app), prepared, label=label, on_progress=progress)
         except ValidationFailed as exc:  # the file changed since the preview
             self.post_message(self.Validated(exc.report))
             self.post_message(self.Finished(None, "The file changed since it was checked; see the problems above."))
@@ -189,8 +222,12 @@ class CreateScreen(ModalScreen[str | None]):
         bar.update(total=max(message.total, 1), progress=message.done)
         if message.phase == "upload":
             text = f"Uploading {fmt.naturalsize(message.done)} of {fmt.naturalsize(message.total)}"
-        else:
+        elif message.phase == "retry":  # a 429/529: nothing was created, the same body goes again
+            text = f"The API is busy; nothing was created. Trying again (attempt {message.done + 1} of {message.total})"
+        elif message.total:
             text = f"Preparing {fmt.count(message.done)} of {fmt.count(message.total)} requests"
+        else:
+            text = f"Checking the file: {fmt.count(message.done)} requests so far"
         self.query_one("#create-progress-text", Static).update(Content(text))
 
     @on(Finished)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,59 +28,31 @@ from textual.worker import Worker, get_current_worker
 
 from batchtui.core import fmt
 from batchtui.core.events import ResultsProgress
-from batchtui.core.export import export_results, write_atomically_async
-from batchtui.core.models import BatchRecord, ResultFilter, ResultRow
+from batchtui.core.export import EXPORT_FORMATS, export_format_for
+from batchtui.core.models import ResultFilter
 from batchtui.core.sanitize import clean
+from batchtui.service.export import Selection, count_selected, download_missing, export, missing_results
 from batchtui.tui.file_dialogs import FileSave
+from batchtui.tui.host import session_of
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
 
 if TYPE_CHECKING:
-    from batchtui.core.store import Store
+    pass
 
-FORMATS: dict[str, str] = {
-    "jsonl": "JSONL  the API's own result lines, byte for byte",
-    "csv": "CSV    one row per result, for spreadsheets",
-    "md": "Markdown  for reading",
-}
-SUFFIX_FORMATS = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".csv": "csv",
-    ".md": "md",
-    ".markdown": "md",
-}
+FORMATS: dict[str, str] = {name: spec.description for name, spec in EXPORT_FORMATS.items()}
 PROGRESS_INTERVAL = 0.1  # seconds between progress repaints
 last_directory: Path | None = None  # where the previous export went, this session
 
 
 def format_for(path: Path) -> str:
     """The format a file name asks for (JSONL when its extension says nothing)."""
-    return SUFFIX_FORMATS.get(path.suffix.lower(), "jsonl")
+    return export_format_for(path)
 
 
 def default_file_name(batch_ids: list[str], marked: bool) -> str:
     stem = re.sub(r"[^A-Za-z0-9_-]", "_", batch_ids[0]) if len(batch_ids) == 1 else f"{len(batch_ids)}-batches"
     return f"{stem}-{'marked' if marked else 'results'}.jsonl"
-
-
-async def export_rows(
-    store: Store, batch_ids: Iterable[str], flt: ResultFilter, custom_ids: set[str] | None
-) -> AsyncIterator[ResultRow]:
-    """The rows to export, streamed: the marked custom_ids (whatever the filter), else those matching `flt`."""
-    for batch_id in batch_ids:
-        if custom_ids is None:
-            async for row in store.iter_results(batch_id, flt):
-                yield row
-            continue
-        wanted = set(custom_ids)
-        async for row in store.iter_results(batch_id, ResultFilter()):
-            if row.custom_id in wanted:
-                yield row
-                wanted.discard(row.custom_id)
-                if not wanted:
-                    break
 
 
 # -- dialogs -----------------------------------------------------------------------------------------------------
@@ -206,16 +178,15 @@ def start_export(
 
 async def _export_flow(app: App[Any], batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None) -> None:
     global last_directory
-    store: Store = app.store  # type: ignore[attr-defined]
-    engine = getattr(app, "engine", None)
-    batches = [b for b in [await store.get_batch(i) for i in batch_ids] if b is not None]
-    missing = [b.id for b in batches if _needs_download(b)]
-    stored = await _count(store, batch_ids, flt, custom_ids)
-    if stored == 0 and not (missing and engine is not None):
+    session = session_of(app)
+    selection = Selection(tuple(batch_ids), flt, frozenset(custom_ids) if custom_ids else None)
+    missing = await missing_results(session, selection)
+    stored = await count_selected(session.store, selection)
+    if stored == 0 and not (missing and session.online):
         reason = " (results not downloaded yet: offline)" if missing else ""
         app.notify(f"Nothing to export{reason}.", severity="warning", markup=False)
         return
-    if missing and engine is None:
+    if missing and not session.online:
         app.notify(
             f"{len(missing)} batch(es) have no downloaded results (offline): exporting what is stored.",
             severity="warning",
@@ -236,17 +207,18 @@ async def _export_flow(app: App[Any], batch_ids: list[str], flt: ResultFilter, c
     last_directory = path.parent
 
     worker = get_current_worker()
-    downloads = missing if engine is not None else []
+    downloads = missing if session.online else []
     progress = ExportProgress(path, worker, downloads)
     await app.push_screen(progress)
     shown = clean(str(path))
     try:
         if downloads:
-            await _download(app, engine, downloads)
-            stored = await _count(store, batch_ids, flt, custom_ids)
+            # A failed download is reported, and the export goes on with what is stored.
+            for batch_id, why in (await download_missing(session, downloads)).items():
+                app.notify(f"Could not download {clean(batch_id)}: {clean(why)}", severity="warning", markup=False)
+            stored = await count_selected(session.store, selection)
         report = _Reporter(progress, stored)
-        rows = export_rows(store, batch_ids, flt, custom_ids)
-        n = await write_atomically_async(path, lambda out: export_results(rows, fmt_name, out, on_progress=report))
+        outcome = await export(session, selection, fmt_name, path, download=False, on_progress=report)
     except asyncio.CancelledError:
         app.notify(f"Export canceled: {shown} was not written.", severity="warning", markup=False)
         raise
@@ -255,31 +227,7 @@ async def _export_flow(app: App[Any], batch_ids: list[str], flt: ResultFilter, c
         app.notify(f"Export failed: {clean(str(exc))}", title="Export", severity="error", markup=False, timeout=15)
         return
     progress.post_message(ExportProgress.Finished())
-    app.notify(f"Exported {fmt.count(n)} results to {shown}", title="Export", markup=False, timeout=10)
-
-
-def _needs_download(batch: BatchRecord) -> bool:
-    return (
-        batch.processing_status == "ended"
-        and batch.results_state != "complete"
-        and batch.archived_at is None
-        and not batch.deleted_remotely
-    )
-
-
-async def _count(store: Store, batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None) -> int:
-    if custom_ids is not None:
-        return len(custom_ids)  # marks come from one batch's view
-    return sum([await store.count_results(i, flt) for i in batch_ids])
-
-
-async def _download(app: App[Any], engine: Any, batch_ids: list[str]) -> None:
-    """Download missing results first (the engine shares a download already running); a failure is reported and
-    the export goes on with what is stored."""
-    outcomes = await asyncio.gather(*(engine.ensure_download(i) for i in batch_ids), return_exceptions=True)
-    for batch_id, outcome in zip(batch_ids, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
-            app.notify(f"Could not download {clean(batch_id)}: {clean(str(outcome))}", severity="warning", markup=False)
+    app.notify(f"Exported {fmt.count(outcome.rows)} results to {shown}", title="Export", markup=False, timeout=10)
 
 
 class _Reporter:

@@ -6,7 +6,6 @@ list is painted from the cache first and kept current by the sync engine's event
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -403,28 +402,18 @@ class MainScreen(Screen[None]):
 
     @work(group="apply", exit_on_error=False)
     async def apply(self, verb: str, batch_ids: list[str]) -> None:
-        """Cancel or delete through the API, one batch at a time; one failure does not stop the others."""
-        app = self.tui
-        api, store = app.api, app.store
-        assert api is not None
-        done: list[str] = []
-        failures: list[str] = []
-        for batch_id in batch_ids:
-            name = self.name_of(batch_id)
-            try:
-                if verb == "cancel":
-                    batch = await api.cancel(batch_id)
-                    await store.upsert_batches([batch], synced_at=app.clock(), request_id=api.last_request_id)
-                else:
-                    import anthropic  # loaded already: this runs only when online
+        """Cancel or delete through the service, one batch at a time; one failure does not stop the others. A
+        delete downloads missing results first and leaves a batch alone when it cannot."""
+        from batchtui.service import actions
 
-                    with contextlib.suppress(anthropic.NotFoundError):  # already gone is what we wanted
-                        await api.delete(batch_id)
-                    await store.mark_deleted(batch_id)
-            except Exception as exc:  # an API error must never take the app down
-                failures.append(f"{name}: {describe(exc)}")
-            else:
-                done.append(name)
+        session = self.tui.session
+        try:
+            outcomes = await (actions.cancel if verb == "cancel" else actions.delete)(session, batch_ids)
+        except Exception as exc:  # an API error must never take the app down
+            self.post_message(self.ActionDone(verb, [], [describe(exc)]))
+            return
+        done = [self.name_of(o.batch_id) for o in outcomes if o.ok]
+        failures = [f"{self.name_of(o.batch_id)}: {o.message or o.status}" for o in outcomes if not o.ok]
         self.post_message(self.ActionDone(verb, done, failures))
 
     def name_of(self, batch_id: str) -> str:

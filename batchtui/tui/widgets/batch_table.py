@@ -22,7 +22,6 @@ from textual.render import measure
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowKey, default_cell_formatter
 
-from batchtui.commands.batches import status_of
 from batchtui.core import fmt
 from batchtui.core.models import BatchRecord, RequestCounts
 from batchtui.tui.safe import as_text
@@ -141,7 +140,7 @@ def static_cells(batch: BatchRecord, marked: bool) -> tuple[Text, ...]:
     return (
         MarkCell(batch.id, marked),
         name,
-        _status(status_of(batch)),
+        _status(batch.status_label),
         count_bar(c),
         _count(c.processing, "dodger_blue1"),
         _count(c.succeeded, "green"),

@@ -11,7 +11,6 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from batchtui.commands.batches import status_of
 from batchtui.core import fmt
 from batchtui.core.models import COUNT_KEYS, BatchRecord
 from batchtui.tui.safe import content_assemble
@@ -46,7 +45,7 @@ def _stamp(dt: datetime | None, now: datetime) -> str:
 
 
 def batch_fields(b: BatchRecord, now: datetime) -> list[Field]:
-    status = status_of(b)
+    status = b.status_label
     ran = "ran" if b.ended_at else "running"
     fields: list[Field] = [
         ("label", b.label or fmt.MISSING, "bold"),

@@ -1,0 +1,149 @@
+"""The spool: the exact create body of a submission, on disk before it is sent.
+
+`{"requests":[` + one compact request object per line + `]}`: valid JSON to stream to the API, and easy to read
+back line by line. The folder is 0700 and every file 0600 (they hold full prompts) wherever the cache lives. A
+spool is named after its submission once recorded and removed once that submission is resolved; files left by a
+crashed run are removed when a session opens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from batchtui.core.store import Store
+
+SPOOL_READ = 1 << 20
+_ITEM_PREFIX = b'{"custom_id":"'
+_ITEM_MIDDLE = b'","params":'
+_TMP = "tmp-"
+
+
+def spool_dir_for(db_path: Path) -> Path:
+    return db_path.parent / "spool"
+
+
+def spool_path(db_path: Path, submission_id: str) -> Path:
+    return spool_dir_for(db_path) / f"{submission_id}.json"
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)  # mkdir's mode is masked by the umask, and an older folder may be 0755
+    return path
+
+
+class SpoolWriter:
+    """Writes a spool while the validator reads the source (one pass), hashing what it writes. Use as a context
+    manager: the file is removed unless `keep()` was called."""
+
+    def __init__(self, folder: Path) -> None:
+        _private_dir(folder)
+        self.path = folder / f"{_TMP}{os.getpid()}-{secrets.token_hex(6)}.json"
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._out = os.fdopen(fd, "wb", buffering=1 << 20)
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.count = 0
+        self._kept = False
+        self._emit(b'{"requests":[\n')
+
+    def _emit(self, data: bytes) -> None:
+        self._out.write(data)
+        self._digest.update(data)
+        self.size += len(data)
+
+    def add(self, item: bytes) -> None:
+        """One request, already encoded as the body carries it (`{"custom_id":"...","params":{...}}`)."""
+        self._emit((b",\n" if self.count else b"") + item)
+        self.count += 1
+
+    def finish(self) -> str:
+        """Close the body, make it durable, and return its sha256."""
+        self._emit(b"\n]}")
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self._out.close()
+        return self._digest.hexdigest()
+
+    def keep(self) -> None:
+        self._kept = True
+
+    def discard(self) -> None:
+        if not self._out.closed:
+            self._out.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> SpoolWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._kept:
+            self.discard()
+
+
+def spooled_requests(spool: Path) -> Iterator[tuple[str, str]]:
+    """(custom_id, params_json) for each request in a spool, read back without parsing the JSON. custom_ids match
+    ^[a-zA-Z0-9_-]+$ (validated), so they need no unescaping."""
+    with open(spool, "rb") as f:
+        for raw in f:
+            line = raw.rstrip(b"\n").removesuffix(b",")
+            if not line.startswith(_ITEM_PREFIX):
+                continue
+            cid_end = line.index(_ITEM_MIDDLE)
+            custom_id = line[len(_ITEM_PREFIX) : cid_end].decode()
+            yield custom_id, line[cid_end + len(_ITEM_MIDDLE) : -1].decode()
+
+
+async def read_spool(spool: Path, on_sent: Callable[[int], None] | None = None) -> AsyncIterator[bytes]:
+    """The body in 1 MiB chunks, read on a thread; `on_sent(bytes so far)` after each."""
+    sent = 0
+    with open(spool, "rb") as f:
+        while chunk := await asyncio.to_thread(f.read, SPOOL_READ):
+            sent += len(chunk)
+            if on_sent:
+                on_sent(sent)
+            yield chunk
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def clean_orphans(store: Store) -> list[Path]:
+    """Remove spools nobody needs: a half-written one of a process that is gone, or one whose submission is
+    resolved (or unknown to this cache). Another live process's spool in the making is left alone."""
+    folder = spool_dir_for(store.path)
+    if not folder.is_dir():
+        return []
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    # Listed before the submissions are read: a spool is renamed after its submission only once that is recorded,
+    # so any spool seen here whose submission is still open is in the set read next.
+    entries = list(folder.iterdir())
+    unresolved = {s.id for s in await store.submissions_in("recorded", "sending", "unknown")}
+    removed = []
+    for path in entries:
+        name = path.name
+        if name.startswith(_TMP):
+            pid = name[len(_TMP) :].split("-", 1)[0]
+            orphan = not pid.isdigit() or not _alive(int(pid))
+        else:
+            orphan = path.suffix != ".json" or path.stem not in unresolved
+        if orphan and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

@@ -1,0 +1,289 @@
+"""Submitting requests as a batch, crash-safe, from a file in any registered format or from an iterable.
+
+Order of events, each durable before the next:
+1. `prepare`: validate every request and spool the exact create body in the same pass (a file is read once; the
+   dashboard prepares while it shows the preview and sends that very spool). Nothing is recorded or sent if any
+   request is bad.
+2. reconcile earlier submissions whose outcome is unknown, and refuse a body identical to one of them;
+3. record the submission and its requests (state `recorded`), then mark it `sending` and POST the spool;
+4. the answer decides, and nothing is ever resent blindly:
+   - a batch: `created`;
+   - no connection at all (refused, DNS, TLS): `failed`, not sent, safe to submit again;
+   - 429 / 529: nothing was created, so the same body is sent again after the server's `retry-after` (with
+     backoff), up to a bound, then `failed`;
+   - another 4xx: `failed` (refused);
+   - a lost answer, a timeout, another 5xx: `unknown`, resolved by `service.reconcile` (never resent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from batchtui.core.errors import (
+    BatchtuiError,
+    DuplicateSubmission,
+    OutcomeUnknown,
+    UsageError,
+    describe,
+    never_sent,
+    nothing_created_retry,
+    refused,
+    retry_after_seconds,
+)
+from batchtui.core.inputs import RequestDefaults, SourceRequest, ValidationReport, validate_file
+from batchtui.core.inputs.validate import validate_requests
+from batchtui.core.models import BatchRecord, Submission
+from batchtui.service.session import Session
+from batchtui.service.spool import SpoolWriter, read_spool, spool_path, spooled_requests
+
+CREATE_ATTEMPTS = 6  # a 429/529 answer is retried this many times in all (nothing was created by it)
+RETRY_CAP = 60.0  # seconds: the longest wait between two attempts
+PREPARE_REPORT_EVERY = 5000
+
+ProgressSink = Callable[[str, int, int], None]  # (phase, done, total): "prepare", "upload", "retry"
+Source = str | os.PathLike[str] | Iterable[SourceRequest | dict[str, Any]]
+
+
+class ValidationFailed(UsageError):
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        super().__init__(f"{report.file}: {report.error_count} problem(s); nothing was submitted")
+
+
+class NotCreated(BatchtuiError):
+    """The API provably created nothing (never reached, refused, or rate limited to the end): safe to retry."""
+
+
+@dataclass
+class Prepared:
+    """A validated source and, unless it was a dry run, its spooled create body. `discard()` if it is not sent."""
+
+    report: ValidationReport
+    source_file: str | None  # the file it came from (None for requests made by code)
+    spool: Path | None = None
+    digest: str | None = None  # sha256 of the body: equal bodies, equal digests
+    body_bytes: int = 0
+    request_count: int = 0
+
+    def discard(self) -> None:
+        if self.spool is not None:
+            self.spool.unlink(missing_ok=True)
+            self.spool = None
+
+
+@dataclass
+class SubmitOutcome:
+    report: ValidationReport
+    submission: Submission | None = None
+    batch: BatchRecord | None = None
+    probable: bool = False  # `batch` is the submission's probable batch (answer lost), not yet verified
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def batch_ids(self) -> list[str]:
+        return [self.batch.id] if self.batch is not None else []
+
+
+def prepare(
+    source: Source,
+    spool_dir: Path | None,
+    *,
+    fmt: str | None = None,
+    defaults: RequestDefaults | None = None,
+    name: str = "<requests>",
+    on_progress: ProgressSink | None = None,
+) -> Prepared:
+    """Validate `source` and (when `spool_dir` is given) spool its body in the same pass. Blocking: run it on a
+    thread. Raises ValidationFailed (nothing kept) when any request is bad."""
+    is_file = isinstance(source, str | os.PathLike)
+    writer = SpoolWriter(spool_dir) if spool_dir is not None else None
+
+    def on_request(_req: SourceRequest, item: bytes) -> None:
+        assert writer is not None
+        writer.add(item)
+        if on_progress and writer.count % PREPARE_REPORT_EVERY == 0:
+            on_progress("prepare", writer.count, 0)
+
+    sink = on_request if writer is not None else None
+    try:
+        if is_file:
+            report = validate_file(source, fmt=fmt, defaults=defaults, on_request=sink)  # type: ignore[arg-type]
+        else:
+            report = validate_requests(source, name=name, on_request=sink)  # type: ignore[arg-type]
+        if not report.ok:
+            raise ValidationFailed(report)
+        prepared = Prepared(report, str(Path(source).resolve()) if is_file else None)  # type: ignore[arg-type]
+        if writer is not None:
+            prepared.digest = writer.finish()
+            prepared.spool, prepared.body_bytes, prepared.request_count = writer.path, writer.size, writer.count
+            writer.keep()
+        return prepared
+    finally:
+        if writer is not None:
+            writer.__exit__(None, None, None)
+
+
+async def submit(
+    session: Session,
+    source: Source | Prepared,
+    *,
+    label: str | None = None,
+    parent_batch_id: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    fmt: str | None = None,
+    defaults: RequestDefaults | None = None,
+    on_progress: ProgressSink | None = None,
+    create_attempts: int = CREATE_ATTEMPTS,
+    retry_cap: float = RETRY_CAP,
+) -> SubmitOutcome:
+    """Submit `source` (a file path, an iterable of requests, or what `prepare` returned) as one batch."""
+    if isinstance(source, Prepared):
+        prepared = source
+    else:
+        spool_dir = None if dry_run else session.spool_dir
+        prepared = await asyncio.to_thread(
+            prepare, source, spool_dir, fmt=fmt, defaults=defaults, on_progress=on_progress
+        )
+    outcome = SubmitOutcome(prepared.report)
+    if dry_run:
+        prepared.discard()
+        return outcome
+    try:
+        session.require_api()
+        assert prepared.spool is not None and prepared.digest is not None, "prepared without a spool (dry run?)"
+        await _reconcile_first(session, outcome)
+        if not force:
+            await _refuse_duplicate(session, prepared.digest)
+    except BaseException:
+        prepared.discard()
+        raise
+    submission = await session.store.record_submission(
+        source_file=prepared.source_file,
+        label=label,
+        request_count=prepared.request_count,
+        body_bytes=prepared.body_bytes,
+        params_digest=prepared.digest,
+        parent_batch_id=parent_batch_id,
+    )
+    spool = spool_path(session.store.path, submission.id)
+    os.replace(prepared.spool, spool)
+    prepared.spool = spool
+    await session.store.add_requests(submission.id, spooled_requests(spool))
+    await session.store.mark_submission_sending(submission.id)
+    try:
+        batch = await _create(session, prepared, on_progress, create_attempts, retry_cap)
+    except Exception as exc:
+        await _create_failed(session, submission, exc, outcome)
+        return outcome
+    outcome.batch = await _attach(session, submission, batch)
+    outcome.submission = await session.store.get_submission(submission.id)
+    spool.unlink(missing_ok=True)
+    return outcome
+
+
+async def _reconcile_first(session: Session, outcome: SubmitOutcome) -> None:
+    """Resolve what can be resolved before sending more; a failure here must not block a submit."""
+    from batchtui.service.reconcile import reconcile
+
+    if not await session.store.unresolved_submissions() and not await session.store.submissions_in("recorded"):
+        return
+    try:
+        for r in await reconcile(session):
+            outcome.notes.append(r.describe())
+    except Exception as exc:
+        outcome.notes.append(f"could not reconcile earlier submissions first: {describe(exc)}")
+
+
+async def _refuse_duplicate(session: Session, digest: str) -> None:
+    for other in await session.store.unresolved_submissions():
+        if other.params_digest == digest:
+            where = f" from {other.source_file}" if other.source_file else ""
+            raise DuplicateSubmission(
+                f"submission {other.id}{where} has exactly these requests and its outcome is still unknown "
+                f"({other.error or 'sent, no answer'}); sending them again could create a second, billed batch. "
+                "Run `batchtui sync` to resolve it, or pass --force to submit anyway. Nothing was submitted."
+            )
+
+
+async def _create(
+    session: Session, prepared: Prepared, on_progress: ProgressSink | None, attempts: int, cap: float
+) -> dict[str, Any]:
+    api = session.require_api()
+    assert prepared.spool is not None
+    size = prepared.body_bytes
+
+    def sent(done: int) -> None:
+        if on_progress:
+            on_progress("upload", done, size)
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return await api.create(read_spool(prepared.spool, sent), size)
+        except Exception as exc:
+            if not nothing_created_retry(exc) or attempt == attempts:
+                raise
+            delay = min(cap, retry_after_seconds(exc) or 2.0 ** (attempt - 1))
+            if on_progress:
+                on_progress("retry", attempt, attempts)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+async def _create_failed(session: Session, submission: Submission, exc: Exception, outcome: SubmitOutcome) -> None:
+    store = session.store
+    spool = spool_path(store.path, submission.id)
+    if never_sent(exc) or nothing_created_retry(exc) or refused(exc):
+        if never_sent(exc):
+            why = f"not sent: {describe(exc)}"
+        elif nothing_created_retry(exc):
+            why = f"the API was busy on every attempt ({describe(exc)})"
+        else:
+            why = f"the API refused it: {describe(exc)}"
+        await store.mark_submission_failed(submission.id, f"{why}; nothing was created, safe to submit again")
+        spool.unlink(missing_ok=True)
+        raise NotCreated(f"{_first_upper(why)}. Nothing was created; it is safe to submit again.") from exc
+    await store.mark_submission_unknown(submission.id, describe(exc))
+    # The batch may or may not exist: look before anything else, and never resend.
+    from batchtui.service.reconcile import reconcile
+
+    try:
+        results = await reconcile(session, only=submission.id)
+    except Exception:
+        results = []
+    found = next((r for r in results if r.batch_id), None)
+    if found is not None:
+        outcome.batch = await store.get_batch(found.batch_id)  # type: ignore[arg-type]
+        outcome.submission = await store.get_submission(submission.id)
+        outcome.probable = found.state == "probable"
+        if outcome.probable:
+            outcome.notes.append(
+                f"The create answer was lost ({describe(exc)}). {found.batch_id} is the only batch of this size "
+                "created at that time, so it is probably this one; it is verified against these requests' custom_ids "
+                "when it ends. Do not resubmit."
+            )
+        else:
+            outcome.notes.append(f"The create answer was lost ({describe(exc)}); its batch exists: {found.batch_id}.")
+        return
+    raise OutcomeUnknown(
+        f"The create request got no answer ({describe(exc)}). Submission {submission.id} is recorded; batchtui "
+        "matches it to its batch (or proves none was made) on the next `batchtui sync`. Do not resubmit before then."
+    ) from exc
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+async def _attach(session: Session, submission: Submission, batch: dict[str, Any]) -> BatchRecord | None:
+    store = session.store
+    api = session.require_api()
+    await store.upsert_batches([batch], synced_at=datetime.now(UTC), request_id=api.last_request_id)
+    await store.mark_submission_created(submission.id, batch["id"])
+    return await store.get_batch(batch["id"])
