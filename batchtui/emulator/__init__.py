@@ -1,4 +1,4 @@
-"""A local, faithful emulator of Anthropic's Message Batches API (see shared/reference/message-batches-api.md)."""
+"""A local, faithful emulator of Anthropic's Message Batches API."""
 
 from batchtui.emulator.config import EmulatorConfig
 from batchtui.emulator.server import Emulator, emulator_thread, run_forever, serve_emulator

@@ -114,5 +114,6 @@ async def test_delete_an_ended_batch_keeps_it_locally(make_app, batch_emulator, 
         await settle(pilot, app)
         batch = await cache_store.get_batch(ended)
         assert batch is not None and batch.deleted_remotely
+        assert batch.results_state == "complete" and await cache_store.stored_result_count(ended) == 2  # saved first
         assert cell_text(app, ended, "status") == "deleted"
         assert app.main_screen.check_action("delete", ()) is None  # nothing left to delete there
