@@ -1,3 +1,3 @@
-from batchtui.cli import main
+from batchtui.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -7,11 +7,12 @@ stderr; no traceback is shown for an expected failure.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from batchtui import __version__
-from batchtui.commands import batches, emulator, results, submit, sync
+from batchtui.commands import batches, emulator, results, submit, sync, temporal
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
@@ -34,7 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_parser(sub)
     results.add_parser(sub)
     emulator.add_parser(sub)
+    temporal.add_parsers(sub)
     return parser
+
+
+def entry() -> None:
+    """The `batchtui` script. A process that used the Temporal client can crash in the interpreter's teardown
+    (temporalio/sdk-python#300: SIGSEGV, PyGILState_Release), so it flushes and exits at once with its own code."""
+    code = main()
+    if "temporalio.client" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda a: asyncio.run(show(a)))
 
     p = sub.add_parser("cancel", help="cancel in-progress batches")
-    p.add_argument("batch_ids", metavar="BATCH_ID", nargs="+")
+    p.add_argument("batch_ids", metavar="BATCH_ID", nargs="+", help="batch ids, or workflow ids (batchtui-sub-...)")
+    from batchtui.commands.temporal import add_engine_flags
+
+    add_engine_flags(p)
     p.set_defaults(handler=lambda a: asyncio.run(cancel(a)))
 
     p = sub.add_parser(
@@ -160,10 +163,14 @@ async def show(args: argparse.Namespace) -> int:
 
 
 async def cancel(args: argparse.Namespace) -> int:
+    from batchtui.commands.temporal import cancel_through_workflows
     from batchtui.service.actions import cancel as cancel_batches
 
+    rest, code = await cancel_through_workflows(args, args.batch_ids)
+    if not rest:
+        return code
     async with cli_session(args) as session:
-        return _report(await cancel_batches(session, args.batch_ids))
+        return _report(await cancel_batches(session, rest)) or code
 
 
 async def delete(args: argparse.Namespace) -> int:

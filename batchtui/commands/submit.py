@@ -27,7 +27,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="submit even if an earlier submission of exactly these requests has an unknown outcome",
     )
-    p.set_defaults(handler=lambda a: asyncio.run(run(a)))
+    engine = p.add_argument_group("Temporal engine (--engine temporal)")
+    engine.add_argument(
+        "--engine", choices=("local", "temporal"), default="local",
+        help="local: this process creates and follows the batch; temporal: a durable workflow on `batchtui worker`",
+    )  # fmt: skip
+    from batchtui.commands.temporal import add_engine_flags
+
+    add_engine_flags(engine)  # type: ignore[arg-type]
+    engine.add_argument("--retries", type=int, default=0, help="retry rounds for retryable failures (default: 0)")
+    engine.add_argument("--notify-webhook", metavar="URL", help="POST a JSON summary here when the workflow ends")
+    engine.add_argument("--spool-dir", type=Path, help="where workflows read the requests (shared by all workers)")
+    engine.add_argument("--output", type=Path, help="results JSONL folder (default: the worker's --output)")
+    p.set_defaults(handler=lambda a: asyncio.run(dispatch(a)))
+
+
+async def dispatch(args: argparse.Namespace) -> int:
+    if args.engine == "temporal":
+        if args.dry_run:
+            return await run(args)  # nothing is sent: the same validation and estimate
+        from batchtui.commands import temporal
+
+        return await temporal.submit(args)
+    return await run(args)
 
 
 def print_errors(report: ValidationReport) -> None:

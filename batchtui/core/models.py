@@ -205,6 +205,8 @@ class Submission:
     error: str | None = None
     parent_batch_id: str | None = None
     candidate_batch_id: str | None = None  # probably its batch (unverified): see service/reconcile.py
+    workflow_id: str | None = None  # carried by this Temporal workflow (batchtui/temporal)
+    workflow_phase: str | None = None  # the phase its activities last reached
 
     @property
     def unresolved(self) -> bool:
@@ -231,6 +233,8 @@ class Submission:
             "candidate_batch_id": self.candidate_batch_id,
             "error": self.error,
             "parent_batch_id": self.parent_batch_id,
+            "workflow_id": self.workflow_id,
+            "workflow_phase": self.workflow_phase,
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -93,6 +94,8 @@ async def create(request: web.Request) -> web.StreamResponse:
         request.transport.abort()
         # Returned, not raised: aiohttp then sees a quiet client disconnect instead of logging a traceback per fault.
         return web.Response(status=200)
+    if request.get("fault") == F.HELD_CREATE:
+        await asyncio.sleep(F.HOLD_SECONDS)  # the client (a worker about to be SIGKILLed) waits for an answer
     return _json(batch)
 
 

@@ -57,7 +57,12 @@ class ValidationFailed(UsageError):
 
 
 class NotCreated(BatchtuiError):
-    """The API provably created nothing (never reached, refused, or rate limited to the end): safe to retry."""
+    """The API provably created nothing (never reached, refused, or rate limited to the end): safe to retry.
+    `retryable`: the same body may succeed later (not reached, busy); False when the API refused it."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 @dataclass
@@ -178,11 +183,11 @@ async def submit(
     await session.store.add_requests(submission.id, spooled_requests(spool))
     await session.store.mark_submission_sending(submission.id)
     try:
-        batch = await _create(session, prepared, on_progress, create_attempts, retry_cap)
+        batch = await send_spool(session, spool, prepared.body_bytes, on_progress, create_attempts, retry_cap)
     except Exception as exc:
-        await _create_failed(session, submission, exc, outcome)
+        await resolve_failed_create(session, submission, exc, outcome)
         return outcome
-    outcome.batch = await _attach(session, submission, batch)
+    outcome.batch = await attach_batch(session, submission, batch)
     outcome.submission = await session.store.get_submission(submission.id)
     spool.unlink(missing_ok=True)
     return outcome
@@ -212,12 +217,16 @@ async def _refuse_duplicate(session: Session, digest: str) -> None:
             )
 
 
-async def _create(
-    session: Session, prepared: Prepared, on_progress: ProgressSink | None, attempts: int, cap: float
+async def send_spool(
+    session: Session,
+    spool: Path,
+    size: int,
+    on_progress: ProgressSink | None = None,
+    attempts: int = CREATE_ATTEMPTS,
+    cap: float = RETRY_CAP,
 ) -> dict[str, Any]:
+    """POST a spooled body, sending it again only on answers that prove nothing was created (429/529)."""
     api = session.require_api()
-    assert prepared.spool is not None
-    size = prepared.body_bytes
 
     def sent(done: int) -> None:
         if on_progress:
@@ -225,7 +234,7 @@ async def _create(
 
     for attempt in range(1, attempts + 1):
         try:
-            return await api.create(read_spool(prepared.spool, sent), size)
+            return await api.create(read_spool(spool, sent), size)
         except Exception as exc:
             if not nothing_created_retry(exc) or attempt == attempts:
                 raise
@@ -236,9 +245,14 @@ async def _create(
     raise AssertionError("unreachable")
 
 
-async def _create_failed(session: Session, submission: Submission, exc: Exception, outcome: SubmitOutcome) -> None:
+async def resolve_failed_create(
+    session: Session, submission: Submission, exc: Exception, outcome: SubmitOutcome, *, spool: Path | None = None
+) -> None:
+    """After a create raised: mark the submission failed (and raise NotCreated) when nothing can exist, else
+    mark it unknown and reconcile it at once: `outcome` gets its batch if one is found, else OutcomeUnknown."""
     store = session.store
-    spool = spool_path(store.path, submission.id)
+    owned = spool is None  # a spool passed in belongs to the caller (a durable engine sends it again)
+    spool = spool or spool_path(store.path, submission.id)
     if never_sent(exc) or nothing_created_retry(exc) or refused(exc):
         if never_sent(exc):
             why = f"not sent: {describe(exc)}"
@@ -247,8 +261,11 @@ async def _create_failed(session: Session, submission: Submission, exc: Exceptio
         else:
             why = f"the API refused it: {describe(exc)}"
         await store.mark_submission_failed(submission.id, f"{why}; nothing was created, safe to submit again")
-        spool.unlink(missing_ok=True)
-        raise NotCreated(f"{_first_upper(why)}. Nothing was created; it is safe to submit again.") from exc
+        if owned:
+            spool.unlink(missing_ok=True)
+        raise NotCreated(
+            f"{_first_upper(why)}. Nothing was created; it is safe to submit again.", retryable=not refused(exc)
+        ) from exc
     await store.mark_submission_unknown(submission.id, describe(exc))
     # The batch may or may not exist: look before anything else, and never resend.
     from batchtui.service.reconcile import reconcile
@@ -281,7 +298,7 @@ def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-async def _attach(session: Session, submission: Submission, batch: dict[str, Any]) -> BatchRecord | None:
+async def attach_batch(session: Session, submission: Submission, batch: dict[str, Any]) -> BatchRecord | None:
     store = session.store
     api = session.require_api()
     await store.upsert_batches([batch], synced_at=datetime.now(UTC), request_id=api.last_request_id)

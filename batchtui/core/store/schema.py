@@ -131,7 +131,14 @@ _V3 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# v4: submissions carried by a Temporal workflow (batchtui/temporal): the workflow's id, and the phase its
+# activities last reached, so the dashboard can show both from the cache alone.
+_V4 = (
+    "ALTER TABLE submissions ADD COLUMN workflow_id TEXT",
+    "ALTER TABLE submissions ADD COLUMN workflow_phase TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -20,12 +20,14 @@ from batchtui.core.store.search import drop_search_index
 
 _COLUMNS = (
     "id, state, source_file, label, request_count, body_bytes, params_digest, created_at, sent_at, batch_id, error, "
-    "parent_batch_id, candidate_batch_id"
+    "parent_batch_id, candidate_batch_id, workflow_id, workflow_phase"
 )
 
 # Which states each state may be entered from. `unknown` (a create sent, outcome never heard) is resolved to
 # `created` or `failed` by reconciliation; `created` and `failed` are final.
 _ALLOWED_FROM: dict[str, frozenset[str]] = {
+    # `failed` means nothing was created: a durable engine may send the same submission again (reopen_submission).
+    "recorded": frozenset({"failed"}),
     "sending": frozenset({"recorded", "sending"}),
     "created": frozenset({"recorded", "sending", "unknown", "created"}),
     "failed": frozenset({"recorded", "sending", "unknown"}),
@@ -48,6 +50,8 @@ def submission_from_row(row: Sequence[Any]) -> Submission:
         error=row[10],
         parent_batch_id=row[11],
         candidate_batch_id=row[12],
+        workflow_id=row[13],
+        workflow_phase=row[14],
     )
 
 
@@ -65,16 +69,33 @@ class SubmissionsMixin(StoreBase):
         body_bytes: int,
         params_digest: str,
         parent_batch_id: str | None = None,
+        submission_id: str | None = None,
+        workflow_id: str | None = None,
     ) -> Submission:
-        submission_id = uuid.uuid4().hex
+        """`submission_id`: given by a caller that must know it before recording (a Temporal workflow's id derives
+        from it); otherwise a fresh one."""
+        submission_id = submission_id or uuid.uuid4().hex
         async with self._db.transaction(durable=True) as conn:
             await execute(
                 conn,
                 "INSERT INTO submissions (id, state, source_file, label, request_count, body_bytes, params_digest, "
-                "created_at, parent_batch_id) VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?)",
-                (submission_id, source_file, label, request_count, body_bytes, params_digest, _now(), parent_batch_id),
-            )
+                "created_at, parent_batch_id, workflow_id) VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (submission_id, source_file, label, request_count, body_bytes, params_digest, _now(), parent_batch_id,
+                 workflow_id),
+            )  # fmt: skip
         return await self._must_get_submission(submission_id)
+
+    async def reopen_submission(self, submission_id: str) -> Submission:
+        """A failed submission (nothing was created) back to `recorded`, to be sent again under the same id."""
+        return await self._transition(submission_id, "recorded", "sent_at = NULL, error = NULL", ())
+
+    async def set_workflow_phase(self, submission_id: str, phase: str) -> None:
+        async with self._db.transaction() as conn:
+            await execute(conn, "UPDATE submissions SET workflow_phase = ? WHERE id = ?", (phase, submission_id))
+
+    async def submission_for_batch(self, batch_id: str) -> Submission | None:
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM submissions WHERE batch_id = ?", (batch_id,))
+        return submission_from_row(row) if row else None
 
     async def mark_submission_sending(self, submission_id: str) -> Submission:
         return await self._transition(submission_id, "sending", "sent_at = ?", (_now(),))
