@@ -46,8 +46,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_engine_flags(p)
     p.add_argument("--output", type=Path, default=None, help="folder for results JSONL (default: ./batchtui-results)")
     p.add_argument("--poll-interval", type=float, default=60.0, help="seconds between batch listings (default: 60)")
-    p.add_argument("--poller-heartbeat", type=float, default=30.0,
-                   help="seconds after which another worker takes over the poll of a dead one (default: 30)")
+    p.add_argument(
+        "--poller-heartbeat",
+        type=float,
+        default=30.0,
+        help="seconds after which another worker takes over the poll of a dead one (default: 30)",
+    )
     p.set_defaults(handler=lambda a: asyncio.run(worker(a)))
 
     p = sub.add_parser("workflows", help="list submission workflows and their phase (Temporal visibility)")
@@ -190,6 +194,7 @@ async def cancel_through_workflows(args: argparse.Namespace, ids_: list[str]) ->
                 workflow_ids[item] = sub.workflow_id
             else:
                 rest.append(item)
+    client = None
     if rest and (args.temporal_address or os.environ.get("TEMPORAL_ADDRESS")):
         _need_temporal()
         from batchtui.temporal.client import connect, workflow_for_batch
@@ -207,7 +212,7 @@ async def cancel_through_workflows(args: argparse.Namespace, ids_: list[str]) ->
 
     from batchtui.temporal.client import connect
 
-    client = await connect(_address(args), args.namespace)
+    client = client or await connect(_address(args), args.namespace)  # one connection for lookup and signals
     code = 0
     for item, workflow_id in workflow_ids.items():
         try:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchtui.core.errors import BatchtuiError, describe
+from batchtui.core.errors import BatchtuiError
 from batchtui.core.store.errors import InvalidTransitionError
 from batchtui.service.reconcile import reconcile
 from batchtui.service.session import Session
@@ -156,7 +156,6 @@ __all__ = [
     "NotCreated",
     "SpoolInfo",
     "create_once",
-    "describe",
     "inspect_spool",
     "retryable_custom_ids",
     "write_subset_spool",

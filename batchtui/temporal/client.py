@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,10 +24,6 @@ from batchtui.temporal.models import PollerInput, SubmissionInput, Summary
 
 class TemporalUnavailable(BatchtuiError):
     pass
-
-
-def resolve_address(flag: str | None) -> str:
-    return flag or os.environ.get("TEMPORAL_ADDRESS") or ids.DEFAULT_ADDRESS
 
 
 async def connect(address: str, namespace: str = ids.DEFAULT_NAMESPACE) -> Client:
