@@ -36,7 +36,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def temporal_address() -> Iterator[str]:
     port, ui_port = _free_port(), _free_port()
-    proc = subprocess.Popen(dev_server_args(port, ui_port, None), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Per-workflow time skipping (experimental, off by default): lets the long-batch history test live 24 h of
+    # workflow time in seconds. Workflows that do not ask for it run on the real clock as before.
+    args = [
+        *dev_server_args(port, ui_port, None),
+        "--dynamic-config-value",
+        "frontend.WorkflowTimeSkippingEnabled=true",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     address = f"127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
