@@ -8,6 +8,12 @@ from batchtui.core.client import BatchApi
 from batchtui.core.store import Store
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path_factory, monkeypatch):
+    """No test reads the developer's own ~/.config/batchtui/config.toml (keymaps, [temporal], [hooks])."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+
+
 @pytest.fixture
 async def cache_store(tmp_path):
     store = await Store.open(tmp_path / "cache.sqlite3")

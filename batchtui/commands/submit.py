@@ -6,10 +6,11 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from batchtui.commands.hooks import describe_outcome, hook_settings_of, outcome_json
 from batchtui.commands.output import Progress, emit_json, note
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
-from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
+from batchtui.core.errors import BatchtuiError, UsageError, describe, is_sdk_error
 from batchtui.core.events import ResultsProgress
 from batchtui.core.inputs import ValidationReport
 from batchtui.core.sanitize import clean
@@ -36,13 +37,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     add_engine_flags(engine)  # type: ignore[arg-type]
     engine.add_argument("--retries", type=int, default=0, help="retry rounds for retryable failures (default: 0)")
-    engine.add_argument("--notify-webhook", metavar="URL", help="POST a JSON summary here when the workflow ends")
     engine.add_argument("--spool-dir", type=Path, help="where workflows read the requests (shared by all workers)")
     engine.add_argument("--output", type=Path, help="results JSONL folder (default: the worker's --output)")
+    from batchtui.commands.hooks import add_hook_flags
+
+    add_hook_flags(p.add_argument_group("When the batch ends (local engine: with --wait; temporal: the webhook)"))
     p.set_defaults(handler=lambda a: asyncio.run(dispatch(a)))
 
 
 async def dispatch(args: argparse.Namespace) -> int:
+    if args.engine == "temporal" and (args.on_complete or args.results_dir):
+        raise UsageError(
+            "--on-complete and --results-dir run with the local engine; a workflow writes its results under the "
+            "worker's --output and posts --notify-webhook when it ends"
+        )
+    if args.engine == "local" and not args.wait and not args.dry_run and (args.on_complete or args.notify_webhook):
+        raise UsageError(
+            "--notify-webhook and --on-complete need --wait here (this process must see the batch end); or set "
+            "them under [hooks] in config.toml so `batchtui sync --watch` and the dashboard run them"
+        )
     if args.engine == "temporal":
         if args.dry_run:
             return await run(args)  # nothing is sent: the same validation and estimate
@@ -74,6 +87,7 @@ def summary(report: ValidationReport) -> dict:
 
 async def run(args: argparse.Namespace) -> int:
     from batchtui.service.actions import WaitGaveUp, wait
+    from batchtui.service.hooks import HookOutcome, HookRunner
     from batchtui.service.submit import ValidationFailed, submit
 
     progress = Progress("submit", unit="bytes")
@@ -85,7 +99,11 @@ async def run(args: argparse.Namespace) -> int:
             progress.done()
             note(f"the API is busy (nothing was created); trying again ({done} of {total - 1} retries)")
 
+    hooks = hook_settings_of(args) if args.wait else None  # config hooks too; a bad value fails before sending
     async with cli_session(args, online=not args.dry_run) as session:
+        runner = HookRunner(session, hooks) if hooks is not None and hooks.any and not args.dry_run else None
+        if runner is not None:
+            await runner.arm()  # before the batch exists: its end fires the hooks
         try:
             outcome = await submit(
                 session, args.file, label=args.label, dry_run=args.dry_run, force=args.force, on_progress=on_progress
@@ -123,6 +141,7 @@ async def run(args: argparse.Namespace) -> int:
             )
         code = 0
         error: str | None = None
+        delivered: list[HookOutcome] = []
         if args.wait:
             note(f"waiting for {batch.id} to end (Ctrl-C stops waiting; the batch keeps running)")
             bar = Progress("results")
@@ -148,6 +167,10 @@ async def run(args: argparse.Namespace) -> int:
                     note(r.describe())
             submission = await session.store.get_submission(submission.id) or submission
             batch = await session.store.get_batch(batch.id) or batch
+            if runner is not None and not error:
+                delivered = await runner.run_due(only=batch.id)
+                for o in delivered:
+                    note(f"hook {describe_outcome(o)}")
         # The batch ids go to stdout even when waiting failed: a script must never create the batch again.
         if args.json:
             emit_json(
@@ -157,6 +180,7 @@ async def run(args: argparse.Namespace) -> int:
                     "submission_state": submission.display_state,
                     "dry_run": False,
                     "batch": batch.to_json(),
+                    **({"hooks": [outcome_json(o) for o in delivered]} if runner is not None else {}),
                     **({"error": error} if error else {}),
                     **info,
                 }

@@ -59,6 +59,24 @@ class SubmissionResolved:
     message: str
 
 
+@dataclass(frozen=True)
+class HookDelivered:
+    """A completion hook (webhook or command) ran for an ended batch."""
+
+    batch_id: str
+    target: str  # 'webhook <url>' or 'command <cmd>'
+
+
+@dataclass(frozen=True)
+class HookFailed:
+    """A completion hook failed; `retry_in` None: it gave up after its last attempt."""
+
+    batch_id: str
+    target: str
+    message: str
+    retry_in: float | None
+
+
 SyncEvent = (
     BatchesUpdated
     | BatchEnded
@@ -68,5 +86,7 @@ SyncEvent = (
     | SyncFailed
     | SyncOk
     | SubmissionResolved
+    | HookDelivered
+    | HookFailed
 )
 EventSink = Callable[[SyncEvent], None]

@@ -65,7 +65,8 @@ class SyncEngine:
         self.store = store
         self.api = api
         self.schedule = schedule or PollSchedule()
-        self._emit = on_event or (lambda _event: None)
+        self._sink: EventSink = on_event or (lambda _event: None)
+        self._listeners: list[EventSink] = []  # always told, whoever the sink is (the completion hooks' runner)
         self._last_full: datetime | None = None
         self._wake = asyncio.Event()
         self._downloads: dict[str, asyncio.Task[int]] = {}
@@ -80,11 +81,20 @@ class SyncEngine:
 
     def set_event_sink(self, sink: EventSink | None) -> None:
         """Send events to `sink` from now on (the dashboard plugs itself in after the engine is built)."""
-        self._emit = sink or (lambda _event: None)
+        self._sink = sink or (lambda _event: None)
+
+    def add_listener(self, listener: EventSink) -> None:
+        """Also tell `listener` of every event, whatever the sink (which a front end may swap)."""
+        self._listeners.append(listener)
 
     def emit(self, event: SyncEvent) -> None:
         """Report `event` to the current sink (the service layer reports reconciliations through here too)."""
         self._emit(event)
+
+    def _emit(self, event: SyncEvent) -> None:
+        self._sink(event)
+        for listener in self._listeners:
+            listener(event)
 
     # -- metadata -----------------------------------------------------------------------------------------------
 
@@ -127,6 +137,9 @@ class SyncEngine:
         changes = await self.store.upsert_batches(
             [batch], synced_at=datetime.now(UTC), request_id=self.api.last_request_id
         )
+        for change in changes:
+            if change.new_status == "ended" and change.old_status in ("in_progress", "canceling"):
+                self._emit(BatchEnded(change.batch_id))
         self._emit(BatchesUpdated(tuple(c.batch_id for c in changes), False))
 
     # -- results ------------------------------------------------------------------------------------------------

@@ -137,6 +137,7 @@ class BatchesMixin(StoreBase):
         fields = [_api_fields(b) for b in batches]
         synced = wire_time(synced_at)
         changes: list[BatchChange] = []
+        ended: list[tuple[str, str]] = []  # seen running, now ended: logged for the completion hooks
         params = []
         async with self._db.transaction() as conn:
             old_rows = await conn.execute_fetchall(
@@ -152,10 +153,14 @@ class BatchesMixin(StoreBase):
                 counts_changed = old is None or tuple(old[1:6]) != counts
                 if old is None or old[0] != status or counts_changed:
                     changes.append(BatchChange(batch_id, old[0] if old else None, status, counts_changed))
+                if old is not None and old[0] in ("in_progress", "canceling") and status == "ended":
+                    ended.append((batch_id, synced))
                 # Keep the new state for a later duplicate of the same id in this call.
                 old_by_id[batch_id] = (status, *counts, state)
                 params.append((*f, state, synced, request_id))
             await executemany(conn, _UPSERT, params)
+            if ended:  # in the same transaction as the status change: a crash cannot lose an end
+                await executemany(conn, "INSERT INTO batch_events (batch_id, kind, at) VALUES (?, 'ended', ?)", ended)
         return changes
 
     async def get_batch(self, batch_id: str) -> BatchRecord | None:

@@ -138,7 +138,40 @@ _V4 = (
     "ALTER TABLE submissions ADD COLUMN workflow_phase TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# v5: completion hooks (service/hooks.py). Every end of a batch this cache saw running is logged in the same
+# transaction as the status change, so a crash cannot lose one; each hook (a webhook URL or a command) fires for
+# the ends logged after it was first armed, once, with its attempts and next try kept per (end, hook).
+_V5 = (
+    """
+    CREATE TABLE batch_events (
+        id INTEGER PRIMARY KEY,
+        batch_id TEXT NOT NULL,
+        kind TEXT NOT NULL,                -- 'ended'
+        at TEXT NOT NULL                   -- when this cache saw it
+    )
+    """,
+    """
+    CREATE TABLE hook_targets (
+        target TEXT PRIMARY KEY,           -- 'webhook <url>' or 'command <shell command>'
+        armed_at TEXT NOT NULL,
+        armed_after INTEGER NOT NULL       -- it fires for batch_events with a greater id
+    )
+    """,
+    """
+    CREATE TABLE hook_deliveries (
+        event_id INTEGER NOT NULL REFERENCES batch_events (id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,               -- pending, delivered, failed (gave up)
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT,
+        last_error TEXT,
+        done_at TEXT,
+        PRIMARY KEY (event_id, target)
+    ) WITHOUT ROWID
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 LATEST_VERSION = len(MIGRATIONS)
 
 
