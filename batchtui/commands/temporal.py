@@ -14,16 +14,17 @@ from typing import Any
 from batchtui.commands.output import emit_json, note, table
 from batchtui.commands.session import settings_of
 from batchtui.core import fmt
-from batchtui.core.config import data_dir
+from batchtui.core.config import TemporalSettings, data_dir
 from batchtui.core.errors import UsageError
 from batchtui.core.sanitize import clean
+from batchtui.temporal.names import EXTRA_MISSING
 
 
 def _need_temporal() -> None:
     try:
         import temporalio  # noqa: F401
     except ImportError:
-        raise UsageError("The Temporal engine needs the `temporal` extra: pip install 'batchtui[temporal]'.") from None
+        raise UsageError(EXTRA_MISSING) from None
 
 
 def add_engine_flags(p: argparse.ArgumentParser) -> None:
@@ -178,49 +179,21 @@ def _summary_json(summary: Any) -> dict[str, Any]:
 
 
 async def cancel_through_workflows(args: argparse.Namespace, ids_: list[str]) -> tuple[list[str], int]:
-    """Cancel what a workflow carries by signalling it (the workflow cancels its batch and still downloads what
-    finished). Returns the ids left for a direct cancel, and an exit code for those signalled."""
-    workflow_ids: dict[str, str] = {}
-    rest: list[str] = []
+    """Cancel what a workflow carries by signalling it (the rules: batchtui/temporal/cancel.py). Returns the ids left
+    for a direct cancel, and an exit code for those signalled."""
     from batchtui.service.session import open_session
+    from batchtui.temporal.cancel import cancel_through_workflows as through_workflows
 
+    # Visibility is asked only when an address is given: a plain `cancel` needs no Temporal server.
+    temporal = TemporalSettings(args.temporal_address or os.environ.get("TEMPORAL_ADDRESS") or None, args.namespace)
     async with open_session(settings_of(args), online=False) as session:
-        for item in ids_:
-            if item.startswith("batchtui-sub-"):
-                workflow_ids[item] = item
-                continue
-            sub = await session.store.submission_for_batch(item)
-            if sub is not None and sub.workflow_id and sub.workflow_phase not in ("done", "failed", "canceled"):
-                workflow_ids[item] = sub.workflow_id
-            else:
-                rest.append(item)
-    client = None
-    if rest and (args.temporal_address or os.environ.get("TEMPORAL_ADDRESS")):
-        _need_temporal()
-        from batchtui.temporal.client import connect, workflow_for_batch
-
-        client = await connect(_address(args), args.namespace)
-        for item in list(rest):
-            found = await workflow_for_batch(client, item)
-            if found:
-                workflow_ids[item] = found
-                rest.remove(item)
-    if not workflow_ids:
-        return rest, 0
-    _need_temporal()
-    from temporalio.service import RPCError
-
-    from batchtui.temporal.client import connect
-
-    client = client or await connect(_address(args), args.namespace)  # one connection for lookup and signals
+        outcome = await through_workflows(session.store, ids_, temporal)
     code = 0
-    for item, workflow_id in workflow_ids.items():
-        try:
-            await client.get_workflow_handle(workflow_id).signal("cancel")
-        except RPCError as exc:
-            note(f"{item}: could not signal workflow {workflow_id}: {clean(str(exc))}")
+    for sent in outcome.signalled:
+        if sent.error is not None:
+            note(f"{sent.target}: could not signal workflow {sent.workflow_id}: {sent.error}")
             code = 1
-            continue
-        print(f"{item}\tcancel requested (workflow {workflow_id})")
+        else:
+            print(f"{sent.target}\tcancel requested (workflow {sent.workflow_id})")
     sys.stdout.flush()
-    return rest, code
+    return outcome.direct, code

@@ -1,8 +1,10 @@
-"""Where things live and which API to talk to: flags, then environment, then defaults."""
+"""Where things live and which API (and Temporal server) to talk to: flags, then environment, then the config
+file, then defaults."""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,11 @@ def data_dir() -> Path:
 
 def default_db_path() -> Path:
     return data_dir() / "batchtui.sqlite3"
+
+
+def config_path() -> Path:
+    """`~/.config/batchtui/config.toml` on Linux: key remaps (`[keymap]`) and the Temporal server (`[temporal]`)."""
+    return platformdirs.user_config_path(APP) / "config.toml"
 
 
 def demo_dir() -> Path:
@@ -42,3 +49,44 @@ def resolve_settings(*, db: Path | None, base_url: str | None, demo: bool) -> Se
         base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
         api_key=os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN") or None,
     )
+
+
+@dataclass(frozen=True)
+class TemporalSettings:
+    """Where the dashboard finds Temporal. `address` None: none configured; workflow info then comes from the local
+    cache only, and a workflow's cancel signal goes to the default address."""
+
+    address: str | None = None
+    namespace: str = "default"
+    ui: str | None = None  # the web UI's base URL; None: the dev server's, beside the address
+
+    @property
+    def configured(self) -> bool:
+        return self.address is not None
+
+
+def resolve_temporal(path: Path | None = None) -> tuple[TemporalSettings, list[str]]:
+    """$TEMPORAL_ADDRESS beats `[temporal] address` in the config file; `namespace` and `ui` come from the file.
+    Returns the settings and what was wrong with the table (never fatal). A file that does not parse is reported
+    by the keymap loader, which reads the same file."""
+    path = path or config_path()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("temporal", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        table = {}
+    problems: list[str] = []
+    if not isinstance(table, dict):
+        problems.append(f"{path}: [temporal] must be a table; ignored")
+        table = {}
+    values: dict[str, str] = {}
+    for key in ("address", "namespace", "ui"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str) and value.strip():
+            values[key] = value.strip()
+        else:
+            problems.append(f"{path}: temporal {key!r} must be a non-empty string; ignored")
+    address = os.environ.get("TEMPORAL_ADDRESS") or values.get("address")
+    settings = TemporalSettings(address, values.get("namespace", "default"), values.get("ui"))
+    return settings, problems

@@ -238,6 +238,25 @@ class Submission:
         }
 
 
+# The phases (batchtui/temporal/models.PHASES) after which a workflow does nothing more.
+WORKFLOW_FINAL_PHASES = frozenset({"done", "failed", "canceled"})
+
+
+@dataclass(frozen=True)
+class WorkflowLink:
+    """A batch carried by a Temporal workflow, as the local cache or the server's visibility last saw it."""
+
+    workflow_id: str
+    phase: str | None  # None: not reported yet
+    source: Literal["cache", "temporal"] = "cache"
+    closed: str | None = None  # visibility: the execution is over (COMPLETED, TERMINATED, ...), whatever its phase
+
+    @property
+    def live(self) -> bool:
+        """Still running: a cancel must go through its signal, not behind its back."""
+        return self.closed is None and self.phase not in WORKFLOW_FINAL_PHASES
+
+
 @dataclass(frozen=True)
 class BatchChange:
     """What `Store.upsert_batches` reports for a batch that is new or whose status or counts changed."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -116,10 +116,13 @@ class WorkflowRow:
         }
 
 
-async def list_submissions(client: Client, query: str | None = None) -> list[WorkflowRow]:
+async def list_submissions(
+    client: Client, query: str | None = None, *, limit: int | None = None, rpc_timeout: timedelta | None = None
+) -> list[WorkflowRow]:
+    """Submission workflows, running ones first, then the most recently closed (visibility's order)."""
     q = f"WorkflowType = '{ids.SUBMISSION_WORKFLOW}'" + (f" AND ({query})" if query else "")
     rows = []
-    async for wf in client.list_workflows(q):
+    async for wf in client.list_workflows(q, limit=limit, rpc_timeout=rpc_timeout):
         attrs = wf.typed_search_attributes
         rows.append(
             WorkflowRow(

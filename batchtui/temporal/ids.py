@@ -1,15 +1,18 @@
-"""Names shared by the client, the worker and the workflows."""
+"""Names shared by the client, the worker and the workflows. Those that need no temporalio live in `names.py`
+(the dashboard imports them at start-up) and are re-exported here, so the engine keeps one `ids.` namespace."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from temporalio.common import SearchAttributeKey
 
-DEFAULT_ADDRESS = "localhost:7233"
-DEFAULT_NAMESPACE = "default"
+from batchtui.temporal.names import DEFAULT_ADDRESS as DEFAULT_ADDRESS
+from batchtui.temporal.names import DEFAULT_NAMESPACE as DEFAULT_NAMESPACE
+from batchtui.temporal.names import WORKFLOW_PREFIX as WORKFLOW_PREFIX
+from batchtui.temporal.names import default_ui_base as default_ui_base
+from batchtui.temporal.names import ui_url as ui_url
+from batchtui.temporal.names import workflow_id_for as workflow_id_for
+
 DEFAULT_TASK_QUEUE = "batchtui"
-WORKFLOW_PREFIX = "batchtui-sub-"
 SUBMISSION_WORKFLOW = "BatchSubmission"
 POLLER_WORKFLOW = "BatchPoller"
 
@@ -24,19 +27,3 @@ SEARCH_ATTRIBUTES = (PHASE, BATCH_ID, BATCH_IDS)
 def poller_id_for(task_queue: str) -> str:
     """One poller per task queue: each queue is its own fleet of workers."""
     return f"batchtui-poller-{task_queue}"
-
-
-def workflow_id_for(submission_id: str) -> str:
-    return WORKFLOW_PREFIX + submission_id
-
-
-def ui_url(ui_base: str, namespace: str, workflow_id: str) -> str:
-    """The Temporal web UI page of a workflow (its current run)."""
-    return f"{ui_base.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/{quote(workflow_id, safe='')}"
-
-
-def default_ui_base(address: str) -> str:
-    """The dev server's UI listens on the gRPC port + 1000 unless told otherwise."""
-    host, _, port = address.rpartition(":")
-    host = host or "localhost"
-    return f"http://{host}:{int(port) + 1000}" if port.isdigit() else "http://localhost:8233"

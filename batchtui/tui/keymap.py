@@ -11,15 +11,12 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import platformdirs
 from textual.app import App
 from textual.binding import Binding
 
+from batchtui.core.config import config_path  # one definition: the Temporal settings share the file
+
 EXAMPLE = '[keymap]\n"batch.new" = "ctrl+n"\n"batch.cancel" = "x,delete"'
-
-
-def config_path() -> Path:
-    return platformdirs.user_config_path("batchtui") / "config.toml"
 
 
 def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from batchtui.core.models import Submission, parse_time
+from batchtui.core.models import WORKFLOW_FINAL_PHASES, Submission, WorkflowLink, parse_time
 from batchtui.core.store.base import StoreBase
 from batchtui.core.store.batches import wire_time
 from batchtui.core.store.db import execute
@@ -96,6 +96,26 @@ class SubmissionsMixin(StoreBase):
     async def submission_for_batch(self, batch_id: str) -> Submission | None:
         row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM submissions WHERE batch_id = ?", (batch_id,))
         return submission_from_row(row) if row else None
+
+    async def workflow_links(self) -> dict[str, WorkflowLink]:
+        """Batch id -> the workflow carrying it, for every batch (or probable batch) that a workflow's submission,
+        or one of its retry rounds, created from this cache. The phase is the workflow's, not the round's: each
+        activity records it on the round it runs, and the final one lands on the first submission only."""
+        rows = await self._db.fetchall(
+            "SELECT workflow_id, coalesce(batch_id, candidate_batch_id), workflow_phase FROM submissions "
+            "WHERE workflow_id IS NOT NULL ORDER BY created_at, rowid"
+        )
+        first: dict[str, str | None] = {}  # the workflow's own submission comes before its retry rounds
+        latest: dict[str, str] = {}
+        carried: list[tuple[str, str]] = []
+        for workflow_id, batch_id, phase in rows:
+            first.setdefault(workflow_id, phase)
+            if phase is not None:
+                latest[workflow_id] = phase
+            if batch_id is not None:
+                carried.append((batch_id, workflow_id))
+        phases = {w: p if p in WORKFLOW_FINAL_PHASES else latest.get(w) for w, p in first.items()}
+        return {batch_id: WorkflowLink(workflow_id, phases[workflow_id]) for batch_id, workflow_id in carried}
 
     async def mark_submission_sending(self, submission_id: str) -> Submission:
         return await self._transition(submission_id, "sending", "sent_at = ?", (_now(),))
