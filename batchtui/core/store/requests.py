@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from itertools import islice
 
 from batchtui.core.models import params_hash
@@ -70,6 +70,23 @@ class RequestsMixin(StoreBase):
             "WHERE s.batch_id = ? AND r.custom_id = ?",
             (batch_id, custom_id),
         )
+
+    async def iter_batch_requests(self, batch_id: str, *, chunk: int = 2000) -> AsyncIterator[tuple[str, str]]:
+        """(custom_id, params JSON) of every request submitted as this batch, in custom_id order, `chunk` rows per
+        query (keyset pagination: a 100k-request batch is never held in memory). Nothing for a batch created
+        elsewhere."""
+        after = ""
+        while True:
+            rows = await self._db.fetchall(
+                "SELECT r.custom_id, r.params FROM submissions AS s JOIN requests AS r ON r.submission_id = s.id "
+                "WHERE s.batch_id = ? AND r.custom_id > ? ORDER BY r.custom_id LIMIT ?",
+                (batch_id, after, chunk),
+            )
+            for row in rows:
+                yield row[0], row[1]
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0]
 
     async def find_by_params_hash(self, digest: str) -> list[tuple[str, str]]:
         """(batch_id, custom_id) of every submitted request with these exact params, oldest submission first."""
