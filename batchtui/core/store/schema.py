@@ -171,7 +171,11 @@ _V5 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# v6: metadata of a submitted request (the extra columns of a CSV row, the extra keys of a simple JSON item), a
+# JSON object: kept locally and exported beside the request's result, never sent to the API.
+_V6 = ("ALTER TABLE requests ADD COLUMN metadata TEXT",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 LATEST_VERSION = len(MIGRATIONS)
 
 
