@@ -2,21 +2,24 @@
 
 Rows are written as they arrive, never collected, so exporting 100,000 results takes constant memory. Pair with
 `write_atomically` / `write_atomically_async` so a crash or a full disk never leaves a half-written file in place.
+A row may come with its request's local metadata (CSV extra columns): JSONL adds it as a `metadata` object, CSV as
+extra columns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import os
 import re
 import stat
 import tempfile
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TextIO, TypeVar
+from typing import Any, Literal, Protocol, TextIO, TypeVar
 
 from batchtui.core import fmt
 from batchtui.core.models import ResultRow
@@ -69,6 +72,8 @@ _NOT_PROCESSED = {
 }
 
 T = TypeVar("T")
+Metadata = Mapping[str, Any] | None
+ExportRow = ResultRow | tuple[ResultRow, Metadata]  # a result, or a result and its request's metadata
 
 
 def neutralize_cell(value: str) -> str:
@@ -81,17 +86,30 @@ def _cost_cell(usd: float | None) -> str:
     return "" if usd is None else f"{usd:.10f}".rstrip("0").rstrip(".")
 
 
+def _metadata_cell(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def metadata_headers(columns: Sequence[str]) -> list[str]:
+    """CSV header names for metadata columns; one that clashes with a result column is prefixed `metadata.`."""
+    return [f"metadata.{c}" if c in CSV_COLUMNS else c for c in columns]
+
+
 class _RowWriter(Protocol):
-    def write(self, row: ResultRow) -> None: ...
+    def write(self, row: ResultRow, metadata: Metadata) -> None: ...
     def finish(self, count: int) -> None: ...
 
 
 class _JsonlWriter:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, columns: Sequence[str] = ()) -> None:
         self.out = out
 
-    def write(self, row: ResultRow) -> None:
-        self.out.write(row.raw.rstrip("\r\n") + "\n")
+    def write(self, row: ResultRow, metadata: Metadata) -> None:
+        line = row.raw.rstrip("\r\n")
+        if metadata and line.endswith("}"):
+            # The API's line stays byte for byte; the metadata is one more key at its end.
+            line = line[:-1] + ',"metadata":' + json.dumps(metadata, ensure_ascii=False) + "}"
+        self.out.write(line + "\n")
 
     def finish(self, count: int) -> None:
         pass
@@ -100,11 +118,12 @@ class _JsonlWriter:
 class _CsvWriter:
     """RFC 4180 CSV via the csv module; the stream should be opened with newline="" (write_atomically does)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, columns: Sequence[str] = ()) -> None:
         self.csv = csv.writer(out)
-        self.csv.writerow(CSV_COLUMNS)
+        self.columns = list(columns)
+        self.csv.writerow((*CSV_COLUMNS, *metadata_headers(self.columns)))
 
-    def write(self, row: ResultRow) -> None:
+    def write(self, row: ResultRow, metadata: Metadata) -> None:
         def text(value: str | None) -> str:
             return "" if value is None else neutralize_cell(value)
 
@@ -118,6 +137,7 @@ class _CsvWriter:
                 "" if row.input_tokens is None else row.input_tokens,
                 "" if row.output_tokens is None else row.output_tokens,
                 _cost_cell(row.cost_usd),
+                *(text(_metadata_cell(metadata[c])) if metadata and c in metadata else "" for c in self.columns),
             )
         )
 
@@ -143,11 +163,11 @@ def _fenced(text: str) -> str:
 
 
 class _MarkdownWriter:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, columns: Sequence[str] = ()) -> None:
         self.out = out
         self.batch_id: str | None = None
 
-    def write(self, row: ResultRow) -> None:
+    def write(self, row: ResultRow, metadata: Metadata) -> None:
         w = self.out.write
         if row.batch_id != self.batch_id:
             self.batch_id = row.batch_id
@@ -180,29 +200,36 @@ class _MarkdownWriter:
             self.out.write("# Results\n\n_No results._\n")
 
 
-_WRITERS: dict[str, Callable[[TextIO], _RowWriter]] = {"jsonl": _JsonlWriter, "csv": _CsvWriter, "md": _MarkdownWriter}
+_WRITERS: dict[str, Callable[[TextIO, Sequence[str]], _RowWriter]] = {
+    "jsonl": _JsonlWriter,
+    "csv": _CsvWriter,
+    "md": _MarkdownWriter,
+}
 
 
 async def export_results(
-    rows: AsyncIterable[ResultRow],
+    rows: AsyncIterable[ExportRow],
     fmt: ExportFormat,
     out: TextIO,
     *,
     on_progress: Callable[[int], None] | None = None,
+    metadata_columns: Sequence[str] = (),
 ) -> int:
     """Write `rows` to `out` in `fmt`, one at a time; returns how many were written.
 
-    `jsonl` writes each row's `raw` line verbatim (byte-for-byte what the API sent). `on_progress(n)` is called
-    every PROGRESS_EVERY rows and once at the end.
+    `jsonl` writes each row's `raw` line verbatim (byte-for-byte what the API sent), plus a `metadata` key when the
+    row comes with some; `csv` adds a column per `metadata_columns`. `on_progress(n)` is called every
+    PROGRESS_EVERY rows and once at the end.
     """
     try:
         make = _WRITERS[fmt]
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}") from None
-    writer = make(out)
+    writer = make(out, metadata_columns)
     n = 0
-    async for row in rows:
-        writer.write(row)
+    async for item in rows:
+        row, metadata = item if isinstance(item, tuple) else (item, None)
+        writer.write(row, metadata)
         n += 1
         if on_progress is not None and n % PROGRESS_EVERY == 0:
             on_progress(n)
