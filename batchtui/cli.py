@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from batchtui import __version__
-from batchtui.commands import batches, emulator, hooks, results, retry, submit, sync, temporal
+from batchtui.commands import batches, emulator, hooks, results, retry, stats, submit, sync, temporal
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_parser(sub)
     hooks.add_parser(sub)
     retry.add_parsers(sub)
+    stats.add_parser(sub)
     results.add_parser(sub)
     emulator.add_parser(sub)
     temporal.add_parsers(sub)

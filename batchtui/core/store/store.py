@@ -13,10 +13,11 @@ from batchtui.core.store.requests import RequestsMixin
 from batchtui.core.store.results import ResultsMixin
 from batchtui.core.store.schema import migrate
 from batchtui.core.store.search import PROMPT_TEXT_FN, prompt_text
+from batchtui.core.store.stats import StatsMixin
 from batchtui.core.store.submissions import SubmissionsMixin
 
 
-class Store(ResultsMixin, BatchesMixin, SubmissionsMixin, RequestsMixin, RequestMetadataMixin, HooksMixin):
+class Store(ResultsMixin, BatchesMixin, SubmissionsMixin, RequestsMixin, RequestMetadataMixin, HooksMixin, StatsMixin):
     """Open with `await Store.open(path)` and always close it (`async with` or `close()`): aiosqlite's worker
     thread is not a daemon, so a forgotten store keeps the process alive."""
 
