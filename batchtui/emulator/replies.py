@@ -1,11 +1,22 @@
-"""Deterministic result lines: the same request always gets the same reply, text and usage."""
+"""Deterministic result lines: the same request always gets the same reply, blocks and usage."""
 
 from __future__ import annotations
 
 import hashlib
-import math
+import json
 
-from batchtui.emulator.validation import cache_ttl, last_user_text, prompt_text
+from batchtui.emulator.blocks import (
+    SEARCH_RESULT_TOKENS,
+    chosen_tool,
+    thinking_block,
+    tool_use_block,
+    wants_thinking,
+    wants_web_search,
+    web_search_blocks,
+)
+from batchtui.emulator.tokens import input_tokens as count_input_tokens
+from batchtui.emulator.tokens import tokens
+from batchtui.emulator.validation import cache_ttl, last_user_text
 from batchtui.emulator.wire import error_body
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -33,27 +44,76 @@ def _digest(*parts: str) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=32).digest()
 
 
-def _tokens(text: str) -> int:
-    return max(1, math.ceil(len(text) / 4))
-
-
 def reply_text(custom_id: str, params: dict) -> str:
     d = _digest(custom_id, last_user_text(params)[:500])
-    topic = " ".join(last_user_text(params).split()[:8])
+    topic = _topic(params)
     n = 2 + d[0] % 7
     body = " ".join(_SENTENCES[d[1 + i] % len(_SENTENCES)] for i in range(n))
     return f"Regarding “{topic}”: {body}" if topic else body
 
 
+def _topic(params: dict) -> str:
+    return " ".join(last_user_text(params).split()[:8])
+
+
+def _output_tokens(block: dict) -> int:
+    kind = block["type"]
+    if kind == "text":
+        return tokens(block["text"])
+    if kind == "thinking":
+        return tokens(block["thinking"])
+    if kind in ("tool_use", "server_tool_use"):
+        return tokens(block["name"] + json.dumps(block["input"]))
+    return 0  # a server tool's result is input, not output
+
+
+def _planned(custom_id: str, params: dict) -> tuple[list[dict], str]:
+    """Every block the reply would have with no max_tokens limit, in order, and its natural stop reason."""
+    d = _digest(custom_id, last_user_text(params)[:500], "blocks")
+    topic = _topic(params)
+    planned: list[dict] = []
+    if wants_thinking(params):
+        planned.append(thinking_block(topic, d))
+    if wants_web_search(params):
+        planned += web_search_blocks(topic, d)
+    tool, forced = chosen_tool(params, d)
+    if tool is None:
+        planned.append({"type": "text", "text": reply_text(custom_id, params)})
+        return planned, "end_turn"
+    if not forced:
+        planned.append({"type": "text", "text": f"I will use the {tool['name']} tool for this."})
+    planned.append(tool_use_block(tool, topic, d))
+    return planned, "tool_use"
+
+
+def _fit(planned: list[dict], max_tokens: int) -> tuple[list[dict], int, bool]:
+    """The blocks that fit in `max_tokens` (the last text cut short if need be), their output tokens, and whether
+    the limit cut the reply. Output never exceeds max_tokens, as on the real API."""
+    content: list[dict] = []
+    used = 0
+    for block in planned:
+        cost = _output_tokens(block)
+        if used + cost <= max_tokens:
+            content.append(block)
+            used += cost
+            continue
+        room = max_tokens - used
+        key = {"text": "text", "thinking": "thinking"}.get(block["type"])
+        if key is not None and room > 0:
+            content.append({**block, key: block[key][: room * 4]})
+            used += _output_tokens(content[-1])
+        return content, used, True
+    return content, used, False
+
+
 def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
     d = _digest(batch_id, custom_id)
-    text = reply_text(custom_id, params)
-    max_tokens = params.get("max_tokens", 0)
-    stop_reason = "end_turn"
-    if _tokens(text) > max_tokens:
-        text = text[: max_tokens * 4]
+    planned, stop_reason = _planned(custom_id, params)
+    content, output_tokens, cut = _fit(planned, params.get("max_tokens", 0))
+    if cut:
         stop_reason = "max_tokens"
-    input_tokens = _tokens(prompt_text(params)) + 8
+    searches = sum(1 for b in content if b["type"] == "server_tool_use")
+    input_tokens = count_input_tokens(params) + searches * SEARCH_RESULT_TOKENS
     cache_read = cache_write = 0
     ttl = cache_ttl(params)
     if ttl is not None:
@@ -64,7 +124,6 @@ def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
         else:
             cache_read = cached
         input_tokens -= cached
-    content = [{"type": "text", "text": text}] if text else []
     return {
         "type": "succeeded",
         "message": {
@@ -77,14 +136,14 @@ def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
             "stop_sequence": None,
             "usage": {
                 "input_tokens": input_tokens,
-                "output_tokens": _tokens(text) if text else 0,
+                "output_tokens": output_tokens,
                 "cache_creation_input_tokens": cache_write,
                 "cache_read_input_tokens": cache_read,
                 "cache_creation": {
                     "ephemeral_5m_input_tokens": cache_write if ttl == "5m" else 0,
                     "ephemeral_1h_input_tokens": cache_write if ttl == "1h" else 0,
                 },
-                "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
+                "server_tool_use": {"web_search_requests": searches, "web_fetch_requests": 0},
                 "service_tier": "batch",
             },
         },
