@@ -1,4 +1,5 @@
-"""Cost at Message Batches rates (50 % of standard), from `data/prices.json`.
+"""Cost at Message Batches rates (50 % of standard), from `data/prices.json`; what the same usage costs on the
+standard API; and the bounds of a request's cost before it is sent.
 
 Prices are dated: each model has price periods with an `effective_from` day (00:00 UTC), because list prices moved
 several times in 2026. Pass `at` = when the batch ran (its `created_at`) to bill at the price of the day; `None`
@@ -8,7 +9,6 @@ means now. Unknown models give `None`, never a guess: a wrong number is worse th
 from __future__ import annotations
 
 import json
-import math
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -18,12 +18,9 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
+from batchtui.core.tokens import InputBounds, input_bounds
+
 MTOK = 1_000_000
-CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text; good to within ~20 % for prose
-# Replies usually stop well before max_tokens. The low estimate assumes a fifth of the budget is used; it is a guide
-# for "what will this probably cost", not a floor. The high estimate assumes every reply runs to max_tokens.
-LOW_OUTPUT_FRACTION = 0.2
-IMAGE_TOKENS = 1_600  # an image is billed by pixels (~w*h/750), ~1.6k tokens at the API's maximum resize
 _SUFFIX = re.compile(r"(?:[-@]\d{8}|-latest)$")
 
 
@@ -153,10 +150,11 @@ def message_cost_usd(model: str | None, usage: dict | None, *, at: datetime | No
     """USD billed for one succeeded request, or None when the model's price (or the usage) is unknown.
 
     `usage` is the API's usage object as a dict. Cache writes are split by TTL when `cache_creation` breaks them
-    down; any part it does not account for is billed at the 5-minute rate, the API's default TTL.
+    down; any part it does not account for is billed at the 5-minute rate, the API's default TTL. Web searches are
+    billed per search on top of tokens, at a rate this table does not hold: a result that made any is unknown.
     """
     price = price_for(model, at)
-    if price is None or not isinstance(usage, Mapping):
+    if price is None or not isinstance(usage, Mapping) or _has_unpriced_charges(usage):
         return None
     read = _tokens(usage, "cache_read_input_tokens")
     write_total = _tokens(usage, "cache_creation_input_tokens")
@@ -178,60 +176,68 @@ def message_cost_usd(model: str | None, usage: dict | None, *, at: datetime | No
     return standard * batch_discount() / MTOK
 
 
-def _text_chars(content: Any) -> int:
-    """Characters of prompt text in a `system` value or a message's `content` (strings and content blocks)."""
-    if isinstance(content, str):
-        return len(content)
-    if not isinstance(content, list):
-        return 0
-    total = 0
-    for block in content:
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        source = block.get("source")
-        if kind == "document" and isinstance(source, dict) and source.get("type") == "text":
-            total += len(source.get("data") or "")
-        elif kind in ("image", "document"):
-            # Binary media: base64 length says little about tokens, so count a flat image's worth (an underestimate
-            # for long PDFs, which bill per page).
-            total += IMAGE_TOKENS * CHARS_PER_TOKEN
-        elif isinstance(block.get("text"), str):
-            total += len(block["text"])
-        elif kind == "tool_result":
-            total += _text_chars(block.get("content"))
-        elif kind == "tool_use":
-            total += len(json.dumps(block.get("input"), ensure_ascii=False))
-    return total
+def _has_unpriced_charges(usage: Mapping[str, Any]) -> bool:
+    server = usage.get("server_tool_use")
+    return isinstance(server, Mapping) and _tokens(server, "web_search_requests") > 0
 
 
-def estimate_input_tokens(params: Mapping[str, Any]) -> int:
-    """Prompt tokens ≈ characters / 4 over the system prompt, message text and tool definitions."""
-    chars = _text_chars(params.get("system"))
-    for msg in params.get("messages") or []:
-        if isinstance(msg, dict):
-            chars += _text_chars(msg.get("content"))
-    if params.get("tools"):
-        chars += len(json.dumps(params["tools"], ensure_ascii=False))
-    return math.ceil(chars / CHARS_PER_TOKEN)
+def standard_cost_usd(batch_usd: float | None) -> float | None:
+    """What usage billed `batch_usd` at batch rates costs on the standard API (None stays None: unknown)."""
+    return None if batch_usd is None else batch_usd / batch_discount()
+
+
+def saved_usd(batch_usd: float | None) -> float | None:
+    """What the Batch API saved against the standard API for usage billed `batch_usd`."""
+    standard = standard_cost_usd(batch_usd)
+    return None if standard is None or batch_usd is None else standard - batch_usd
+
+
+@dataclass(frozen=True)
+class RequestEstimate:
+    """A request's cost at batch rates before it is sent: `low` ≤ what it is billed ≤ `high`, if it succeeds
+    (an errored, canceled or expired request costs nothing). `unknown` says why there are no bounds."""
+
+    low_usd: float | None
+    high_usd: float | None
+    tokens: InputBounds | None = None
+    unknown: str | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        return None if self.low_usd is None or self.high_usd is None else (self.low_usd, self.high_usd)
+
+
+def estimate_request(params: Mapping[str, Any], *, at: datetime | None = None) -> RequestEstimate:
+    """Bounds on one request's cost at batch rates.
+
+    Input: between `tokens.input_bounds` low and high. The low bills all of it at the cheapest rate it could get
+    (the cache read rate when the prompt has a cache breakpoint, else the input rate) and no output at all; the high
+    bills all of it at the dearest (the cache write rate of the longest TTL marked, else the input rate) and a reply
+    of `max_tokens`, which output never exceeds (thinking included).
+    """
+    model = params.get("model")
+    price = price_for(model if isinstance(model, str) else None, at)
+    if price is None:
+        return RequestEstimate(None, None, unknown="the model has no known price")
+    tokens = input_bounds(params)
+    if tokens.unbounded is not None:
+        return RequestEstimate(None, None, tokens, unknown=f"its input cannot be bounded: {tokens.unbounded}")
+    max_tokens = params.get("max_tokens")
+    out_high = max_tokens if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0 else 0
+    low_rates, high_rates = price.rates_for(tokens.low), price.rates_for(tokens.high)
+    low_input = low_rates.input if tokens.cache_ttl is None else min(low_rates.input, low_rates.cache_read)
+    high_input = {
+        None: high_rates.input,
+        "5m": max(high_rates.input, high_rates.cache_write_5m),
+        "1h": max(high_rates.input, high_rates.cache_write_1h),
+    }[tokens.cache_ttl]
+    scale = batch_discount() / MTOK
+    return RequestEstimate(
+        tokens.low * low_input * scale, (tokens.high * high_input + out_high * high_rates.output) * scale, tokens
+    )
 
 
 def estimate_request_cost(params: Mapping[str, Any], *, at: datetime | None = None) -> tuple[float, float] | None:
-    """(low, high) USD at batch rates for one request's params, or None if the model's price is unknown.
-
-    Input: characters / 4 of the prompt, all billed as fresh input (cache hits would only lower it). Output: high
-    assumes every reply runs to `max_tokens`; low assumes `LOW_OUTPUT_FRACTION` of it.
-    """
-    price = price_for(params.get("model") if isinstance(params.get("model"), str) else None, at)
-    if price is None:
-        return None
-    max_tokens = params.get("max_tokens")
-    out_high = max_tokens if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0 else 0
-    prompt = estimate_input_tokens(params)
-    rates = price.rates_for(prompt)
-    scale = batch_discount() / MTOK
-    base = prompt * rates.input
-    return (
-        (base + out_high * LOW_OUTPUT_FRACTION * rates.output) * scale,
-        (base + out_high * rates.output) * scale,
-    )
+    """(low, high) USD at batch rates for one request's params, or None when unknown (a model with no known price,
+    or input that cannot be bounded). See `estimate_request`."""
+    return estimate_request(params, at=at).bounds

@@ -9,13 +9,7 @@ from importlib.resources import files
 import pytest
 
 from batchtui.core import cost
-from batchtui.core.cost import (
-    canonical_model,
-    estimate_input_tokens,
-    estimate_request_cost,
-    message_cost_usd,
-    price_for,
-)
+from batchtui.core.cost import canonical_model, message_cost_usd, price_for, saved_usd, standard_cost_usd
 
 AT = datetime(2026, 10, 15, tzinfo=UTC)
 
@@ -225,62 +219,36 @@ def test_every_sdk_model_is_known() -> None:
     assert {m for m in sdk if price_for(m) is None} == unpriced
 
 
-def test_estimate_input_tokens_is_chars_over_4() -> None:
-    params = {
-        "system": "x" * 400,
-        "messages": [
-            {"role": "user", "content": "y" * 3000},
-            {"role": "assistant", "content": [{"type": "text", "text": "z" * 600}]},
-        ],
+def test_standard_price_and_saving_of_a_result() -> None:
+    # Sonnet 4.5 standard: 1000 in * $3 + 500 out * $15 = $0.0105 per the same usage; batch: half, $0.00525.
+    usage = {"input_tokens": 1000, "output_tokens": 500}
+    batch = message_cost_usd("claude-sonnet-4-5", usage, at=AT)
+    assert standard_cost_usd(batch) == pytest.approx(0.0105)
+    assert saved_usd(batch) == pytest.approx(0.0105 - 0.00525)
+
+
+def test_saving_counts_cache_writes_and_reads_too() -> None:
+    # Haiku 4.5 standard: 2000 in * $1 + 100 out * $5 + 4000 5m writes * $1.25 + 10,000 reads * $0.10
+    # = 0.002 + 0.0005 + 0.005 + 0.001 = $0.0085; batch $0.00425, so $0.00425 saved.
+    usage = {
+        "input_tokens": 2000,
+        "output_tokens": 100,
+        "cache_creation_input_tokens": 4000,
+        "cache_read_input_tokens": 10_000,
     }
-    assert estimate_input_tokens(params) == 1000
-    assert estimate_input_tokens({"messages": [{"role": "user", "content": "abc"}]}) == 1  # rounds up
+    batch = message_cost_usd("claude-haiku-4-5", usage, at=AT)
+    assert batch == pytest.approx(0.00425)
+    assert (standard_cost_usd(batch), saved_usd(batch)) == (pytest.approx(0.0085), pytest.approx(0.00425))
 
 
-def test_estimate_counts_system_blocks_tools_and_images() -> None:
-    params = {
-        "system": [{"type": "text", "text": "s" * 40}],
-        "messages": [
-            {
-                "role": "user",
-                "content": [
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "A" * 10_000}},
-                    {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "d" * 80}},
-                    {"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "r" * 40}]},
-                ],
-            }
-        ],
-    }
-    assert estimate_input_tokens(params) == 10 + cost.IMAGE_TOKENS + 20 + 10
-    with_tools = {**params, "tools": [{"name": "t", "input_schema": {}}]}
-    assert estimate_input_tokens(with_tools) > estimate_input_tokens(params)
+def test_unknown_cost_has_unknown_saving() -> None:
+    assert standard_cost_usd(None) is None and saved_usd(None) is None
+    assert saved_usd(0.0) == 0.0
 
 
-def test_estimate_request_cost_low_high() -> None:
-    params = {
-        "model": "claude-sonnet-4-5",
-        "max_tokens": 1000,
-        "system": "x" * 400,
-        "messages": [{"role": "user", "content": "y" * 3600}],
-    }
-    # 1000 input tokens at $1.50/MTok; output 1000 (high) or 200 (low) at $7.50/MTok
-    low, high = estimate_request_cost(params, at=AT)  # type: ignore[misc]
-    assert high == pytest.approx(0.0015 + 0.0075)
-    assert low == pytest.approx(0.0015 + 0.0015)
-    assert low < high
-
-
-def test_estimate_request_cost_uses_long_band() -> None:
-    params = {"model": "claude-haiku-5-5", "max_tokens": 0, "messages": [{"role": "user", "content": "a" * 400_004}]}
-    low, high = estimate_request_cost(params, at=AT)  # type: ignore[misc]
-    assert low == high == pytest.approx(100_001 * 0.25 / 1e6)
-
-
-def test_estimate_request_cost_unknown_model() -> None:
-    assert estimate_request_cost({"model": "nope", "max_tokens": 10, "messages": []}) is None
-    assert estimate_request_cost({"model": 5, "max_tokens": 10, "messages": []}) is None
-
-
-def test_estimate_tolerates_bad_max_tokens() -> None:
-    params = {"model": "claude-sonnet-4-5", "max_tokens": "abc", "messages": [{"role": "user", "content": "x" * 4}]}
-    assert estimate_request_cost(params, at=AT) == (pytest.approx(1.5e-6), pytest.approx(1.5e-6))
+def test_a_result_with_web_searches_is_unknown() -> None:
+    # Searches are billed per search on top of tokens, at a rate the price table does not hold.
+    usage = {"input_tokens": 10, "output_tokens": 10, "server_tool_use": {"web_search_requests": 2}}
+    assert message_cost_usd("claude-sonnet-4-5", usage, at=AT) is None
+    no_search = {**usage, "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 1}}
+    assert message_cost_usd("claude-sonnet-4-5", no_search, at=AT) == pytest.approx((10 * 1.5 + 10 * 7.5) / 1e6)

@@ -1,0 +1,175 @@
+"""Bounds on the input tokens one request can be billed for, from its params alone (no tokenizer, no network).
+
+Anthropic's tokenizer is not public, so the count is bounded, never guessed:
+
+- high: one token per UTF-8 byte of everything the model reads (a BPE token always covers at least one byte),
+  plus fixed allowances above the documented figures: 64 tokens per request, 16 per message and 8 per content
+  block for role and framing markers, 5,000 per image (the largest resize of any model is about 4,800 tokens),
+  1,000 once when tools are given (the documented tool-use system prompt is at most 530) and 2,000 per
+  Anthropic-defined client tool (computer use, the largest, is documented at about 1,250 with its prompt);
+- low: one token per 16 characters of billed text, leaving out whitespace and every four of a run of separator
+  characters (`====`, `----`, `....`), which tokenizers pack densely (real text averages 3 to 5 characters a
+  token; leaving out more than they would only lowers the bound).
+
+Some content cannot be bounded from the params: PDFs and documents given by URL or file id (their text is not
+here), server tools (their results become input, and searches are billed per use), MCP servers, and content block
+types this table does not know. For those `unbounded` says why, and the cost of the request is unknown.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LOW_CHARS_PER_TOKEN = 16
+REQUEST_TOKENS = 64
+MESSAGE_TOKENS = 16
+BLOCK_TOKENS = 8
+IMAGE_TOKENS_MAX = 5_000
+TOOL_PROMPT_TOKENS = 1_000
+CLIENT_TOOL_TOKENS = 2_000
+# Anthropic-defined tools that run on the caller's side: their definitions are fixed, so they are bounded.
+CLIENT_TOOL_PREFIXES = ("bash_", "text_editor_", "computer_", "memory_")
+_DENSE = tuple(c * 4 for c in "=-_*#~.0")  # str.count per pattern: a regex over every prompt costs 10x more
+
+
+@dataclass(frozen=True)
+class InputBounds:
+    """low ≤ billed input tokens ≤ high, unless `unbounded` names content that cannot be bounded.
+
+    `cache_ttl` is the longest cache breakpoint's TTL ("5m" or "1h"), or None when nothing is marked for caching:
+    with one, part of the input may be billed at the cache read (cheaper) or write (dearer) rate."""
+
+    low: int
+    high: int
+    cache_ttl: str | None = None
+    unbounded: str | None = None
+
+
+class _Count:
+    def __init__(self) -> None:
+        self.low_chars = 0
+        self.high = REQUEST_TOKENS
+        self.ttls: set[str] = set()
+        self.unbounded: str | None = None
+
+    def cannot(self, why: str) -> None:
+        self.unbounded = self.unbounded or why
+
+    def text(self, value: Any) -> None:
+        if isinstance(value, str):
+            dense = sum(map(value.count, _DENSE))
+            self.low_chars += len(value) - value.count(" ") - value.count("\n") - value.count("\t") - 4 * dense
+            self.high += len(value.encode("utf-8", "surrogatepass"))
+
+    def opaque(self, value: Any) -> None:
+        """Read by the model, perhaps (earlier thinking, citations): bounded above, never counted in the low."""
+        if value is not None:
+            self.high += len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+    def cache_mark(self, holder: Mapping[str, Any]) -> None:
+        mark = holder.get("cache_control")
+        if isinstance(mark, Mapping):
+            ttl = mark.get("ttl")
+            self.ttls.add(ttl if ttl in ("5m", "1h") else "5m")
+
+    def content(self, content: Any) -> None:
+        """A `system` value, a message's `content` or a tool result's `content`: a string or a list of blocks."""
+        if isinstance(content, str):
+            self.text(content)
+        elif isinstance(content, list):
+            for block in content:
+                self.block(block)
+
+    def block(self, block: Any) -> None:
+        if isinstance(block, str):
+            self.text(block)
+            return
+        if not isinstance(block, Mapping):
+            return
+        self.high += BLOCK_TOKENS
+        self.cache_mark(block)
+        kind = block.get("type")
+        if kind == "text":
+            self.text(block.get("text"))
+            self.opaque(block.get("citations"))
+        elif kind == "image":
+            self.high += IMAGE_TOKENS_MAX
+        elif kind == "document":
+            self.document(block)
+        elif kind == "search_result":
+            self.text(block.get("title"))
+            self.text(block.get("source"))
+            self.content(block.get("content"))
+        elif kind in ("tool_use", "server_tool_use"):
+            self.text(block.get("name"))
+            self.text(json.dumps(block.get("input"), ensure_ascii=False))
+        elif kind == "tool_result":
+            self.content(block.get("content"))
+        elif kind in ("thinking", "redacted_thinking"):
+            # Earlier turns' thinking is not billed (the docs), but it costs nothing to keep it under the high.
+            self.opaque(block.get("thinking") or block.get("data"))
+        else:
+            self.cannot(f"a {kind!r} content block" if isinstance(kind, str) else "a content block with no type")
+
+    def document(self, block: Mapping[str, Any]) -> None:
+        self.text(block.get("title"))
+        self.text(block.get("context"))
+        source = block.get("source")
+        kind = source.get("type") if isinstance(source, Mapping) else None
+        if kind == "text":
+            self.text(source.get("data"))  # type: ignore[union-attr]
+        elif kind == "content":
+            self.content(source.get("content"))  # type: ignore[union-attr]
+        elif kind == "base64" and source.get("media_type") == "text/plain":  # type: ignore[union-attr]
+            self.text(_decoded_text(source.get("data")))  # type: ignore[union-attr]
+        else:
+            self.cannot("a PDF or a document given by URL or file id")
+
+    def tools(self, tools: Any) -> None:
+        if not isinstance(tools, list) or not tools:
+            return
+        self.high += TOOL_PROMPT_TOKENS
+        for tool in tools:
+            if not isinstance(tool, Mapping):
+                continue
+            self.cache_mark(tool)
+            kind = tool.get("type")
+            if kind in (None, "custom"):
+                self.text(json.dumps(tool, ensure_ascii=False))
+            elif isinstance(kind, str) and kind.startswith(CLIENT_TOOL_PREFIXES):
+                self.high += CLIENT_TOOL_TOKENS
+            else:
+                self.cannot(f"the server tool {kind!r}")
+
+
+def _decoded_text(data: Any) -> str | None:
+    if not isinstance(data, str):
+        return None
+    try:
+        return base64.b64decode(data, validate=False).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def input_bounds(params: Mapping[str, Any]) -> InputBounds:
+    """Bounds on the input tokens of one request's params (see the module docstring for the rules)."""
+    count = _Count()
+    system = params.get("system")
+    count.content(system)
+    for message in params.get("messages") or []:
+        if isinstance(message, Mapping):
+            count.high += MESSAGE_TOKENS
+            count.content(message.get("content"))
+    count.tools(params.get("tools"))
+    if params.get("mcp_servers"):
+        count.cannot("MCP servers")
+    if isinstance(params.get("cache_control"), Mapping):  # automatic caching: one mark for the whole request
+        count.cache_mark(params)
+    ttl = "1h" if "1h" in count.ttls else ("5m" if count.ttls else None)
+    return InputBounds(math.ceil(count.low_chars / LOW_CHARS_PER_TOKEN), count.high, ttl, count.unbounded)
