@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from batchtui.core.cost import saved_usd, standard_cost_usd
 from batchtui.core.sanitize import clean
 
 ProcessingStatus = Literal["in_progress", "canceling", "ended"]
@@ -137,7 +138,9 @@ class BatchRecord:
             "results_state": self.results_state,
             "results_rows": self.results_rows,
             "total_requests": self.request_counts.total,
-            "cost_usd": self.cost_usd,
+            "cost_usd": self.cost_usd,  # null: not known yet, or unknown (a billed result has no known price)
+            "standard_cost_usd": standard_cost_usd(self.cost_usd),  # the same usage on the standard API
+            "saved_usd": saved_usd(self.cost_usd),
             "last_synced_at": format_time(self.last_synced_at),
             "last_request_id": self.last_request_id,
             "deleted_remotely": self.deleted_remotely,

@@ -8,6 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
+from batchtui.core.store.costs import BATCH_TOTAL_SQL, CostsMixin
 from batchtui.core.store.db import execute, executemany
 from batchtui.core.store.errors import NotFoundError
 from batchtui.core.store.search import SearchMixin, fts_query, index_rows, search_state, unindex_rows
@@ -42,7 +43,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class ResultsMixin(SearchMixin):
+class ResultsMixin(SearchMixin, CostsMixin):
     async def write_results(self, batch_id: str, rows: Sequence[ResultRow]) -> int:
         """Upsert one chunk of results in one transaction. Idempotent on (batch_id, custom_id): a download killed
         at any point and run again ends with exactly one row per request. Returns the number of rows written."""
@@ -68,14 +69,14 @@ class ResultsMixin(SearchMixin):
         return len(rows)
 
     async def finish_results(self, batch_id: str) -> None:
-        """The download is complete: state `complete`, row count and total cost (of rows with a known price)."""
+        """The download is complete: state `complete`, row count and total cost (None when a billed result has no
+        known price: a partial sum would read as the whole)."""
         async with self._db.transaction() as conn:
             updated = await execute(
                 conn,
                 "UPDATE batches SET results_state = 'complete', results_error = NULL, "
                 "results_rows = (SELECT count(*) FROM results INDEXED BY results_scan WHERE batch_key = batches.key), "
-                "cost_usd = (SELECT sum(cost_usd) FROM results INDEXED BY results_scan WHERE batch_key = batches.key) "
-                "WHERE id = ?",
+                f"cost_usd = {BATCH_TOTAL_SQL} WHERE id = ?",
                 (batch_id,),
             )
             if not updated:

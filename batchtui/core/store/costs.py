@@ -1,0 +1,41 @@
+"""Cost totals: of one batch's stored results (its priced part and how many have no known price), and of the cache."""
+
+from __future__ import annotations
+
+from batchtui.core.spend import BatchCost, SpendTotals
+from batchtui.core.store.base import StoreBase
+
+# A billed result (not errored, canceled or expired) with no cost had no known price: its batch's total is unknown.
+UNPRICED = "r.cost_usd IS NULL AND r.result_type NOT IN ('errored', 'canceled', 'expired')"
+
+# The batch's total once its results are all stored: NULL (unknown) when any billed result has no known price;
+# otherwise their sum, $0 when nothing was billed. Never a partial sum passed off as the whole.
+BATCH_TOTAL_SQL = (
+    f"(SELECT CASE WHEN sum({UNPRICED}) > 0 THEN NULL ELSE total(r.cost_usd) END "
+    "FROM results AS r INDEXED BY results_scan WHERE r.batch_key = batches.key)"
+)
+
+
+class CostsMixin(StoreBase):
+    async def batch_cost(self, batch_id: str) -> BatchCost | None:
+        """The priced part of a batch's stored results and how many billed ones have no price (None: no batch)."""
+        key = await self._batch_key(batch_id)
+        if key is None:
+            return None
+        row = await self._db.fetchone(
+            f"SELECT total(r.cost_usd), coalesce(sum({UNPRICED}), 0) "
+            "FROM results AS r INDEXED BY results_scan WHERE r.batch_key = ?",
+            (key,),
+        )
+        assert row is not None  # an aggregate always answers one row
+        return BatchCost(priced_usd=row[0], unpriced_results=row[1])
+
+    async def spend_totals(self) -> SpendTotals:
+        """Spent over every cached batch whose cost is known, and how many batches are unknown or pending."""
+        row = await self._db.fetchone(
+            "SELECT total(cost_usd), count(cost_usd), "
+            "coalesce(sum(cost_usd IS NULL AND results_state IN ('complete', 'unavailable')), 0), "
+            "coalesce(sum(cost_usd IS NULL AND results_state NOT IN ('complete', 'unavailable')), 0) FROM batches"
+        )
+        assert row is not None
+        return SpendTotals(spent_usd=row[0], known_batches=row[1], unknown_batches=row[2], pending_batches=row[3])
