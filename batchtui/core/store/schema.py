@@ -175,7 +175,20 @@ _V5 = (
 # JSON object: kept locally and exported beside the request's result, never sent to the API.
 _V6 = ("ALTER TABLE requests ADD COLUMN metadata TEXT",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# v7: a batch's total cost is unknown (NULL) when a billed result has no known price, no longer the sum of the
+# priced ones passed off as the whole; and $0, not NULL, when nothing was billed. Recomputed for stored batches.
+_V7 = (
+    """
+    UPDATE batches SET cost_usd = (
+        SELECT CASE WHEN sum(r.cost_usd IS NULL AND r.result_type NOT IN ('errored', 'canceled', 'expired')) > 0
+                    THEN NULL ELSE total(r.cost_usd) END
+        FROM results AS r INDEXED BY results_scan WHERE r.batch_key = batches.key
+    )
+    WHERE results_state = 'complete'
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 LATEST_VERSION = len(MIGRATIONS)
 
 
