@@ -22,7 +22,19 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO, TypeVar
 
 from batchtui.core import fmt
+from batchtui.core.content_blocks import (
+    REDACTED_NOTE,
+    Block,
+    blocks_of,
+    has_more_than_text,
+    reply_blocks,
+    reply_content,
+    tool_calls_json,
+)
+from batchtui.core.cost import saved_usd, standard_cost_usd
 from batchtui.core.models import ResultRow
+from batchtui.core.spend import UNKNOWN, result_cost_status
+from batchtui.core.spend import money as spend_money
 
 ExportFormat = Literal["jsonl", "csv", "md"]
 
@@ -61,6 +73,12 @@ CSV_COLUMNS = (
     "input_tokens",
     "output_tokens",
     "cost_usd",
+    # Added later, so after the first ones: scripts that read columns by position keep working.
+    "standard_cost_usd",  # the same usage on the standard API
+    "saved_usd",
+    "thinking",  # the reply's thinking blocks; "[redacted thinking]" for encrypted ones
+    "tool_use",  # the reply's tool calls: a JSON array of {"name", "input"}
+    "other_content",  # any other block (server tool calls and results...), each "[type]" then its content
 )
 PROGRESS_EVERY = 100  # rows between on_progress calls; also called once at the end with the total
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): `=HYPERLINK(...)` in a reply
@@ -81,9 +99,30 @@ def neutralize_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def _cost_cell(usd: float | None) -> str:
-    # Plain decimal (never 1e-05), enough places for a single cheap request.
+def _cost_cell(usd: float | None, row: ResultRow) -> str:
+    # Plain decimal (never 1e-05), enough places for a single cheap request; a billed result with no known price
+    # says so (blank is for results that are not billed).
+    if result_cost_status(row) == UNKNOWN:
+        return UNKNOWN
     return "" if usd is None else f"{usd:.10f}".rstrip("0").rstrip(".")
+
+
+_OWN_COLUMNS = frozenset({"text", "thinking", "redacted_thinking", "tool_use"})
+
+
+def _block_cells(row: ResultRow) -> tuple[str, str, str]:
+    """(thinking, tool_use, other_content) of a succeeded row's reply."""
+    if row.result_type != "succeeded":
+        return "", "", ""
+    content = reply_content(row.raw)
+    blocks = blocks_of(content)
+    thinking = "\n\n".join(
+        b.body if b.kind == "thinking" else "[redacted thinking]"
+        for b in blocks
+        if b.kind in ("thinking", "redacted_thinking")
+    )
+    other = "\n\n".join(f"[{b.title}]\n{b.body}" for b in blocks if b.kind not in _OWN_COLUMNS)
+    return thinking, tool_calls_json(content), other
 
 
 def _metadata_cell(value: Any) -> str:
@@ -136,7 +175,10 @@ class _CsvWriter:
                 text(row.error_message),
                 "" if row.input_tokens is None else row.input_tokens,
                 "" if row.output_tokens is None else row.output_tokens,
-                _cost_cell(row.cost_usd),
+                _cost_cell(row.cost_usd, row),
+                _cost_cell(standard_cost_usd(row.cost_usd), row),
+                _cost_cell(saved_usd(row.cost_usd), row),
+                *(text(cell) for cell in _block_cells(row)),
                 *(text(_metadata_cell(metadata[c])) if metadata and c in metadata else "" for c in self.columns),
             )
         )
@@ -157,9 +199,23 @@ def _code_span(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
-def _fenced(text: str) -> str:
+def _fenced(text: str, lang: str = "") -> str:
     fence = _fence(text)
-    return f"{fence}\n{text}\n{fence}\n"
+    return f"{fence}{lang}\n{text}\n{fence}\n"
+
+
+def _markdown_block(block: Block) -> str:
+    """One block of a reply: text as is, the rest under a bold title naming it (a tool's input as JSON)."""
+    if block.kind == "text":
+        return _fenced(block.body)
+    if block.kind == "redacted_thinking":
+        return f"**Redacted thinking** _{REDACTED_NOTE}_\n"
+    if block.kind == "thinking":
+        return "**Thinking**\n\n" + _fenced(block.body)
+    if block.kind in ("tool_use", "server_tool_use"):
+        name = block.title.partition(" ")[2]
+        return f"**{_code_span(block.kind)}** {_code_span(name)}\n\n" + _fenced(block.body, "json")
+    return f"**{_code_span(block.kind)}**\n\n" + _fenced(block.body)
 
 
 class _MarkdownWriter:
@@ -181,7 +237,11 @@ class _MarkdownWriter:
                 details.append(f"stop reason: {_code_span(row.stop_reason)}")
             if details:
                 w(" · ".join(details) + "\n\n")
-            w(_fenced(row.text) if row.text else "_(no text in the response)_\n")
+            blocks = reply_blocks(row.raw)
+            if has_more_than_text(blocks):
+                w("\n".join(_markdown_block(b) for b in blocks))
+            else:
+                w(_fenced(row.text) if row.text else "_(no text in the response)_\n")
             w("\n")
         elif row.result_type == "errored":
             w(f"**Error:** {_code_span(row.error_type or 'unknown')}\n\n")
@@ -190,9 +250,11 @@ class _MarkdownWriter:
         elif row.result_type in _NOT_PROCESSED:
             w(f"_{_NOT_PROCESSED[row.result_type]}_\n\n")
         if row.input_tokens is not None or row.output_tokens is not None or row.cost_usd is not None:
+            status = result_cost_status(row)
+            saving = f" (saved {fmt.money(saved_usd(row.cost_usd))})" if row.cost_usd is not None else ""
             w(
                 f"Tokens: {fmt.count(row.input_tokens)} in · {fmt.count(row.output_tokens)} out"
-                f" · cost {fmt.money(row.cost_usd)}\n\n"
+                f" · cost {spend_money(row.cost_usd, status)}{saving}\n\n"
             )
 
     def finish(self, count: int) -> None:

@@ -93,8 +93,9 @@ async def test_csv_columns_and_values() -> None:
     assert text.startswith(",".join(CSV_COLUMNS) + "\r\n")  # RFC 4180 line ends
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == list(CSV_COLUMNS)
-    assert rows[1] == ["q1", "succeeded", "Hello!", "", "", "11", "36", "0.000286"]
-    assert rows[2] == ["q2", "errored", "", "invalid_request_error", "max_tokens: Field required", "", "", ""]
+    # cost, then the standard API's price of the same usage and the saving; then thinking, tool_use, other blocks
+    assert rows[1] == ["q1", "succeeded", "Hello!", "", "", "11", "36", "0.000286", "0.000572", "0.000286", "", "", ""]
+    assert rows[2] == ["q2", "errored", "", "invalid_request_error", "max_tokens: Field required", *[""] * 8]
     assert rows[3][:2] == ["q3", "canceled"]
     assert len(rows) == 5
 
@@ -116,7 +117,7 @@ async def test_csv_cost_is_plain_decimal() -> None:
     text, _ = await _export([_ok("q1", cost_usd=0.00001), _ok("q2", cost_usd=None)], "csv")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1][7] == "0.00001"
-    assert rows[2][7] == ""
+    assert rows[2][7:10] == ["unknown"] * 3  # billed, but no known price: never blank, never a guess
 
 
 @given(st.text())
