@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from batchtui.commands.output import emit_json, note, table
 from batchtui.commands.session import cli_session
-from batchtui.core import fmt
+from batchtui.core import fmt, spend
+from batchtui.core.cost import saved_usd
 from batchtui.core.errors import BatchtuiError, describe
 from batchtui.core.models import BatchRecord
 from batchtui.core.sanitize import clean
+from batchtui.core.spend import batch_cost_status
 
 if TYPE_CHECKING:
     from batchtui.service.actions import ActionOutcome
@@ -65,10 +67,12 @@ def render_list(batches: list[BatchRecord]) -> str:
         "CREATED",
         "ENDED/EXPIRES",
         "COST",
+        "SAVED",
     ]
     rows = []
     for b in batches:
         c = b.request_counts
+        status = batch_cost_status(b)
         rows.append(
             [
                 b.id,
@@ -82,10 +86,11 @@ def render_list(batches: list[BatchRecord]) -> str:
                 fmt.count(c.total),
                 fmt.ago(b.created_at),
                 when_of(b),
-                fmt.money(b.cost_usd),
+                spend.money(b.cost_usd, status),
+                spend.money(saved_usd(b.cost_usd), status),  # against the standard API
             ]
         )
-    return table(headers, rows, right={3, 4, 5, 6, 7, 8, 11})
+    return table(headers, rows, right={3, 4, 5, 6, 7, 8, 11, 12})
 
 
 async def list_batches(args: argparse.Namespace) -> int:
@@ -129,6 +134,8 @@ async def show(args: argparse.Namespace) -> int:
             raise BatchtuiError(f"No batch {args.batch_id} in the cache.")
         type_counts = await session.store.result_type_counts(batch.id)
         error_counts = await session.store.error_type_counts(batch.id)
+        # The priced part of a batch whose total is unknown, to say what is known.
+        split = await session.store.batch_cost(batch.id) if batch_cost_status(batch) == spend.UNKNOWN else None
     if args.json:
         emit_json(batch.to_json())
         return code
@@ -148,7 +155,7 @@ async def show(args: argparse.Namespace) -> int:
         ("cancel initiated", fmt.ago(batch.cancel_initiated_at) if batch.cancel_initiated_at else "—"),
         ("archived", fmt.ago(batch.archived_at) if batch.archived_at else "—"),
         ("results", f"{batch.results_state} ({fmt.count(batch.results_rows)} stored)"),
-        ("cost", fmt.money(batch.cost_usd)),
+        ("cost", spend.batch_cost_text(batch, split)),
         ("source file", clean(batch.source_file or "—")),
         ("parent batch", batch.parent_batch_id or "—"),
         ("last request-id", batch.last_request_id or "—"),
