@@ -30,8 +30,11 @@ from batchtui.core.inputs.lines import TextLine, iter_text_lines
         ("REQUESTS.JSONL", "jsonl"),
         ("r.ndjson", "jsonl"),
         ("r.jsonlines", "jsonl"),
-        ("requests.txt", "jsonl"),  # no reader claims .txt yet: JSONL is the default
-        ("no_extension", "jsonl"),
+        ("requests.txt", "txt"),
+        ("requests.json", "json"),
+        ("requests.csv", "csv"),
+        ("requests.TSV", "csv"),
+        ("no_extension", "jsonl"),  # by name alone; validate_file also reads the content
         ("dir.jsonl/requests", "jsonl"),
     ],
 )
@@ -41,7 +44,7 @@ def test_detect_format(name: str, fmt: str) -> None:
 
 
 def test_reader_for_unknown() -> None:
-    with pytest.raises(ValueError, match="known formats: jsonl"):
+    with pytest.raises(ValueError, match="known formats: csv, json, jsonl, txt"):
         reader_for("yaml")
 
 
@@ -77,7 +80,7 @@ def test_new_reader_gets_common_validation(prompts_format: str, tmp_path: Path) 
     path = tmp_path / "questions.prompts.txt"
     path.write_text("What is 2+2?\n\nName a colour.\n", encoding="utf-8")
     assert detect_format(path) == prompts_format
-    assert detect_format(tmp_path / "other.txt") == "jsonl"  # the longest matching extension decides
+    assert detect_format(tmp_path / "other.txt") == "txt"  # the longest matching extension decides
 
     report = validate_file(path)  # no defaults: model and max_tokens are missing on every line
     assert [(e.line, e.field) for e in report.errors] == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -44,3 +45,30 @@ def custom_id_errors(cid: str, *, file: str, line: int) -> list[InputError]:
         message = f"contains characters that are not allowed: {listed} (got {show(cid, 40)})"
         out.append(err(message, f"use only letters A-Z a-z, digits, '-' and '_', e.g. {suggestion}", "custom_id_chars"))
     return out
+
+
+# Generated ids: `row-<N>-<8 hex of sha256(prompt)>`, N being the request's line (CSV, plain text) or its position
+# in a JSON array. Same file, same ids, on every run; and since N differs per request, two generated ids never
+# collide. A given id of this exact form is refused in files that may generate ids, so it cannot collide either.
+GENERATED_PATTERN = "^row-[0-9]+-[0-9a-f]{8}$"
+_GENERATED = re.compile(GENERATED_PATTERN)
+
+
+def generated_custom_id(n: int, prompt: str) -> str:
+    digest = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"row-{n}-{digest[:8]}"
+
+
+def reserved_custom_id_error(cid: str, *, file: str, line: int, item: int | None = None) -> InputError | None:
+    """An error when a custom_id given in a simple-format file has the form of a generated one."""
+    if not _GENERATED.fullmatch(cid):
+        return None
+    return InputError(
+        file,
+        line,
+        "custom_id",
+        f'"{cid}" has the form of a generated id (row-N-xxxxxxxx), kept for requests that have none',
+        'rename it (e.g. drop the "row-" prefix), or leave it empty to have it generated',
+        "custom_id_reserved",
+        item,
+    )

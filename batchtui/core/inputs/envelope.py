@@ -68,7 +68,7 @@ def read_item(obj: Any, *, line: int, file: str) -> Iterator[ReadItem]:
         if _PARAMS_KEYS & obj.keys():
             hint = f"wrap the Messages fields in params: {EXAMPLE}"
         else:
-            hint = f"add params with model, max_tokens and messages: {EXAMPLE}"
+            hint = f'add params with model, max_tokens and messages: {EXAMPLE} (or a "prompt" for a simple request)'
         errors.append(err("params", "missing", hint, "missing"))
     elif not isinstance(params, dict):
         hint = "params must be an object with model, max_tokens and messages"

@@ -1,4 +1,5 @@
-"""Reader for the API's native JSONL: one `{"custom_id": ..., "params": {...}}` object per line."""
+"""Reader for JSONL: one request object per line, the API's own `{"custom_id": ..., "params": {...}}` (or a simple
+`{"id"?, "content" | "prompt", ...}` item, as in a JSON array)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from batchtui.core.inputs.envelope import read_item
+from batchtui.core.inputs.items import ObjectReader
 from batchtui.core.inputs.lines import TextLine, iter_text_lines
 from batchtui.core.inputs.records import InputError, ReadItem, RejectedRequest, RequestDefaults
 
@@ -24,10 +26,10 @@ def _not_jsonl(text: str, line: int, file: str) -> InputError | None:
     stripped = text.strip()
     if stripped.startswith("["):
         message = "this file holds a JSON array, not JSON Lines (one request object per line)"
-        hint = "convert it with `jq -c '.[]' file.json > file.jsonl`"
+        hint = "name it .json (or pass --format json) to read it as an array, or convert it: `jq -c '.[]' file.json`"
     elif stripped == "{":
         message = "this file holds pretty-printed JSON spread over several lines, not JSON Lines"
-        hint = "put each request on one line, e.g. `jq -c . file > file.jsonl`"
+        hint = "put each request on one line (`jq -c . file`), or name it .json if it holds an array of requests"
     else:
         return None
     return InputError(file, line, None, message, hint, "not_jsonl")
@@ -45,12 +47,14 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
         return "a string is missing its closing quote; newlines inside strings must be written as \\n"
     if e.msg.startswith("Invalid control character"):
         return "control characters (tabs, newlines) inside strings must be escaped, e.g. \\t or \\n"
+    if not stripped.startswith(("{", "[", '"')):  # not JSON at all: plain text in a JSONL file
+        return "every line of a JSONL file is a JSON object; for one prompt per line use a .txt file (or --format txt)"
     return "fix the JSON on this line (check it with `python -m json.tool`)"
 
 
 def read_jsonl(stream: BinaryIO, *, file: str, defaults: RequestDefaults) -> Iterator[ReadItem]:
-    """Native requests carry their own model and max_tokens, so `defaults` is unused here."""
-    del defaults
+    """Native requests keep their own params; `defaults` fill only what they leave out."""
+    objects = ObjectReader(file, defaults)
     first = True
     for item in iter_text_lines(stream, file=file):
         if isinstance(item, InputError):
@@ -89,4 +93,7 @@ def read_jsonl(stream: BinaryIO, *, file: str, defaults: RequestDefaults) -> Ite
             continue
         finally:
             first = False
-        yield from read_item(obj, line=line.number, file=file)
+        if isinstance(obj, dict):
+            yield from objects.read(obj, line=line.number)
+        else:
+            yield from read_item(obj, line=line.number, file=file)

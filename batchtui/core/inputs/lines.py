@@ -20,7 +20,7 @@ _SKIP_CHUNK = 1024 * 1024
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Recognisable non-UTF-8 starts, so the message can say what the file is instead of "binary".
-_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xfe\x00\x00", "is UTF-32 encoded", "save it as UTF-8"),
     (b"\x00\x00\xfe\xff", "is UTF-32 encoded", "save it as UTF-8"),
     (b"\xff\xfe", "is UTF-16 encoded", "save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"),
@@ -61,7 +61,7 @@ def iter_text_lines(stream: BinaryIO, *, file: str) -> Iterator[TextLine | Input
         number += 1
         nbytes = len(raw)
         if number == 1:
-            for magic, what, hint in _SIGNATURES:
+            for magic, what, hint in SIGNATURES:
                 if raw.startswith(magic):
                     yield InputError(file, None, None, f"this file {what}, not UTF-8 text", hint, "binary")
                     return

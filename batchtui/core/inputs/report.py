@@ -23,6 +23,7 @@ class ValidationReport:
     cost_low_usd: float = 0.0
     cost_high_usd: float = 0.0
     unpriced_requests: int = 0  # requests whose model has no known price: not in the cost figures
+    generated_ids: int = 0  # requests whose custom_id was made up (simple formats: row-N-xxxxxxxx)
     errors: list[InputError] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
     errors_omitted: int = 0  # errors past max_errors: counted, not kept

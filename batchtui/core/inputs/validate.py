@@ -12,6 +12,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from os import PathLike
 from typing import Any, BinaryIO, cast
@@ -19,9 +20,17 @@ from typing import Any, BinaryIO, cast
 from batchtui.core.cost import estimate_request_cost
 from batchtui.core.fmt import count, naturalsize
 from batchtui.core.inputs.custom_ids import custom_id_errors
+from batchtui.core.inputs.detect import detect_format_of
 from batchtui.core.inputs.envelope import read_item
 from batchtui.core.inputs.params import MAX_MODEL_NAME, params_problems
-from batchtui.core.inputs.records import InputError, ReadItem, RejectedRequest, RequestDefaults, SourceRequest
+from batchtui.core.inputs.records import (
+    InputError,
+    ReadItem,
+    ReadWarning,
+    RejectedRequest,
+    RequestDefaults,
+    SourceRequest,
+)
 from batchtui.core.inputs.registry import detect_format, reader_for
 from batchtui.core.inputs.report import Collector, ValidationReport
 
@@ -94,6 +103,10 @@ def _surrogate_path(value: Any, path: str) -> str | None:
     return None
 
 
+def _at_item(e: InputError, item: int | None) -> InputError:
+    return e if item is None else replace(e, item=item)
+
+
 class _Scan:
     """One pass over a file: reports problems through callbacks, tallies the report, yields the valid requests."""
 
@@ -109,6 +122,7 @@ class _Scan:
     ) -> None:
         self.path = path
         self.file = os.fspath(path)
+        self._detect = fmt is None  # by content and extension, once the file is open
         self._on_request = on_request
         self.defaults = defaults or RequestDefaults()
         self.report = ValidationReport(file=self.file, format=fmt or detect_format(path))
@@ -130,7 +144,6 @@ class _Scan:
         self._on_file_error(e)
 
     def run(self) -> Iterator[SourceRequest]:
-        reader = reader_for(self.report.format)
         problem = _open_problem(self.path, self.file)
         if problem:
             self._file_error(problem)
@@ -138,6 +151,14 @@ class _Scan:
         try:
             with open(self.path, "rb") as fh:
                 self.report.total_bytes = os.fstat(fh.fileno()).st_size
+                if self._detect:
+                    found = detect_format_of(fh, self.file)
+                    if isinstance(found, InputError):
+                        self.report.format = "unknown"
+                        self._file_error(found)
+                        return
+                    self.report.format = found
+                reader = reader_for(self.report.format)
                 stream = _HashingStream(fh)
                 yield from self._items(reader.read(cast(BinaryIO, stream), file=self.file, defaults=self.defaults))
                 if not fh.read(1):  # the reader reached the end: the hash covers the whole file
@@ -165,12 +186,14 @@ class _Scan:
             if isinstance(item, InputError):
                 self._error(item)
                 bad_line = item.line
+            elif isinstance(item, ReadWarning):
+                self._on_warning(item.warning)
             elif isinstance(item, RejectedRequest):
                 self._count(item.line)
                 for e in item.errors:
                     self._error(e)
                 if item.custom_id is not None:
-                    self._check_custom_id(item.custom_id, item.line)
+                    self._check_custom_id(item.custom_id, item.line, item.item)
             else:
                 self._count(item.line)
                 if self._check(item) and bad_line != item.line:
@@ -183,10 +206,10 @@ class _Scan:
         if self.report.request_count == MAX_REQUESTS + 1:
             self._over_count_line = line
 
-    def _check_custom_id(self, cid: str, line: int) -> bool:
+    def _check_custom_id(self, cid: str, line: int, item: int | None = None) -> bool:
         errors = custom_id_errors(cid, file=self.file, line=line)
         for e in errors:
-            self._error(e)
+            self._error(_at_item(e, item))
         if errors:
             return False  # only well-formed ids are remembered: a malformed one can be arbitrarily long
         first = self._seen.setdefault(cid, line)
@@ -200,18 +223,21 @@ class _Scan:
                     f'duplicate "{cid}" (first used on line {first})',
                     "custom_id must be unique within a batch; rename one of them",
                     "custom_id_duplicate",
+                    item,
                 )
             )
             return False
         return True
 
     def _check(self, req: SourceRequest) -> bool:
-        ok = self._check_custom_id(req.custom_id, req.line)
+        ok = self._check_custom_id(req.custom_id, req.line, req.item)
         errors, warnings = params_problems(req.params, file=self.file, line=req.line)
         for e in errors:
-            self._error(e)
+            self._error(_at_item(e, req.item))
         for w in warnings:
-            self._on_warning(w)
+            self._on_warning(_at_item(w, req.item))
+        if req.generated:
+            self.report.generated_ids += 1
         model = req.params.get("model")
         if isinstance(model, str) and model:
             # A hostile file could use a new megabyte-long "model" per line: count a bounded key instead.
@@ -251,8 +277,9 @@ class _Scan:
     def _finish(self) -> None:
         r = self.report
         if r.request_count == 0 and not self._had_errors:
-            what = "is empty" if r.total_bytes == 0 else "has no requests, only blank lines"
-            self._file_error(InputError(self.file, None, None, what, "add one request per line", "empty"))
+            what = "is empty" if r.total_bytes == 0 else "has no requests"
+            hint = "add requests to it" + (", one per line" if r.format in ("jsonl", "txt") else "")
+            self._file_error(InputError(self.file, None, None, what, hint, "empty"))
         if r.request_count > MAX_REQUESTS:
             self._file_error(
                 InputError(
