@@ -22,8 +22,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Select, Static
 
 from batchtui.core import fmt
+from batchtui.core.cost import saved_usd
 from batchtui.core.events import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
 from batchtui.core.models import BatchRecord
+from batchtui.core.spend import UNKNOWN, BatchCost, batch_cost_status
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
 from batchtui.tui.widgets.filter_bar import OUTCOMES, FilterBar
@@ -47,11 +49,18 @@ STATUS_STYLES = {"in_progress": "yellow", "canceling": "yellow", "ended": "green
 
 
 class BatchLoaded(Message):
-    def __init__(self, batch: BatchRecord | None, type_counts: dict[str, int], error_counts: dict[str, int]) -> None:
+    def __init__(
+        self,
+        batch: BatchRecord | None,
+        type_counts: dict[str, int],
+        error_counts: dict[str, int],
+        cost: BatchCost | None = None,
+    ) -> None:
         super().__init__()
         self.batch = batch
         self.type_counts = type_counts
         self.error_counts = error_counts
+        self.cost = cost  # the priced part, when the batch's total is unknown
 
 
 class PromptLoaded(Message):
@@ -67,7 +76,24 @@ class DownloadEnded(Message):
         self.error = error
 
 
-def header_content(batch: BatchRecord | None, batch_id: str, now: datetime) -> Content:
+def cost_header_parts(batch: BatchRecord, split: BatchCost | None) -> list[str | tuple[str, str]]:
+    """The batch's cost and saving against the standard API; `unknown` with what is known when a result has no
+    known price; nothing while it is not known yet."""
+    status = batch_cost_status(batch)
+    if status == "known":
+        saved = fmt.money(saved_usd(batch.cost_usd))
+        return [("  cost ", "dim"), fmt.money(batch.cost_usd), ("  saved ", "dim"), (saved, "green")]
+    if status == "pending":
+        return []
+    parts: list[str | tuple[str, str]] = [("  cost ", "dim"), (UNKNOWN, "yellow")]
+    if split is not None and split.unpriced_results:
+        parts.append(
+            (f" ({fmt.count(split.unpriced_results)} unpriced; the rest {fmt.money(split.priced_usd)})", "dim")
+        )
+    return parts
+
+
+def header_content(batch: BatchRecord | None, batch_id: str, now: datetime, split: BatchCost | None = None) -> Content:
     if batch is None:
         return content_assemble(("Results  ", "bold"), batch_id, ("  (not in the cache)", "dim"))
     c = batch.request_counts
@@ -91,8 +117,7 @@ def header_content(batch: BatchRecord | None, batch_id: str, now: datetime) -> C
         ):
             if n:
                 parts += [(f"  {name} ", "dim"), (fmt.count(n), style)]
-    if batch.cost_usd is not None:
-        parts += [("  cost ", "dim"), fmt.money(batch.cost_usd)]
+    parts += cost_header_parts(batch, split)
     return content_assemble(*parts)
 
 
@@ -179,7 +204,8 @@ class ResultsScreen(Screen[None]):
         batch = await store.get_batch(self.batch_id)
         types = await store.result_type_counts(self.batch_id)
         errors = await store.error_type_counts(self.batch_id)
-        self.post_message(BatchLoaded(batch, types, errors))
+        split = await store.batch_cost(self.batch_id) if batch and batch_cost_status(batch) == UNKNOWN else None
+        self.post_message(BatchLoaded(batch, types, errors, split))
 
     @work(group="prompt", exclusive=True, exit_on_error=False)
     async def load_prompt(self, custom_id: str) -> None:
@@ -208,7 +234,8 @@ class ResultsScreen(Screen[None]):
     @on(BatchLoaded)
     def _batch_loaded(self, message: BatchLoaded) -> None:
         self.batch = batch = message.batch
-        self.query_one("#results-header", Static).update(header_content(batch, self.batch_id, self.host.clock()))
+        header = header_content(batch, self.batch_id, self.host.clock(), message.cost)
+        self.query_one("#results-header", Static).update(header)
         self.filter_bar.set_counts(message.type_counts, message.error_counts)
         self.total_rows = sum(message.type_counts.values())
         self._show_count()

@@ -1,7 +1,9 @@
-"""The selected result in full: the prompt beside the response, error details, usage and cost.
+"""The selected result in full: the prompt beside the response, error details, usage, cost and saving.
 
 Everything shown is untrusted (prompts, model output, error messages): it is sanitized and rendered as `Content`,
-literally. The response is plain text, never Markdown, so links in it are not clickable and brackets are kept.
+literally. The response is plain text, never Markdown, so links in it are not clickable and brackets are kept. A
+reply with more than text shows every block in order under its name: thinking, tool calls with their input as
+JSON, server tool results, and any newer block type as JSON.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from textual.content import Content
 from textual.widgets import Static
 
 from batchtui.core import fmt
+from batchtui.core.content_blocks import has_more_than_text, reply_blocks
+from batchtui.core.cost import saved_usd, standard_cost_usd
 from batchtui.core.models import ResultRow
 from batchtui.core.sanitize import clean
+from batchtui.core.spend import NOT_BILLED, UNKNOWN, result_cost_status
 from batchtui.tui.safe import as_content, content_assemble
 
 TYPE_STYLES = {"succeeded": "green", "errored": "red", "canceled": "yellow", "expired": "magenta"}
@@ -80,6 +85,22 @@ def prompt_content(params_json: str | None) -> Content:
     return content_assemble(*pieces)
 
 
+def cost_parts(row: ResultRow) -> list[str | tuple[str, str]]:
+    """The cost at batch rates, what the standard API would have charged, and the saving; or why there is none."""
+    if row.result_type in NOT_BILLED:
+        return [("  cost ", "dim"), ("not billed", "dim")]
+    if result_cost_status(row) == UNKNOWN:
+        return [("  cost ", "dim"), (UNKNOWN, "yellow"), (f" (no known price for {row.model or 'its model'})", "dim")]
+    return [
+        ("  cost ", "dim"),
+        fmt.money(row.cost_usd),
+        ("  standard API ", "dim"),
+        fmt.money(standard_cost_usd(row.cost_usd)),
+        ("  saved ", "dim"),
+        (fmt.money(saved_usd(row.cost_usd)), "green"),
+    ]
+
+
 def usage_content(row: ResultRow) -> Content:
     def n(value: int | None) -> str:
         return fmt.count(value)
@@ -93,9 +114,25 @@ def usage_content(row: ResultRow) -> Content:
         n(row.cache_creation_input_tokens),
         ("  cache read ", "dim"),
         n(row.cache_read_input_tokens),
-        ("  cost ", "dim"),
-        fmt.money(row.cost_usd),
+        *cost_parts(row),
     )
+
+
+def response_content(row: ResultRow) -> Content:
+    """The reply: its text, or every block in order under its name when it has more than text."""
+    blocks = reply_blocks(row.raw) if row.result_type == "succeeded" else []
+    if has_more_than_text(blocks):
+        pieces: list[str | tuple[str, str]] = []
+        for i, block in enumerate(blocks):
+            if block.kind != "text":
+                pieces.append((("\n\n" if i else "") + block.title.upper(), "bold $accent"))
+                pieces.append(("\n" + block.body, "italic") if block.kind == "thinking" else "\n" + block.body)
+            else:
+                pieces.append(("\n\n" if i else "") + block.body)
+        return content_assemble(*pieces)
+    if row.text:
+        return as_content(row.text)
+    return Content.styled(NO_TEXT.get(row.result_type, "(no response text)"), "dim italic")
 
 
 def title_content(row: ResultRow) -> Content:
@@ -172,10 +209,7 @@ class ResultDetail(Vertical):
             return
         title.update(title_content(row))
         self.query_one("#detail-error", Static).update(error_content(row) if row.result_type == "errored" else "")
-        if row.text:
-            response.update(as_content(row.text))
-        else:
-            response.update(Content.styled(NO_TEXT.get(row.result_type, "(no response text)"), "dim italic"))
+        response.update(response_content(row))
         usage.update(usage_content(row))
         if changed:
             self.query_one("#detail-prompt", Static).update(Content.styled("loading…", "dim"))

@@ -22,8 +22,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from batchtui.core import fmt
+from batchtui.core.content_blocks import reply_blocks
 from batchtui.core.models import ResultFilter, ResultRow
 from batchtui.core.sanitize import clean
+from batchtui.core.spend import UNKNOWN, result_cost_status
 
 if TYPE_CHECKING:
     from batchtui.core.store import Store
@@ -65,8 +67,12 @@ def fit(text: str, width: int, right: bool = False) -> str:
 
 
 def preview(row: ResultRow) -> str:
-    """One line: the start of the answer or of the error message."""
+    """One line: the start of the answer or of the error message; for a reply without text (a tool call), its
+    first block by name and content."""
     text = row.text if row.text is not None else (row.error_message or "")
+    if not text and row.result_type == "succeeded":
+        first = next(iter(reply_blocks(row.raw)), None)  # only for rows on screen: parsing is cheap there
+        text = f"{first.title}: {first.body[:PREVIEW_SCAN]}" if first is not None else ""
     return " ".join(text[:PREVIEW_SCAN].split())
 
 
@@ -79,8 +85,14 @@ def row_cells(row: ResultRow, marked: bool) -> list[str]:
         clean(detail or ""),
         fmt.count(row.input_tokens) if row.input_tokens is not None else "",
         fmt.count(row.output_tokens) if row.output_tokens is not None else "",
-        fmt.money(row.cost_usd) if row.cost_usd is not None else "",
+        _cost_cell(row),
     ]
+
+
+def _cost_cell(row: ResultRow) -> str:
+    if result_cost_status(row) == UNKNOWN:
+        return UNKNOWN  # billed, but no known price: never blank, never a guess
+    return fmt.money(row.cost_usd) if row.cost_usd is not None else ""
 
 
 class ResultsTable(ScrollView, can_focus=True):
