@@ -2,19 +2,20 @@
 
 Missing results of ended batches are downloaded first when online (a download already running is joined; one
 that fails is reported and the export goes on with what is stored). Rows stream from the store to the output, and
-a file is written atomically: a canceled or failed export leaves no partial file.
+a file is written atomically: a canceled or failed export leaves no partial file. Requests submitted with metadata
+(CSV extra columns) have it exported beside their results, looked up a chunk of rows at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from batchtui.core.errors import describe
-from batchtui.core.export import export_results, write_atomically_async
+from batchtui.core.export import ExportRow, export_results, write_atomically_async
 from batchtui.core.models import ResultFilter, ResultRow
 from batchtui.core.store import Store
 from batchtui.service.session import Session
@@ -62,6 +63,28 @@ async def selected_rows(store: Store, selection: Selection) -> AsyncIterator[Res
                     break
 
 
+async def with_metadata(store: Store, rows: AsyncIterator[ResultRow], chunk: int = 1000) -> AsyncIterator[ExportRow]:
+    """Each row with its request's metadata (None when it has none), in the order `rows` come."""
+    buffer: list[ResultRow] = []
+
+    async def flush() -> AsyncIterator[ExportRow]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for batch_id in dict.fromkeys(r.batch_id for r in buffer):
+            ids = [r.custom_id for r in buffer if r.batch_id == batch_id]
+            found.update({(batch_id, k): v for k, v in (await store.request_metadata(batch_id, ids)).items()})
+        for r in buffer:
+            yield r, found.get((r.batch_id, r.custom_id))
+        buffer.clear()
+
+    async for row in rows:
+        buffer.append(row)
+        if len(buffer) >= chunk:
+            async for item in flush():
+                yield item
+    async for item in flush():
+        yield item
+
+
 async def download_missing(session: Session, batch_ids: list[str]) -> dict[str, str]:
     """Download these batches' results (sharing any download already running); returns the failures."""
     engine = session.engine
@@ -87,12 +110,16 @@ async def export(
     if outcome.missing and download and session.online:
         outcome.download_errors = await download_missing(session, outcome.missing)
         outcome.missing = await missing_results(session, selection)
-    rows = selected_rows(session.store, selection)
+    keys = await session.store.metadata_keys(selection.batch_ids) if fmt in ("jsonl", "csv") else []
+    plain = selected_rows(session.store, selection)
+    rows: AsyncIterator[ExportRow] = with_metadata(session.store, plain) if keys else plain
+    columns = keys if fmt == "csv" else []
+
+    def write(out: TextIO) -> Awaitable[int]:
+        return export_results(rows, fmt, out, on_progress=on_progress, metadata_columns=columns)  # type: ignore[arg-type]
+
     if isinstance(dest, str | os.PathLike):
-        outcome.rows = await write_atomically_async(
-            dest,
-            lambda out: export_results(rows, fmt, out, on_progress=on_progress),  # type: ignore[arg-type]
-        )
+        outcome.rows = await write_atomically_async(dest, write)
     else:
-        outcome.rows = await export_results(rows, fmt, dest, on_progress=on_progress)  # type: ignore[arg-type]
+        outcome.rows = await write(dest)
     return outcome

@@ -4,6 +4,9 @@
 back line by line. The folder is 0700 and every file 0600 (they hold full prompts) wherever the cache lives. A
 spool is named after its submission once recorded and removed once that submission is resolved; files left by a
 crashed run are removed when a session opens.
+
+Requests' local metadata (CSV extra columns), never sent, goes to a sidecar (`<spool>.meta`: `custom_id<TAB>JSON
+object` per line, for the requests that have some) that lives until the submission's requests are stored.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from batchtui.core.store import Store
 
 SPOOL_READ = 1 << 20
+_META = ".meta"
 _ITEM_PREFIX = b'{"custom_id":"'
 _ITEM_MIDDLE = b'","params":'
 _TMP = "tmp-"
@@ -49,6 +54,8 @@ class SpoolWriter:
         self.path = folder / f"{_TMP}{os.getpid()}-{secrets.token_hex(6)}.json"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._out = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.metadata_path: Path | None = None  # the sidecar, once a request with metadata came
+        self._meta: BinaryIO | None = None
         self._digest = hashlib.sha256()
         self.size = 0
         self.count = 0
@@ -65,12 +72,22 @@ class SpoolWriter:
         self._emit((b",\n" if self.count else b"") + item)
         self.count += 1
 
+    def add_metadata(self, custom_id: str, metadata: dict[str, Any]) -> None:
+        """The metadata of the request just added (not part of the body: it is never sent)."""
+        if self._meta is None:
+            self.metadata_path = self.path.with_name(self.path.name + _META)
+            fd = os.open(self.metadata_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._meta = os.fdopen(fd, "wb", buffering=1 << 20)
+        self._meta.write(custom_id.encode() + b"\t" + encode_metadata(metadata) + b"\n")
+
     def finish(self) -> str:
         """Close the body, make it durable, and return its sha256."""
         self._emit(b"\n]}")
         self._out.flush()
         os.fsync(self._out.fileno())
         self._out.close()
+        if self._meta is not None:
+            self._meta.close()
         return self._digest.hexdigest()
 
     def keep(self) -> None:
@@ -80,6 +97,10 @@ class SpoolWriter:
         if not self._out.closed:
             self._out.close()
         self.path.unlink(missing_ok=True)
+        if self._meta is not None:
+            self._meta.close()
+        if self.metadata_path is not None:
+            self.metadata_path.unlink(missing_ok=True)
 
     def __enter__(self) -> SpoolWriter:
         return self
@@ -100,6 +121,24 @@ def spooled_requests(spool: Path) -> Iterator[tuple[str, str]]:
             cid_end = line.index(_ITEM_MIDDLE)
             custom_id = line[len(_ITEM_PREFIX) : cid_end].decode()
             yield custom_id, line[cid_end + len(_ITEM_MIDDLE) : -1].decode()
+
+
+def encode_metadata(metadata: dict[str, Any]) -> bytes:
+    """Compact JSON; a lone surrogate (from a JSON escape) is kept as an escape rather than failing."""
+    try:
+        return json.dumps(metadata, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(metadata, separators=(",", ":")).encode("ascii")
+
+
+def spooled_metadata(path: Path | None) -> Iterator[tuple[str, str]]:
+    """(custom_id, metadata JSON) from a sidecar written by SpoolWriter.add_metadata; nothing when there is none."""
+    if path is None or not path.exists():
+        return
+    with open(path, "rb") as f:
+        for raw in f:
+            custom_id, _, metadata = raw.rstrip(b"\n").partition(b"\t")
+            yield custom_id.decode(), metadata.decode()
 
 
 async def read_spool(spool: Path, on_sent: Callable[[int], None] | None = None) -> AsyncIterator[bytes]:

@@ -40,7 +40,7 @@ from batchtui.core.inputs import RequestDefaults, SourceRequest, ValidationRepor
 from batchtui.core.inputs.validate import validate_requests
 from batchtui.core.models import BatchRecord, Submission
 from batchtui.service.session import Session
-from batchtui.service.spool import SpoolWriter, read_spool, spool_path, spooled_requests
+from batchtui.service.spool import SpoolWriter, read_spool, spool_path, spooled_metadata, spooled_requests
 
 CREATE_ATTEMPTS = 6  # a 429/529 answer is retried this many times in all (nothing was created by it)
 RETRY_CAP = 60.0  # seconds: the longest wait between two attempts
@@ -75,11 +75,18 @@ class Prepared:
     digest: str | None = None  # sha256 of the body: equal bodies, equal digests
     body_bytes: int = 0
     request_count: int = 0
+    metadata: Path | None = None  # the requests' local metadata (spool sidecar), stored with them, never sent
 
     def discard(self) -> None:
         if self.spool is not None:
             self.spool.unlink(missing_ok=True)
             self.spool = None
+        self.drop_metadata()
+
+    def drop_metadata(self) -> None:
+        if self.metadata is not None:
+            self.metadata.unlink(missing_ok=True)
+            self.metadata = None
 
 
 @dataclass
@@ -103,15 +110,19 @@ def prepare(
     defaults: RequestDefaults | None = None,
     name: str = "<requests>",
     on_progress: ProgressSink | None = None,
+    keep_metadata: bool = False,
 ) -> Prepared:
     """Validate `source` and (when `spool_dir` is given) spool its body in the same pass. Blocking: run it on a
-    thread. Raises ValidationFailed (nothing kept) when any request is bad."""
+    thread. Raises ValidationFailed (nothing kept) when any request is bad. `keep_metadata`: also spool the
+    requests' metadata (CSV extra columns) for `submit` to store; whoever passes it must `discard()` or submit."""
     is_file = isinstance(source, str | os.PathLike)
     writer = SpoolWriter(spool_dir) if spool_dir is not None else None
 
-    def on_request(_req: SourceRequest, item: bytes) -> None:
+    def on_request(req: SourceRequest, item: bytes) -> None:
         assert writer is not None
         writer.add(item)
+        if keep_metadata and req.metadata:
+            writer.add_metadata(req.custom_id, req.metadata)
         if on_progress and writer.count % PREPARE_REPORT_EVERY == 0:
             on_progress("prepare", writer.count, 0)
 
@@ -127,6 +138,7 @@ def prepare(
         if writer is not None:
             prepared.digest = writer.finish()
             prepared.spool, prepared.body_bytes, prepared.request_count = writer.path, writer.size, writer.count
+            prepared.metadata = writer.metadata_path
             writer.keep()
         return prepared
     finally:
@@ -154,7 +166,7 @@ async def submit(
     else:
         spool_dir = None if dry_run else session.spool_dir
         prepared = await asyncio.to_thread(
-            prepare, source, spool_dir, fmt=fmt, defaults=defaults, on_progress=on_progress
+            prepare, source, spool_dir, fmt=fmt, defaults=defaults, on_progress=on_progress, keep_metadata=True
         )
     outcome = SubmitOutcome(prepared.report)
     if dry_run:
@@ -181,6 +193,9 @@ async def submit(
     os.replace(prepared.spool, spool)
     prepared.spool = spool
     await session.store.add_requests(submission.id, spooled_requests(spool))
+    if prepared.metadata is not None:
+        await session.store.add_request_metadata(submission.id, spooled_metadata(prepared.metadata))
+        prepared.drop_metadata()
     await session.store.mark_submission_sending(submission.id)
     try:
         batch = await send_spool(session, spool, prepared.body_bytes, on_progress, create_attempts, retry_cap)
