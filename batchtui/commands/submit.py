@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from batchtui.commands.hooks import describe_outcome, hook_settings_of, outcome_json
+from batchtui.commands.input_flags import add_input_flags, defaults_from, uses_input_flags
 from batchtui.commands.output import Progress, emit_json, note
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
@@ -18,7 +19,7 @@ from batchtui.core.sanitize import clean
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("submit", help="validate a requests file and create a batch from it")
-    p.add_argument("file", metavar="FILE", type=Path, help='JSONL: one {"custom_id", "params"} object per line')
+    p.add_argument("file", metavar="FILE", type=Path, help="requests as JSONL, a JSON array, CSV or plain text")
     p.add_argument("--label", help="a name for the batch (kept locally; the API has no batch metadata)")
     p.add_argument("--dry-run", action="store_true", help="validate and estimate only; send nothing")
     p.add_argument("--wait", action="store_true", help="wait until the batch ends, then download its results")
@@ -28,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="submit even if an earlier submission of exactly these requests has an unknown outcome",
     )
+    add_input_flags(p)
     engine = p.add_argument_group("Temporal engine (--engine temporal)")
     engine.add_argument(
         "--engine", choices=("local", "temporal"), default="local",
@@ -56,6 +58,12 @@ async def dispatch(args: argparse.Namespace) -> int:
             "--notify-webhook and --on-complete need --wait here (this process must see the batch end); or set "
             "them under [hooks] in config.toml so `batchtui sync --watch` and the dashboard run them"
         )
+    if args.engine == "temporal" and not args.dry_run and uses_input_flags(args):
+        # The workflow's submit takes no defaults yet: never drop them silently.
+        raise UsageError(
+            "--format, --model, --max-tokens, --system and --temperature work with the local engine only for now; "
+            "with --engine temporal, submit a file whose requests carry their own params"
+        )
     if args.engine == "temporal":
         if args.dry_run:
             return await run(args)  # nothing is sent: the same validation and estimate
@@ -78,6 +86,8 @@ def summary(report: ValidationReport) -> dict:
         "request_count": report.request_count,
         "file_bytes": report.total_bytes,
         "body_bytes": report.body_bytes,
+        "format": report.format,
+        "generated_custom_ids": report.generated_ids,
         "unpriced_requests": report.unpriced_requests,
         "models": dict(report.models),
         "estimated_cost_usd": {"low": low, "high": high},
@@ -106,7 +116,14 @@ async def run(args: argparse.Namespace) -> int:
             await runner.arm()  # before the batch exists: its end fires the hooks
         try:
             outcome = await submit(
-                session, args.file, label=args.label, dry_run=args.dry_run, force=args.force, on_progress=on_progress
+                session,
+                args.file,
+                label=args.label,
+                dry_run=args.dry_run,
+                force=args.force,
+                fmt=args.input_format,
+                defaults=defaults_from(args),
+                on_progress=on_progress,
             )
         except ValidationFailed as exc:
             progress.done()
@@ -125,9 +142,12 @@ async def run(args: argparse.Namespace) -> int:
             else:
                 low, high = outcome.report.estimated_cost_usd
                 models = ", ".join(f"{m} ×{fmt.count(n)}" for m, n in outcome.report.models.most_common())
+                generated = outcome.report.generated_ids
+                plural = "s" if generated != 1 else ""
+                ids = f" ({fmt.count(generated)} custom_id{plural} generated)" if generated else ""
                 print(
-                    f"{clean(str(args.file))}: {fmt.count(info['request_count'])} valid requests, "
-                    f"{fmt.naturalsize(info['body_bytes'])} to send; models: {clean(models)}; "
+                    f"{clean(str(args.file))} ({outcome.report.format}): {fmt.count(info['request_count'])} valid "
+                    f"requests{ids}, {fmt.naturalsize(info['body_bytes'])} to send; models: {clean(models)}; "
                     f"estimated cost {fmt.money(low)}–{fmt.money(high)} at batch rates. Nothing was sent (--dry-run)."
                 )
             return 0
