@@ -2,13 +2,15 @@
 and submit it with progress. Validation and submission run in workers; handlers alone touch the widgets.
 
 The preview is the service's `prepare`: the file is validated and its create body spooled in that one pass, and
-Submit sends that very spool (the file is not read twice). Backing out discards it."""
+Submit sends that very spool (the file is not read twice). Backing out discards it. The defaults (model, max
+tokens, temperature, system: what CSV rows, plain-text lines and simple JSON items leave out) are the CLI's flags;
+changing one checks the file again."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,11 +19,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
-from batchtui.core.inputs import READERS, InputError, ValidationReport
+from batchtui.core.inputs import READERS, InputError, RequestDefaults, ValidationReport
 from batchtui.core.sanitize import clean
 from batchtui.service.submit import Prepared, SubmitOutcome, ValidationFailed, prepare, submit
 from batchtui.tui.file_dialogs import FileOpen, Filters
@@ -58,11 +61,49 @@ def display_path(path: Path) -> str:
 def problem_line(e: InputError) -> tuple[str, str]:
     where = f"line {e.line}" if e.line is not None else "file"
     what = f"{e.field}: {e.message}" if e.field else e.message
+    if e.item is not None:  # a minified JSON array has every item on one line
+        what = f"item {e.item}: {what}"
     return where, what + (f" — {e.hint}" if e.hint else "")
+
+
+DEFAULT_INPUTS = ("create-model", "create-max-tokens", "create-temperature", "create-system")
+REVALIDATE_DELAY = 0.4  # seconds of quiet typing before the file is checked again with new defaults
+
+
+def defaults_from_fields(model: str, max_tokens: str, temperature: str, system: str) -> RequestDefaults | str:
+    """The defaults the fields give, or what is wrong with them."""
+    tokens: int | None = None
+    if max_tokens.strip():
+        if not max_tokens.strip().isdigit():
+            return "max tokens must be a whole number, e.g. 1024"
+        tokens = int(max_tokens)
+    temp: float | None = None
+    if temperature.strip():
+        try:
+            temp = float(temperature)
+        except ValueError:
+            temp = -1.0
+        if not 0.0 <= temp <= 1.0:
+            return "temperature must be a number from 0 to 1"
+    return RequestDefaults(model.strip() or None, tokens, system.strip() or None, temp)
+
+
+def _discard_result(done: asyncio.Future[Any]) -> None:
+    """A validation overtaken by a newer one still finishes on its thread: drop what it spooled."""
+    if not done.cancelled() and done.exception() is None:
+        done.result().discard()
 
 
 class CreateScreen(ModalScreen[str | None]):
     """Dismisses with the new batch's id, or None when the user backs out."""
+
+    DEFAULT_CSS = """
+    #create-defaults-row, #create-system-row { height: auto; }
+    #create-defaults-row Label, #create-system-row Label { padding: 1 1 0 0; }
+    #create-model { width: 1fr; }
+    #create-max-tokens, #create-temperature { width: 16; }
+    #create-system { width: 1fr; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="create.back", tooltip="Back to the list; nothing is sent"),
@@ -94,6 +135,8 @@ class CreateScreen(ModalScreen[str | None]):
         self.prepared: Prepared | None = None  # the validated file's spooled body, until it is sent or discarded
         self.submitting = False
         self.blocked: str | None = "checking the file…"  # why Submit is disabled, if it is
+        self.defaults: RequestDefaults | str = RequestDefaults()  # or why the fields do not make defaults
+        self._revalidate: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="create-dialog", classes="dialog"):
@@ -104,6 +147,17 @@ class CreateScreen(ModalScreen[str | None]):
             yield Static(Content.styled("Checking the file…", "dim"), id="create-summary")
             with VerticalScroll(id="create-problems"):
                 yield Static(id="create-problem-list")
+            with Horizontal(id="create-defaults-row"):
+                yield Label("Model ")
+                model_hint = "for requests without one, e.g. claude-sonnet-4-5"
+                yield Input(placeholder=model_hint, id="create-model", max_length=128)
+                yield Label("Max tokens ")
+                yield Input(placeholder="e.g. 1024", type="integer", id="create-max-tokens", max_length=7)
+                yield Label("Temperature ")
+                yield Input(placeholder="0 – 1", type="number", id="create-temperature", max_length=8)
+            with Horizontal(id="create-system-row"):
+                yield Label("System ")
+                yield Input(placeholder="a system prompt for requests without one", id="create-system")
             with Horizontal(id="create-label-row"):
                 yield Label("Label ")
                 yield Input(
@@ -132,7 +186,7 @@ class CreateScreen(ModalScreen[str | None]):
 
     # -- workers: I/O only, results go back as messages ------------------------------------------------------
 
-    def _prepare(self) -> Prepared:
+    def _prepare(self, defaults: RequestDefaults) -> Prepared:
         """Validate the file and, when there is an API to send to, spool its body in the same pass (blocking)."""
         session = session_of(self.app)
         spool_dir = session.spool_dir if session.online else None
@@ -140,12 +194,20 @@ class CreateScreen(ModalScreen[str | None]):
         def progress(phase: str, done: int, total: int) -> None:
             self.post_message(self.Progress(phase, done, total))  # thread-safe: this runs on a thread
 
-        return prepare(self.path, spool_dir, on_progress=progress)
+        return prepare(self.path, spool_dir, defaults=defaults, on_progress=progress, keep_metadata=True)
 
     @work(exclusive=True, group="validate", exit_on_error=False)
     async def validate(self) -> None:
+        defaults = self.defaults
+        if isinstance(defaults, str):
+            self.post_message(self.Validated(None, f"Defaults: {defaults}."))
+            return
+        job = asyncio.ensure_future(asyncio.to_thread(self._prepare, defaults))
         try:
-            prepared = await asyncio.to_thread(self._prepare)
+            prepared = await asyncio.shield(job)
+        except asyncio.CancelledError:  # newer defaults: this result is stale
+            job.add_done_callback(_discard_result)
+            raise
         except ValidationFailed as exc:
             self.post_message(self.Validated(exc.report))
         except Exception as exc:  # a bad file must never take the app down
@@ -168,7 +230,8 @@ class CreateScreen(ModalScreen[str | None]):
         try:
             prepared = self.prepared
             if prepared is None or prepared.spool is None:  # sent before (and refused): read the file again
-                prepared = await asyncio.to_thread(self._prepare)
+                assert isinstance(self.defaults, RequestDefaults)  # Submit is blocked otherwise
+                prepared = await asyncio.to_thread(self._prepare, self.defaults)
             self.prepared = None  # the submission owns the spool from here on
             outcome = await submit(session_of(app), prepared, label=label, on_progress=progress)
         except ValidationFailed as exc:  # the file changed since the preview
@@ -215,6 +278,17 @@ class CreateScreen(ModalScreen[str | None]):
         blocked = self.query_one("#create-blocked", Static)
         blocked.update(Content.styled(f"Submit is disabled: {reason}", "yellow") if reason else Content(""))
         self.refresh_bindings()
+
+    @on(Input.Changed, "#create-model, #create-max-tokens, #create-temperature, #create-system")
+    def defaults_changed(self) -> None:
+        """Check the file again with the new defaults once typing pauses; nothing is sent meanwhile."""
+        model, max_tokens, temperature, system = (self.query_one(f"#{name}", Input).value for name in DEFAULT_INPUTS)
+        self.defaults = defaults_from_fields(model, max_tokens, temperature, system)
+        self._discard()
+        self._block("checking the file…")
+        if self._revalidate is not None:
+            self._revalidate.stop()
+        self._revalidate = self.set_timer(REVALIDATE_DELAY, self.validate)
 
     @on(Progress)
     def show_progress(self, message: Progress) -> None:
@@ -283,7 +357,8 @@ def summary_content(report: ValidationReport) -> Content:
         (fmt.naturalsize(report.total_bytes), "bold"),
         " file · ",
         (fmt.naturalsize(report.body_bytes), "bold"),
-        f" to send · format {report.format}\n",
+        f" to send · format {report.format}",
+        f" · {fmt.count(report.generated_ids)} custom_ids generated\n" if report.generated_ids else "\n",
         ("Models    ", "dim"),
         models,
         "\n",
