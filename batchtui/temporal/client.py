@@ -31,9 +31,22 @@ async def connect(address: str, namespace: str = ids.DEFAULT_NAMESPACE) -> Clien
         return await Client.connect(address, namespace=namespace)
     except Exception as exc:
         raise TemporalUnavailable(
-            f"No Temporal server at {address} ({exc}). Start one with `batchtui temporal dev`, or pass "
+            f"No Temporal server at {address} ({_reason(exc)}). Start one with `batchtui temporal dev`, or pass "
             "--temporal-address (or set TEMPORAL_ADDRESS)."
         ) from None
+
+
+# The core SDK's connect errors are nested Rust debug output; a person needs the gist (a toast has little room).
+_REASONS = (("connection refused", "connection refused"), ("dns error", "unknown host"), ("timed out", "timed out"))
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    for needle, reason in _REASONS:
+        if needle in lowered:
+            return reason
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 async def ensure_search_attributes(client: Client, namespace: str) -> None:
