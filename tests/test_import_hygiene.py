@@ -33,3 +33,12 @@ def test_the_core_and_service_never_import_textual():
 def test_the_dashboard_paints_before_the_sdk_loads(code):
     # `import anthropic` takes over a second; the dashboard shows the cache first and loads it behind.
     assert "anthropic" not in imported_after(code)
+
+
+def test_the_dashboard_runs_without_temporalio():
+    # The Temporal engine is an extra: the dashboard imports temporalio only on a worker's thread, when it must
+    # ask a server (visibility, a cancel signal), so it starts as fast, and runs, without it.
+    modules = imported_after(
+        "import batchtui.tui.app, batchtui.tui.launch, batchtui.tui.workflows, batchtui.temporal.cancel"
+    )
+    assert "temporalio" not in modules

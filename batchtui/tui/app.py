@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from batchtui.core import fmt
 from batchtui.core.activity import ApiCall
+from batchtui.core.config import TemporalSettings
 from batchtui.core.errors import describe, is_transient
 from batchtui.core.events import BatchEnded, SubmissionResolved, SyncEvent, SyncFailed, SyncOk
 from batchtui.core.sanitize import clean
@@ -63,10 +64,12 @@ class BatchTuiApp(App[None]):
         notices: Sequence[str] = (),
         connect: Callable[[], Awaitable[tuple[BatchApi, SyncEngine]]] | None = None,
         session: Session | None = None,
+        temporal: TemporalSettings | None = None,
     ) -> None:
         """`notices`: things to tell the user once the app is up (e.g. a broken config file).
         `connect`: builds the API client and engine after the first paint (importing the SDK takes over a second,
-        and the cache can be shown without it); the app goes online when it returns."""
+        and the cache can be shown without it); the app goes online when it returns.
+        `temporal`: where Temporal is (workflow info from visibility, cancel through a workflow's signal)."""
         super().__init__()
         self.store = store
         self.api = api
@@ -82,6 +85,7 @@ class BatchTuiApp(App[None]):
         self._last_sync_error: str | None = None
         self._connect = connect
         self._session = session  # launch's, with its settings; else one is made over store/api/engine
+        self.temporal = temporal or TemporalSettings()
         if demo:
             self.sub_title = "demo · built-in emulator, no key needed"
 

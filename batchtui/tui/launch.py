@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import sys
 
-from batchtui.core.config import resolve_settings
+from batchtui.core.config import resolve_settings, resolve_temporal
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 from batchtui.service.session import open_session
@@ -45,6 +45,7 @@ async def _run(args: argparse.Namespace) -> int:
     settings = resolve_settings(db=args.db, base_url=args.base_url, demo=args.demo)
     online = bool(settings.api_key)
     keymap, notices = load_keymap()
+    temporal, problems = resolve_temporal()  # $TEMPORAL_ADDRESS, or [temporal] in the same config file
     # The cache paints first; the SDK (over a second to import) loads behind it and the app goes online then.
     async with open_session(
         settings, online=online, connect=False, index_after_download=INDEX_AFTER_DOWNLOAD
@@ -61,9 +62,10 @@ async def _run(args: argparse.Namespace) -> int:
             offline_reason=None if online else NO_KEY,
             demo=settings.demo,
             keymap=keymap,
-            notices=notices,
+            notices=[*notices, *problems],
             connect=connect if online else None,
             session=session,
+            temporal=temporal,
         )
         await app.run_async()
     return app.return_code or 0

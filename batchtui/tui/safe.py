@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.content import Content
+from textual.style import Style
 
 from batchtui.core.sanitize import clean
 
@@ -21,7 +22,9 @@ def as_content(value: object) -> Content:
     return Content(clean(str(value)))
 
 
-def content_assemble(*parts: str | tuple[str, str]) -> Content:
+def content_assemble(*parts: str | tuple[str, str | Style]) -> Content:
     """Like Content.assemble, but every piece of text is sanitized: ("label: ", "dim"), untrusted, ..."""
-    cleaned: list[str | tuple[str, str]] = [(clean(p[0]), p[1]) if isinstance(p, tuple) else clean(p) for p in parts]
+    cleaned: list[str | tuple[str, str | Style]] = [
+        (clean(p[0]), p[1]) if isinstance(p, tuple) else clean(p) for p in parts
+    ]
     return Content.assemble(*cleaned)

@@ -1,7 +1,8 @@
 """The dashboard: every batch with live counts, the selected batch in detail, sync state, and the actions.
 
 Data flow: workers read the store or call the API and post messages; the handlers below alone touch widgets. The
-list is painted from the cache first and kept current by the sync engine's events (forwarded by the app).
+list is painted from the cache first and kept current by the sync engine's events (forwarded by the app). Which
+batches Temporal workflows carry is read at the same cadence (the cache, and visibility when configured).
 """
 
 from __future__ import annotations
@@ -16,11 +17,20 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import Worker
 
 from batchtui.core import fmt
 from batchtui.core.errors import describe
-from batchtui.core.events import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
-from batchtui.core.models import BatchRecord, ResultFilter
+from batchtui.core.events import (
+    BatchEnded,
+    BatchesUpdated,
+    ResultsComplete,
+    ResultsFailed,
+    ResultsProgress,
+    SyncFailed,
+    SyncOk,
+)
+from batchtui.core.models import BatchRecord, ResultFilter, WorkflowLink
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
 from batchtui.tui.safe import content_assemble
 from batchtui.tui.screens.confirm import ConfirmScreen
@@ -29,6 +39,7 @@ from batchtui.tui.widgets.activity_panel import ActivityPanel
 from batchtui.tui.widgets.batch_table import BatchTable, RowCache
 from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane
 from batchtui.tui.widgets.status_bar import StatusBar
+from batchtui.tui.workflows import WorkflowWatch, cancel_through_workflows, merged, web_ui_url
 
 if TYPE_CHECKING:
     from batchtui.tui.app import BatchTuiApp
@@ -39,10 +50,14 @@ TICK_SECONDS = 1.0  # elapsed times and "synced 12 s ago" move every second
 LIST_LIMIT = 1000
 
 
-def matches(batch: BatchRecord, text: str) -> bool:
-    """The `/` filter: a case-insensitive substring of the label, the id or the status."""
+def matches(batch: BatchRecord, text: str, link: WorkflowLink | None = None) -> bool:
+    """The `/` filter: a case-insensitive substring of the label, the id or the status, or of the id or phase of
+    the workflow carrying the batch (so a workflow's id finds its whole retry chain)."""
     needle = text.casefold()
-    return any(needle in (field or "").casefold() for field in (batch.label, batch.id, batch.processing_status))
+    fields = (batch.label, batch.id, batch.processing_status)
+    if link is not None:
+        fields += (link.workflow_id, link.phase)
+    return any(needle in (field or "").casefold() for field in fields)
 
 
 class MainScreen(Screen[None]):
@@ -69,9 +84,16 @@ class MainScreen(Screen[None]):
     ]
 
     class BatchesLoaded(Message):
-        def __init__(self, batches: list[BatchRecord]) -> None:
+        def __init__(self, batches: list[BatchRecord], links: dict[str, WorkflowLink]) -> None:
             super().__init__()
             self.batches = batches
+            self.links = links  # from the cache: batches its workflows' submissions created
+
+    class WorkflowsLoaded(Message):
+        def __init__(self, local: dict[str, WorkflowLink], remote: dict[str, WorkflowLink] | None) -> None:
+            super().__init__()
+            self.local = local
+            self.remote = remote  # None: visibility not read this time (not configured, or Temporal down)
 
     class DetailLoaded(Message):
         def __init__(self, batch_id: str, breakdown: Breakdown) -> None:
@@ -82,9 +104,9 @@ class MainScreen(Screen[None]):
     class ActionDone(Message):
         """A cancel or delete worker finished: what to tell the user."""
 
-        def __init__(self, verb: str, done: list[str], failures: list[str]) -> None:
+        def __init__(self, verb: str, done: list[str], failures: list[str], notes: list[str] | None = None) -> None:
             super().__init__()
-            self.verb, self.done, self.failures = verb, done, failures
+            self.verb, self.done, self.failures, self.notes = verb, done, failures, notes or []
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,6 +119,11 @@ class MainScreen(Screen[None]):
         self.select_after_load: str | None = None
         self.loaded = False
         self.rows = RowCache()
+        self.local_links: dict[str, WorkflowLink] = {}
+        self.remote_links: dict[str, WorkflowLink] = {}  # the last visibility read that succeeded
+        self.links: dict[str, WorkflowLink] = {}  # batch id -> the workflow carrying it, as shown
+        self._watch: WorkflowWatch | None = None
+        self._reading_workflows: Worker[None] | None = None
 
     @property
     def tui(self) -> BatchTuiApp:
@@ -105,7 +132,9 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with Vertical(id="main"):
-            yield Input(placeholder="filter: label, id or status (enter keeps it, escape clears it)", id="filter")
+            yield Input(
+                placeholder="filter: label, id, status or workflow (enter keeps it, escape clears it)", id="filter"
+            )
             yield BatchTable(id="batches")
             yield Static(id="older")
             yield Static(id="empty")
@@ -121,6 +150,8 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(ActivityPanel).add(self.tui.activity)
         self.reload()
+        if self.tui.temporal.configured:
+            self.refresh_workflows()
         self.set_interval(TICK_SECONDS, self.tick)
 
     # -- loading (workers) ---------------------------------------------------------------------------------
@@ -128,7 +159,21 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="load", exit_on_error=False)
     async def reload(self) -> None:
         """Read the list from the store; a newer reload supersedes an older one."""
-        self.post_message(self.BatchesLoaded(await self.tui.store.list_batches()))
+        store = self.tui.store
+        self.post_message(self.BatchesLoaded(await store.list_batches(), await store.workflow_links()))
+
+    def refresh_workflows(self) -> None:
+        """Read which batches workflows carry, unless a read is still under way (a slow Temporal answer must not
+        pile up reads, nor be cancelled by the next one and never land)."""
+        if self._reading_workflows is None or self._reading_workflows.is_finished:
+            self._reading_workflows = self.load_workflows()
+
+    @work(group="workflows", exit_on_error=False)
+    async def load_workflows(self) -> None:
+        if self._watch is None:
+            self._watch = WorkflowWatch(self.tui.temporal)
+        local = await self.tui.store.workflow_links()
+        self.post_message(self.WorkflowsLoaded(local, await self._watch.carried()))
 
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def load_breakdown(self, batch_id: str) -> None:
@@ -145,6 +190,8 @@ class MainScreen(Screen[None]):
     def batches_loaded(self, message: BatchesLoaded) -> None:
         self.batches = message.batches
         self.by_id = {b.id: b for b in message.batches}
+        self.local_links = message.links
+        self.links = merged(self.local_links, self.remote_links)
         self.marks &= self.by_id.keys()
         self.rows.keep_only(self.by_id)
         self.loaded = True
@@ -153,11 +200,24 @@ class MainScreen(Screen[None]):
             self.select_after_load = None
         self.show_detail()
 
+    @on(WorkflowsLoaded)
+    def workflows_loaded(self, message: WorkflowsLoaded) -> None:
+        self.local_links = message.local
+        if message.remote is not None:  # else the last read stands: a blip must not make workflows vanish
+            self.remote_links = message.remote
+        links = merged(self.local_links, self.remote_links)
+        if links != self.links:
+            self.links = links
+            if self.loaded:
+                self.render_list()
+                self.show_detail()
+
     @property
     def shown_batches(self) -> list[BatchRecord]:
         if not self.filter_text:
             return self.batches
-        return [b for b in self.batches if matches(b, self.filter_text)]
+        links = self.links
+        return [b for b in self.batches if matches(b, self.filter_text, links.get(b.id))]
 
     @property
     def listed_batches(self) -> list[BatchRecord]:
@@ -170,8 +230,8 @@ class MainScreen(Screen[None]):
         now = self.tui.clock()
         visible = self.shown_batches
         listed = visible[:LIST_LIMIT]
-        cells, marks = self.rows.cells, self.marks
-        self.table.show([(b.id, cells(b, b.id in marks, now)) for b in listed])
+        cells, marks, links = self.rows.cells, self.marks, self.links
+        self.table.show([(b.id, cells(b, b.id in marks, now, links.get(b.id))) for b in listed])
         self.show_older(len(visible) - len(listed))
         empty = self.query_one("#empty", Static)
         empty.display = self.loaded and not visible
@@ -220,7 +280,9 @@ class MainScreen(Screen[None]):
         breakdown = self.breakdowns.get(batch.id)
         if breakdown is None and batch.results_rows:
             self.load_breakdown(batch.id)
-        pane.show(batch, breakdown, self.progress.get(batch.id), self.tui.clock())
+        link = self.links.get(batch.id)
+        workflow = None if link is None else (link, web_ui_url(self.tui.temporal, link.workflow_id))
+        pane.show(batch, breakdown, self.progress.get(batch.id), self.tui.clock(), workflow)
 
     def tick(self) -> None:
         if self.loaded:
@@ -260,6 +322,8 @@ class MainScreen(Screen[None]):
             self.reload()
         else:  # SyncOk / SyncFailed: the app updated its sync state
             self.show_status()
+        if isinstance(event, SyncOk | SyncFailed):  # the poll's cadence: workflows' phases move on too
+            self.refresh_workflows()
 
     @on(ApiCallMessage)
     def api_call(self, message: ApiCallMessage) -> None:
@@ -276,6 +340,11 @@ class MainScreen(Screen[None]):
         batch_id = self.cursor_batch_id
         return self.by_id.get(batch_id) if batch_id else None
 
+    def carried(self, batch_id: str) -> bool:
+        """A live workflow carries the batch: cancel it through the workflow."""
+        link = self.links.get(batch_id)
+        return link is not None and link.live
+
     def targets(self) -> list[BatchRecord]:
         """What an action applies to: the marked batches (in list order), or else the one under the cursor."""
         if self.marks:
@@ -286,8 +355,9 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # None greys the key out in the footer (and it does nothing); False hides it.
         online = self.tui.api is not None
-        if action == "cancel":
-            return True if online and any(b.can_cancel for b in self.targets()) else None
+        if action == "cancel":  # a workflow's batch is canceled through Temporal: no API key needed for it
+            cancelable = [b for b in self.targets() if b.can_cancel]
+            return True if cancelable and (online or any(self.carried(b.id) for b in cancelable)) else None
         if action == "delete":
             return True if online and any(b.can_delete for b in self.targets()) else None
         if action in ("open", "mark", "export"):
@@ -379,6 +449,12 @@ class MainScreen(Screen[None]):
         question = "Cancel them? Requests already processed keep their results; the rest are canceled."
         if skipped:
             question = f"{skipped} marked batch(es) cannot be canceled and are left alone. " + question
+        if carried := sum(1 for b in batches if self.carried(b.id)):
+            which = "It is" if len(batches) == 1 else f"{carried} of them {'is' if carried == 1 else 'are'}"
+            question += (
+                f" {which} carried by a Temporal workflow: the cancel goes through the workflow, which cancels the"
+                " batch and still downloads what finished."
+            )
         noun = "batch" if len(batches) == 1 else "batches"
         self.app.push_screen(
             ConfirmScreen(f"Cancel {len(batches)} {noun}?", [describe_batch(b) for b in batches], question),
@@ -407,14 +483,22 @@ class MainScreen(Screen[None]):
         from batchtui.service import actions
 
         session = self.tui.session
+        done: list[str] = []
+        failures: list[str] = []
+        notes: list[str] = []
         try:
-            outcomes = await (actions.cancel if verb == "cancel" else actions.delete)(session, batch_ids)
+            if verb == "cancel":  # what a workflow carries is canceled through it, never behind its back
+                routed = await cancel_through_workflows(
+                    session, batch_ids, self.tui.temporal, self.remote_links, self.name_of
+                )
+                done, failures, notes, batch_ids = routed.done, routed.failures, routed.notes, routed.direct
+            if batch_ids:
+                outcomes = await (actions.cancel if verb == "cancel" else actions.delete)(session, batch_ids)
+                done += [self.name_of(o.batch_id) for o in outcomes if o.ok]
+                failures += [f"{self.name_of(o.batch_id)}: {o.message or o.status}" for o in outcomes if not o.ok]
         except Exception as exc:  # an API error must never take the app down
-            self.post_message(self.ActionDone(verb, [], [describe(exc)]))
-            return
-        done = [self.name_of(o.batch_id) for o in outcomes if o.ok]
-        failures = [f"{self.name_of(o.batch_id)}: {o.message or o.status}" for o in outcomes if not o.ok]
-        self.post_message(self.ActionDone(verb, done, failures))
+            failures.append(describe(exc))
+        self.post_message(self.ActionDone(verb, done, failures, notes))
 
     def name_of(self, batch_id: str) -> str:
         batch = self.by_id.get(batch_id)
@@ -433,6 +517,8 @@ class MainScreen(Screen[None]):
                 markup=False,
                 timeout=15,
             )
+        for note in message.notes:
+            self.notify(note, severity="warning", markup=False, timeout=15)
         self.reload()
         self.tui.refresh_now()
 

@@ -1,6 +1,8 @@
 """The batch list: a keyed DataTable updated in place (only changed cells), so live refresh never flickers and the
 cursor stays on its batch whatever rows come and go.
 
+A batch carried by a Temporal workflow shows the workflow's phase in its own column (empty for the others).
+
 Built for thousands of batches: a row's cells are built once per batch state and kept (`RowCache`), a clock tick
 only re-words the three time cells, `show` skips a row whose cells are the very same tuple, and the table measures
 its cells by their length instead of asking Rich for each one (see `BatchTable._update_dimensions`).
@@ -23,7 +25,7 @@ from textual.widgets import DataTable
 from textual.widgets._data_table import RowKey, default_cell_formatter
 
 from batchtui.core import fmt
-from batchtui.core.models import BatchRecord, RequestCounts
+from batchtui.core.models import WORKFLOW_FINAL_PHASES, BatchRecord, RequestCounts, WorkflowLink
 from batchtui.tui.safe import as_text
 
 NAME_WIDTH = 26
@@ -36,6 +38,7 @@ COLUMNS: tuple[tuple[str, str, int | None, bool], ...] = (
     ("mark", " ", 1, False),
     ("name", "Label / id", NAME_WIDTH, False),
     ("status", "Status", 11, False),
+    ("workflow", "WF", None, False),  # the workflow's phase; fits its content, so 4 cells when no workflow is in view
     ("bar", "Progress", BAR_WIDTH, False),
     ("processing", "Proc.", None, True),
     ("succeeded", "OK", None, True),
@@ -56,6 +59,21 @@ STATUS_STYLE = {
     "ended": "green",
     "deleted": "dim strike",
     "archived": "dim",
+}
+PHASE_WIDTH = 11  # "downloading", the longest phase
+PHASE_STYLE = {
+    "checking": "dim",
+    "creating": "dodger_blue1",
+    "tracking": "dodger_blue1",
+    "canceling": "bold yellow",
+    "downloading": "cyan",
+    "retrying": "magenta",
+    "notifying": "cyan",
+    "done": "green",
+    "failed": "red",
+    "canceled": "yellow",
+    "terminated": "red",
+    "timed out": "red",
 }
 # Bar segments in the order they are drawn: finished outcomes first, what is still processing last.
 SEGMENTS: tuple[tuple[str, str, str], ...] = (
@@ -123,6 +141,22 @@ def _status(status: str) -> Text:
     return as_text(status.replace("_", " "), style=STATUS_STYLE.get(status, ""))  # the server's word: untrusted
 
 
+def phase_word(link: WorkflowLink) -> str:
+    """The workflow's phase as a person reads it; a workflow that was stopped from outside (terminated, timed out)
+    says so, whatever phase it had reached."""
+    if link.closed is not None and link.phase not in WORKFLOW_FINAL_PHASES:
+        return link.closed.lower().replace("_", " ")
+    return link.phase or "workflow"
+
+
+@lru_cache(maxsize=64)
+def _phase_cell(word: str) -> Text:
+    return as_text(one_line(word, PHASE_WIDTH), style=PHASE_STYLE.get(word, ""))  # visibility's word: untrusted
+
+
+EMPTY = Text("")
+
+
 def elapsed_of(batch: BatchRecord, now: datetime) -> float:
     """Seconds the batch ran (ended) or has been running (in flight)."""
     end = batch.ended_at or now
@@ -133,14 +167,15 @@ def _in_flight(batch: BatchRecord) -> bool:
     return batch.processing_status != "ended" and not batch.deleted_remotely
 
 
-def static_cells(batch: BatchRecord, marked: bool) -> tuple[Text, ...]:
-    """The cells that depend on the batch alone (everything but the three time columns)."""
+def static_cells(batch: BatchRecord, marked: bool, link: WorkflowLink | None = None) -> tuple[Text, ...]:
+    """The cells that depend on the batch (and its workflow) alone: everything but the three time columns."""
     c = batch.request_counts
     name = as_text(one_line(batch.display_name, NAME_WIDTH), style="" if batch.label else "dim")
     return (
         MarkCell(batch.id, marked),
         name,
         _status(batch.status_label),
+        EMPTY if link is None else _phase_cell(phase_word(link)),
         count_bar(c),
         _count(c.processing, "dodger_blue1"),
         _count(c.succeeded, "green"),
@@ -164,44 +199,52 @@ def assemble(batch: BatchRecord, static: tuple[Text, ...], words: tuple[str, str
     created, elapsed, when = words
     when_style = "" if batch.ended_at is not None or not in_flight else "yellow"
     return (
-        *static[:10],
+        *static[:-1],
         as_text(created),
         Text(elapsed, style="bold" if in_flight else "dim", justify="right"),
         as_text(when, style=when_style),
-        static[10],
+        static[-1],
     )
 
 
-def row_cells(batch: BatchRecord, marked: bool, now: datetime) -> tuple[Text, ...]:
+def row_cells(batch: BatchRecord, marked: bool, now: datetime, link: WorkflowLink | None = None) -> tuple[Text, ...]:
     """One row of the list. Every cell is a Text built from sanitized text: nothing here is parsed as markup."""
-    return assemble(batch, static_cells(batch, marked), time_words(batch, now))
+    return assemble(batch, static_cells(batch, marked, link), time_words(batch, now))
 
 
 @dataclass(slots=True)
 class _Built:
     batch: BatchRecord
     marked: bool
+    link: WorkflowLink | None
     static: tuple[Text, ...]
     words: tuple[str, str, str]
     row: tuple[Text, ...]
 
 
 class RowCache:
-    """Each batch's row, built once per (batch state, mark) and kept; at a later `now` only the time words are
-    recomputed, and a row whose words did not change comes back as the very same tuple (`show` skips it without
+    """Each batch's row, built once per (batch state, mark, workflow) and kept; at a later `now` only the time words
+    are recomputed, and a row whose words did not change comes back as the very same tuple (`show` skips it without
     comparing cells)."""
 
     def __init__(self) -> None:
         self._built: dict[str, _Built] = {}
 
-    def cells(self, batch: BatchRecord, marked: bool, now: datetime) -> tuple[Text, ...]:
+    def cells(
+        self, batch: BatchRecord, marked: bool, now: datetime, link: WorkflowLink | None = None
+    ) -> tuple[Text, ...]:
         built = self._built.get(batch.id)
         words = time_words(batch, now)
-        if built is None or built.marked != marked or (built.batch is not batch and built.batch != batch):
-            static = static_cells(batch, marked)
-            self._built[batch.id] = _Built(batch, marked, static, words, assemble(batch, static, words))
+        if (
+            built is None
+            or built.marked != marked
+            or (built.link is not link and built.link != link)
+            or (built.batch is not batch and built.batch != batch)
+        ):
+            static = static_cells(batch, marked, link)
+            self._built[batch.id] = _Built(batch, marked, link, static, words, assemble(batch, static, words))
             return self._built[batch.id].row
-        built.batch = batch  # equal: keep the newest object so the identity check above hits next time
+        built.batch, built.link = batch, link  # equal: keep the newest objects, so the identity checks hit next time
         if built.words != words:
             built.words = words
             built.row = assemble(batch, built.static, words)

@@ -1,5 +1,5 @@
-"""Everything known about the selected batch: the API's fields, humanized times, the local results download and
-where the batch came from."""
+"""Everything known about the selected batch: the API's fields, humanized times, the local results download,
+where the batch came from, and the Temporal workflow carrying it (if one does)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.style import Style
 from textual.widgets import Static
 
 from batchtui.core import fmt
-from batchtui.core.models import COUNT_KEYS, BatchRecord
+from batchtui.core.models import COUNT_KEYS, BatchRecord, WorkflowLink
 from batchtui.tui.safe import content_assemble
-from batchtui.tui.widgets.batch_table import STATUS_STYLE, elapsed_of
+from batchtui.tui.widgets.batch_table import PHASE_STYLE, STATUS_STYLE, elapsed_of, phase_word
+from batchtui.tui.workflows import linkable
 
 Field = tuple[str, str, str]  # (name, value, style); the value may be untrusted: it is sanitized when assembled
 
@@ -124,13 +126,35 @@ def local_fields(
     return fields
 
 
-class DetailPane(Horizontal):
-    """Three columns: the batch, its request counts, and the local copy (results, lineage, sync)."""
+def workflow_content(link: WorkflowLink, url: str) -> Content:
+    """Two lines under the columns, full width so the web UI address fits on one line (cut with an ellipsis in a
+    narrow terminal). The address is a terminal hyperlink only when it is plain URL text (see
+    tui/workflows.linkable); it is shown literally either way."""
+    phase = phase_word(link)
+    source = "from Temporal" if link.source == "temporal" else "from this machine's cache"
+    url_style: Style | str = Style(underline=True, link=url) if linkable(url) else ""
+    return content_assemble(
+        ("workflow".ljust(13), "dim"),
+        link.workflow_id,
+        ("  ·  ", "dim"),
+        (phase, PHASE_STYLE.get(phase, "bold")),
+        (f"  ({source})", "dim"),
+        "\n",
+        ("Temporal UI".ljust(13), "dim"),
+        (url, url_style),
+    )
+
+
+class DetailPane(Vertical):
+    """Three columns (the batch, its request counts, the local copy: results, lineage, sync), and under them the
+    workflow that carries the batch, if one does."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="detail-batch", classes="detail-column")
-        yield Static(id="detail-counts", classes="detail-column")
-        yield Static(id="detail-local", classes="detail-column")
+        with Horizontal(id="detail-columns"):
+            yield Static(id="detail-batch", classes="detail-column")
+            yield Static(id="detail-counts", classes="detail-column")
+            yield Static(id="detail-local", classes="detail-column")
+        yield Static(id="detail-workflow")
 
     def on_mount(self) -> None:
         self.border_title = "Batch"
@@ -141,6 +165,7 @@ class DetailPane(Horizontal):
         first.update(Content.styled("No batch selected.", "dim"))
         counts.update(Content(""))
         local.update(Content(""))
+        self.query_one("#detail-workflow", Static).display = False
 
     def show(
         self,
@@ -148,8 +173,14 @@ class DetailPane(Horizontal):
         breakdown: Breakdown | None,
         progress: tuple[int, int] | None,
         now: datetime,
+        workflow: tuple[WorkflowLink, str] | None = None,
     ) -> None:
+        """`workflow`: the workflow carrying the batch and its web UI address."""
         first, counts, local = self.query(".detail-column").results(Static)
         first.update(fields_content(batch_fields(batch, now), 13))
         counts.update(fields_content(count_fields(batch), 11))
         local.update(fields_content(local_fields(batch, breakdown, progress, now), 13))
+        line = self.query_one("#detail-workflow", Static)
+        line.display = workflow is not None
+        if workflow is not None:
+            line.update(workflow_content(*workflow))

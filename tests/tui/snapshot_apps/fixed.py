@@ -49,6 +49,12 @@ PLAN: tuple[tuple[Any, ...], ...] = (
      (0, 291, 7, 0, 2), 40 * DAY, 40 * DAY - HOUR, None, True),
 )  # fmt: skip
 TRIAGE = PLAN[4][0]
+# Batches carried by Temporal workflows (batchtui/temporal): batch id -> (submission id, the workflow's phase).
+WORKFLOWS: dict[str, tuple[str, str]] = {
+    PLAN[1][0]: ("5b0e7f3a9c2d4e61b8a7f0c3d2e1a946", "tracking"),
+    PLAN[2][0]: ("c41d2e8f7a6b5c3d9e0f1a2b3c4d5e6f", "canceling"),
+    TRIAGE: ("0f9e8d7c6b5a49382716a5b4c3d2e1f0", "done"),
+}
 
 
 def wire(batch_id: str, status: str, counts: tuple[int, ...], created_ago: float, ended_ago: float | None,
@@ -98,7 +104,8 @@ def result_lines(succeeded: int, errored: int, expired: int) -> list[str]:
 
 
 async def seed(store: Store, labels: dict[str, str] | None = None) -> None:
-    """Every batch of PLAN, with labels and source files, and the stored results of `support-triage`.
+    """Every batch of PLAN, with labels and source files, the workflows of WORKFLOWS, and the stored results of
+    `support-triage`.
     `labels` overrides some labels (the hostile-string tests use it)."""
     labels = labels or {}
     await store.upsert_batches([wire(p[0], *p[3:]) for p in PLAN], synced_at=SYNCED_AT, request_id="req_01Fixed")
@@ -108,6 +115,15 @@ async def seed(store: Store, labels: dict[str, str] | None = None) -> None:
             await store.set_label(batch_id, label)
         if source is not None:
             await store.set_local(batch_id, source_file=source)
+    for batch_id, (submission_id, phase) in WORKFLOWS.items():
+        counts = next(p[4] for p in PLAN if p[0] == batch_id)
+        await store.record_submission(
+            source_file=None, label=None, request_count=sum(counts), body_bytes=1000, params_digest=submission_id,
+            submission_id=submission_id, workflow_id=f"batchtui-sub-{submission_id}",
+        )  # fmt: skip
+        await store.mark_submission_sending(submission_id)
+        await store.mark_submission_created(submission_id, batch_id)
+        await store.set_workflow_phase(submission_id, phase)
     lines = result_lines(228, 11, 1)
     await store.write_results(TRIAGE, [parse_result_line(TRIAGE, line) for line in lines])
     await store.finish_results(TRIAGE)
