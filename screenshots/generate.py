@@ -23,7 +23,7 @@ from batchtui.tui.screens.create import CreateScreen
 from tests.tui.snapshot_apps.fixed import PLAN, TRIAGE, FixedApp
 
 OUT = Path(__file__).resolve().parent
-SIZE = (160, 45)
+SIZE = (168, 45)  # wide enough for every column of the list, with a workflow phase in view
 MODELS = ("claude-haiku-4-5", "claude-sonnet-5")
 
 
