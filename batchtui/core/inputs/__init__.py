@@ -1,4 +1,5 @@
-"""Reading and validating batch input files, streamed so a 250 MB file never sits in memory.
+"""Reading and validating batch input files (JSONL, JSON, CSV, plain text), streamed so a 250 MB file never sits
+in memory.
 
 report = validate_file("requests.jsonl")
 if report.ok:
@@ -7,9 +8,24 @@ if report.ok:
 
 from batchtui.core.inputs.canonical import canonical_params_json, params_hash
 from batchtui.core.inputs.custom_ids import CUSTOM_ID_PATTERN
+from batchtui.core.inputs.detect import detect_format_of
 from batchtui.core.inputs.params import is_known_model
-from batchtui.core.inputs.records import InputError, ReadItem, RejectedRequest, RequestDefaults, SourceRequest
-from batchtui.core.inputs.registry import READERS, ReaderSpec, detect_format, reader_for, register_reader
+from batchtui.core.inputs.records import (
+    InputError,
+    ReadItem,
+    ReadWarning,
+    RejectedRequest,
+    RequestDefaults,
+    SourceRequest,
+)
+from batchtui.core.inputs.registry import (
+    READERS,
+    ReaderSpec,
+    detect_format,
+    reader_for,
+    register_reader,
+    supported_formats,
+)
 from batchtui.core.inputs.report import ValidationReport
 from batchtui.core.inputs.validate import (
     MAX_BODY_BYTES,
@@ -27,6 +43,7 @@ __all__ = [
     "InputError",
     "InvalidInputFile",
     "ReadItem",
+    "ReadWarning",
     "ReaderSpec",
     "RejectedRequest",
     "RequestDefaults",
@@ -34,10 +51,12 @@ __all__ = [
     "ValidationReport",
     "canonical_params_json",
     "detect_format",
+    "detect_format_of",
     "is_known_model",
     "iter_valid_requests",
     "params_hash",
     "reader_for",
     "register_reader",
+    "supported_formats",
     "validate_file",
 ]
