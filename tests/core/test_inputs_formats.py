@@ -180,3 +180,13 @@ def test_jsonl_lines_may_be_simple_items(tmp_path: Path) -> None:
     first, second = read(path)
     assert first.custom_id == generated_custom_id(1, "hi")
     assert second.custom_id == "x" and second.metadata == {"lang": "en"}
+
+
+def test_json_items_without_a_model_are_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"content": "a"}, {"content": "b", "model": MODEL}, {"content": "c"}]))
+    report = validate_file(path, defaults=RequestDefaults(max_tokens=10))
+    assert [(e.line, e.item, e.field, e.code) for e in report.errors] == [(1, 1, "model", "missing_default")]
+    assert "later ones without one are refused too" in report.errors[0].message
+    assert "--model" in report.errors[0].hint
+    assert report.request_count == 3 and not report.ok

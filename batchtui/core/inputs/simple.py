@@ -128,7 +128,8 @@ class SimpleBuilder:
                 self._reported.add(name)
                 why = "this row has none" if row.item is None else "this item has none"
                 error = self.missing_error(name, row.line, why, row.item)
-                errors.append(replace(error, message=error.message + " (nor any later one without it: said once)"))
+                note = " (reported here only: later ones without one are refused too)"
+                errors.append(replace(error, message=error.message + note))
         if "temperature" in row.fields:
             problem = temperature_error(row.fields["temperature"], file=self.file, line=row.line, item=row.item)
             if problem:
