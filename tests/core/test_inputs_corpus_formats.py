@@ -127,3 +127,16 @@ def test_a_json_syntax_error_ends_the_reading_after_checking_what_came_before(tm
     assert [(e.line, e.code) for e in report.errors] == [(2, "max_tokens"), (3, "json")]
     assert report.request_count == 1  # "c" is never reached: JSON cannot resynchronise
     assert report.sha256 is None  # not read to the end
+
+
+def test_a_stray_carriage_return_is_named_plainly(tmp_path: Path) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"prompt,team\nok,a\nbad\rcell,b\nok,c\n")
+    report = validate_file(path, defaults=DEFAULTS)
+    assert [(e.line, e.code) for e in report.errors] == [(3, "csv")]
+    assert "carriage return (CR) inside a cell that is not quoted" in report.errors[0].message
+    assert report.request_count == 3  # the rows after it are still read
+
+    path.write_bytes(b"pro\rmpt,team\nok,a\n")  # in the header: nothing can be read
+    report = validate_file(path, defaults=DEFAULTS, fmt="csv")
+    assert [(e.line, e.code) for e in report.errors] == [(1, "csv")] and report.request_count == 0

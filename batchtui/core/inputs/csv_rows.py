@@ -68,11 +68,19 @@ def header_columns(cells: list[str]) -> dict[str, int]:
     return out
 
 
+def split_line(text: str, delimiter: str) -> list[str]:
+    """The cells of one line; none when it is not a well-formed row (a stray CR, an open quote)."""
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        return []
+
+
 def pick_delimiter(header: str) -> str:
     """The separator under which the header names a prompt column; else the one that splits it most; else ','."""
     best, best_cells = ",", 1
     for d in DELIMITERS:
-        cells = next(csv.reader([header], delimiter=d), [])
+        cells = split_line(header, d)
         if any(normalise(c) in PROMPT_FIELDS for c in cells):
             return d
         if len(cells) > best_cells:
@@ -117,6 +125,9 @@ def _csv_error(file: str, line: int, e: csv.Error) -> InputError:
     elif "expected after" in text:
         message = "text follows the closing quote of a quoted cell"
         hint = 'a quote inside a quoted cell is written twice: "she said ""hi"""'
+    elif "new-line character seen in unquoted field" in text:
+        message = "a carriage return (CR) inside a cell that is not quoted"
+        hint = "quote the cell, or remove the stray CR (the file may mix Windows and old Mac line endings)"
     elif "field larger than field limit" in text:
         message = "a cell is longer than 32 MiB; no single request may exceed that"
         hint = "move large documents to the Files API"
@@ -152,8 +163,13 @@ class _Reader:
             except csv.Error as e:
                 start, done = done + 1, rows.line_num
                 yield from self._pending(feed)
-                if feed.fatal is None:
-                    yield RejectedRequest(start, (_csv_error(self.file, start, e),))
+                if feed.fatal is not None:
+                    continue
+                error = _csv_error(self.file, start, e)
+                if self.header is None:
+                    yield error  # fatal: a header row that cannot be read names no columns
+                    return
+                yield RejectedRequest(start, (error,))
                 continue
             start, done = done + 1, rows.line_num
             yield from self._pending(feed)

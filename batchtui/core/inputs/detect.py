@@ -14,13 +14,12 @@ order (the first non-blank line is read whole, at most 32 MiB, then the stream i
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
 from typing import Any, BinaryIO
 
-from batchtui.core.inputs.csv_rows import header_columns, pick_delimiter
+from batchtui.core.inputs.csv_rows import header_columns, pick_delimiter, split_line
 from batchtui.core.inputs.lines import MAX_LINE_BYTES, SIGNATURES
 from batchtui.core.inputs.records import InputError
 from batchtui.core.inputs.registry import DEFAULT_FORMAT, format_for_extension, supported_formats
@@ -92,7 +91,7 @@ def _from_line(raw: bytes, ext: str | None, file: str) -> str | InputError:
 
 
 def _is_csv_header(text: str) -> bool:
-    cells = next(csv.reader([text], delimiter=pick_delimiter(text)), [])
+    cells = split_line(text, pick_delimiter(text))
     return any(p in header_columns(cells) for p in PROMPT_FIELDS)
 
 
