@@ -7,6 +7,7 @@ and a total with an unknown part says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,6 +63,21 @@ class SpendTotals:
     @property
     def saved_usd(self) -> float:
         return self.standard_usd - self.spent_usd
+
+
+def totals_of(batches: Iterable[BatchRecord]) -> SpendTotals:
+    """What `batches` cost where known, and how many are unknown or pending (the dashboard has them all loaded)."""
+    spent, known, unknown, pending = 0.0, 0, 0, 0
+    for b in batches:
+        status = batch_cost_status(b)
+        if status == "known":
+            spent += b.cost_usd or 0.0
+            known += 1
+        elif status == UNKNOWN:
+            unknown += 1
+        else:
+            pending += 1
+    return SpendTotals(spent, known, unknown, pending)
 
 
 def saving_text(batch_usd: float | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from batchtui.core.result_lines import parse_result_line
-from batchtui.core.spend import batch_cost_status, batch_cost_text, totals_text
+from batchtui.core.spend import batch_cost_status, batch_cost_text, totals_of, totals_text
 from batchtui.core.store import Store
 
 from .conftest import SYNCED
@@ -64,7 +64,7 @@ async def test_totals_over_the_cache_call_out_unknown_and_pending(store: Store, 
     await stored(store, make_batch, line, "b3", ["succeeded", "unpriced"])
     await stored(store, make_batch, line, "b4", ["succeeded"], finish=False)  # still downloading
     await store.upsert_batches([make_batch("b5")], synced_at=SYNCED)  # in progress
-    totals = await store.spend_totals()
+    totals = totals_of(await store.list_batches())
     assert totals.spent_usd == pytest.approx(30 * PER_ROW)
     assert (totals.known_batches, totals.unknown_batches, totals.pending_batches) == (2, 1, 2)
     assert totals.standard_usd == pytest.approx(60 * PER_ROW) and totals.saved_usd == pytest.approx(30 * PER_ROW)
@@ -72,6 +72,6 @@ async def test_totals_over_the_cache_call_out_unknown_and_pending(store: Store, 
 
 
 async def test_totals_of_an_empty_cache(store: Store) -> None:
-    totals = await store.spend_totals()
+    totals = totals_of(await store.list_batches())
     assert (totals.spent_usd, totals.known_batches, totals.unknown_batches, totals.pending_batches) == (0, 0, 0, 0)
     assert totals_text(totals) == "spent $0.00 · saved $0.00"

@@ -1,8 +1,9 @@
-"""Cost totals: of one batch's stored results (its priced part and how many have no known price), and of the cache."""
+"""A batch's cost from its stored results: the total (unknown when a billed result has no known price), and the
+priced part with how many have none."""
 
 from __future__ import annotations
 
-from batchtui.core.spend import BatchCost, SpendTotals
+from batchtui.core.spend import BatchCost
 from batchtui.core.store.base import StoreBase
 
 # A billed result (not errored, canceled or expired) with no cost had no known price: its batch's total is unknown.
@@ -29,13 +30,3 @@ class CostsMixin(StoreBase):
         )
         assert row is not None  # an aggregate always answers one row
         return BatchCost(priced_usd=row[0], unpriced_results=row[1])
-
-    async def spend_totals(self) -> SpendTotals:
-        """Spent over every cached batch whose cost is known, and how many batches are unknown or pending."""
-        row = await self._db.fetchone(
-            "SELECT total(cost_usd), count(cost_usd), "
-            "coalesce(sum(cost_usd IS NULL AND results_state IN ('complete', 'unavailable')), 0), "
-            "coalesce(sum(cost_usd IS NULL AND results_state NOT IN ('complete', 'unavailable')), 0) FROM batches"
-        )
-        assert row is not None
-        return SpendTotals(spent_usd=row[0], known_batches=row[1], unknown_batches=row[2], pending_batches=row[3])

@@ -31,6 +31,7 @@ from batchtui.core.events import (
     SyncOk,
 )
 from batchtui.core.models import BatchRecord, ResultFilter, WorkflowLink
+from batchtui.core.spend import totals_of, totals_text
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
 from batchtui.tui.safe import content_assemble
 from batchtui.tui.screens.confirm import ConfirmScreen
@@ -195,6 +196,8 @@ class MainScreen(Screen[None]):
         self.marks &= self.by_id.keys()
         self.rows.keep_only(self.by_id)
         self.loaded = True
+        # Header: what every cached batch cost and saved, calling out those whose cost is unknown or pending.
+        self.sub_title = f"{self.app.sub_title} · {totals_text(totals_of(self.batches))}"
         self.render_list()
         if self.select_after_load and self.table.select_batch(self.select_after_load):
             self.select_after_load = None

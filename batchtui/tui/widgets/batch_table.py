@@ -26,6 +26,7 @@ from textual.widgets._data_table import RowKey, default_cell_formatter
 
 from batchtui.core import fmt
 from batchtui.core.models import WORKFLOW_FINAL_PHASES, BatchRecord, RequestCounts, WorkflowLink
+from batchtui.core.spend import UNKNOWN, batch_cost_status, money
 from batchtui.tui.safe import as_text
 
 NAME_WIDTH = 26
@@ -183,8 +184,14 @@ def static_cells(batch: BatchRecord, marked: bool, link: WorkflowLink | None = N
         _count(c.canceled, "yellow"),
         _count(c.expired, "magenta"),
         Text(fmt.count(c.total), style="bold", justify="right"),
-        Text(fmt.money(batch.cost_usd), style="" if batch.cost_usd is not None else "dim", justify="right"),
+        _cost_cell(batch),
     )
+
+
+def _cost_cell(batch: BatchRecord) -> Text:
+    status = batch_cost_status(batch)  # unknown (a result with no known price) reads so, never as a number
+    style = {"known": "", UNKNOWN: "yellow", "pending": "dim"}[status]
+    return Text(money(batch.cost_usd, status), style=style, justify="right")
 
 
 def time_words(batch: BatchRecord, now: datetime) -> tuple[str, str, str]:

@@ -13,7 +13,9 @@ from textual.style import Style
 from textual.widgets import Static
 
 from batchtui.core import fmt
+from batchtui.core.cost import saved_usd
 from batchtui.core.models import COUNT_KEYS, BatchRecord, WorkflowLink
+from batchtui.core.spend import UNKNOWN, batch_cost_status, money
 from batchtui.tui.safe import content_assemble
 from batchtui.tui.widgets.batch_table import PHASE_STYLE, STATUS_STYLE, elapsed_of, phase_word
 from batchtui.tui.workflows import linkable
@@ -76,7 +78,10 @@ def count_fields(b: BatchRecord) -> list[Field]:
         n = getattr(c, key)
         share = f"  {n / total:.1%}" if total and n else ""
         fields.append((key, fmt.count(n) + share, styles.get(key, "magenta") if n else "dim"))
-    fields.append(("cost", fmt.money(b.cost_usd), ""))
+    cost = batch_cost_status(b)
+    fields.append(("cost", money(b.cost_usd, cost), "yellow" if cost == UNKNOWN else ""))
+    if cost == "known":
+        fields.append(("saved", fmt.money(saved_usd(b.cost_usd)), "green"))  # against the standard API
     if b.processing_status != "ended":
         # Honest about what the API gives: no per-request progress until the whole batch ends.
         fields.append(("", "counts move only when the batch ends", "dim italic"))
