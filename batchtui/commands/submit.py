@@ -145,10 +145,13 @@ async def run(args: argparse.Namespace) -> int:
                 generated = outcome.report.generated_ids
                 plural = "s" if generated != 1 else ""
                 ids = f" ({fmt.count(generated)} custom_id{plural} generated)" if generated else ""
+                unknown = outcome.report.unpriced_requests  # a model with no price, or input that cannot be bounded
+                rest = f" + unknown for {fmt.count(unknown)} request{'s' if unknown != 1 else ''}" if unknown else ""
                 print(
                     f"{clean(str(args.file))} ({outcome.report.format}): {fmt.count(info['request_count'])} valid "
                     f"requests{ids}, {fmt.naturalsize(info['body_bytes'])} to send; models: {clean(models)}; "
-                    f"estimated cost {fmt.money(low)}–{fmt.money(high)} at batch rates. Nothing was sent (--dry-run)."
+                    f"estimated cost {fmt.money(low)}–{fmt.money(high)}{rest} at batch rates. "
+                    "Nothing was sent (--dry-run)."
                 )
             return 0
         batch, submission = outcome.batch, outcome.submission

@@ -119,3 +119,12 @@ def test_results_csv_and_markdown_carry_tool_calls_and_thinking(cli, tmp_path, b
     think = md[md.index("## `think`") :]
     assert think.index("**Thinking**") < think.index("Regarding")  # thinking first, then the answer
     assert "(saved $" in think
+
+
+def test_dry_run_estimate_says_what_it_leaves_out(cli, tmp_path):
+    requests = {
+        "priced": {"model": "claude-haiku-4-5", "max_tokens": 50, "messages": [{"role": "user", "content": "Hi"}]},
+        "no-price": {"model": "claude-fable-5-2", "max_tokens": 50, "messages": [{"role": "user", "content": "Hi"}]},
+    }
+    code, out, _ = cli("submit", str(write(tmp_path, requests)), "--dry-run")
+    assert code == 0 and "estimated cost $" in out and " + unknown for 1 request at batch rates" in out
