@@ -95,7 +95,7 @@ async def test_retryable_failures_go_out_again_as_linked_child_batches(engine, t
 
 @pytest.mark.emulator(batch_seconds=1)
 async def test_a_spool_the_worker_cannot_read_fails_the_workflow_saying_so(engine, tmp_path):
-    source = write_requests(tmp_path / "req.jsonl", 5)
+    source = write_requests(tmp_path / "req.jsonl", 5, prefix="unread-")  # a body (and workflow id) of its own
     done = await submit_workflow(engine.settings, source, engine.options())
     done.prepared.spool.unlink()  # as if it were on a disk this worker cannot see
     async with engine.worker():
@@ -109,7 +109,7 @@ async def test_a_spool_the_worker_cannot_read_fails_the_workflow_saying_so(engin
 async def test_history_does_not_grow_with_polls(engine, batch_emulator, tmp_path):
     """About 30 poll cycles while the batch runs: the tracking workflow's history is what one batch costs."""
     engine.poll_interval = 0.2
-    source = write_requests(tmp_path / "req.jsonl", 5)
+    source = write_requests(tmp_path / "req.jsonl", 5, prefix="polls-")  # test_history.py submits 5 "r" requests
     async with engine.worker():
         done = await submit_workflow(engine.settings, source, engine.options())
         await done.started.handle.result()
