@@ -52,7 +52,3 @@ def defaults_from(args: argparse.Namespace) -> RequestDefaults:
     return RequestDefaults(
         model=args.model, max_tokens=args.max_tokens, system=args.system or None, temperature=args.temperature
     )
-
-
-def uses_input_flags(args: argparse.Namespace) -> bool:
-    return args.input_format is not None or defaults_from(args) != RequestDefaults()

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from batchtui.commands.hooks import describe_outcome, hook_settings_of, outcome_json
-from batchtui.commands.input_flags import add_input_flags, defaults_from, uses_input_flags
+from batchtui.commands.input_flags import add_input_flags, defaults_from
 from batchtui.commands.output import Progress, emit_json, note
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
@@ -57,12 +57,6 @@ async def dispatch(args: argparse.Namespace) -> int:
         raise UsageError(
             "--notify-webhook and --on-complete need --wait here (this process must see the batch end); or set "
             "them under [hooks] in config.toml so `batchtui sync --watch` and the dashboard run them"
-        )
-    if args.engine == "temporal" and not args.dry_run and uses_input_flags(args):
-        # The workflow's submit takes no defaults yet: never drop them silently.
-        raise UsageError(
-            "--format, --model, --max-tokens, --system and --temperature work with the local engine only for now; "
-            "with --engine temporal, submit a file whose requests carry their own params"
         )
     if args.engine == "temporal":
         if args.dry_run:

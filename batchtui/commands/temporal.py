@@ -119,6 +119,7 @@ async def workflows(args: argparse.Namespace) -> int:
 async def submit(args: argparse.Namespace) -> int:
     """`submit FILE --engine temporal`: prints the workflow; `--wait` follows it to its end."""
     _need_temporal()
+    from batchtui.commands.input_flags import defaults_from
     from batchtui.commands.submit import print_errors
     from batchtui.service.submit import ValidationFailed
     from batchtui.temporal.submit import EngineOptions, submit_workflow
@@ -133,7 +134,10 @@ async def submit(args: argparse.Namespace) -> int:
         output_dir=str(args.output.resolve()) if args.output else None,
     )
     try:
-        done = await submit_workflow(settings_of(args), args.file, options, label=args.label, force=args.force)
+        done = await submit_workflow(
+            settings_of(args), args.file, options, label=args.label, force=args.force,
+            fmt=args.input_format, defaults=defaults_from(args),
+        )  # fmt: skip
     except ValidationFailed as exc:
         print_errors(exc.report)
         return 2

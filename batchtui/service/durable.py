@@ -19,7 +19,7 @@ from batchtui.core.errors import BatchtuiError
 from batchtui.core.store.errors import InvalidTransitionError
 from batchtui.service.reconcile import reconcile
 from batchtui.service.session import Session
-from batchtui.service.spool import SpoolWriter, spooled_requests
+from batchtui.service.spool import SpoolWriter, metadata_sidecar, spooled_metadata, spooled_requests
 from batchtui.service.submit import (
     NotCreated,
     ProgressSink,
@@ -91,6 +91,9 @@ async def create_once(
         sub = await store.reopen_submission(sub.id)
     # Idempotent (an upsert): a run that died while storing them left some, not all.
     await store.add_requests(sub.id, spooled_requests(spool.path))
+    sidecar = metadata_sidecar(spool.path)
+    if sidecar.is_file():  # local metadata (CSV extra columns) travels beside the spool; never sent
+        await store.add_request_metadata(sub.id, spooled_metadata(sidecar))
     try:
         sub = await store.mark_submission_sending(sub.id)
     except InvalidTransitionError as exc:  # another process resolved it meanwhile: look again next attempt

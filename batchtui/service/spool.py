@@ -75,7 +75,7 @@ class SpoolWriter:
     def add_metadata(self, custom_id: str, metadata: dict[str, Any]) -> None:
         """The metadata of the request just added (not part of the body: it is never sent)."""
         if self._meta is None:
-            self.metadata_path = self.path.with_name(self.path.name + _META)
+            self.metadata_path = metadata_sidecar(self.path)
             fd = os.open(self.metadata_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             self._meta = os.fdopen(fd, "wb", buffering=1 << 20)
         self._meta.write(custom_id.encode() + b"\t" + encode_metadata(metadata) + b"\n")
@@ -186,3 +186,8 @@ async def clean_orphans(store: Store) -> list[Path]:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+def metadata_sidecar(spool: Path) -> Path:
+    """Where a spool's requests' metadata lives: beside it (a durable engine moves and shares both)."""
+    return spool.with_name(spool.name + _META)

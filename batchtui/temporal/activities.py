@@ -33,6 +33,7 @@ from batchtui.service.durable import (
 )
 from batchtui.service.export import Selection, export
 from batchtui.service.session import Session
+from batchtui.service.spool import metadata_sidecar
 from batchtui.temporal import poller
 from batchtui.temporal.models import (
     BatchRef,
@@ -232,8 +233,9 @@ class BatchActivities:
     async def finish(self, inp: FinishInput) -> None:
         """The workflow is over: its spool is no longer needed (requests are in the store) and the phase is final."""
         await self.session.store.set_workflow_phase(inp.submission_id, inp.phase)
-        with contextlib.suppress(OSError):
-            os.unlink(inp.spool)
+        for path in (inp.spool, metadata_sidecar(Path(inp.spool))):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     @activity.defn
     async def poll_batches(self, inp: PollerInput) -> PollStats:

@@ -15,7 +15,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from batchtui.core.config import Settings
 from batchtui.core.errors import BatchtuiError
-from batchtui.service.spool import spool_dir_for
+from batchtui.core.inputs import RequestDefaults
+from batchtui.service.spool import metadata_sidecar, spool_dir_for
 from batchtui.service.submit import Prepared, prepare
 from batchtui.temporal import ids
 from batchtui.temporal.client import Started, connect, start_submission
@@ -77,9 +78,13 @@ async def submit_workflow(
     *,
     label: str | None = None,
     force: bool = False,
+    fmt: str | None = None,
+    defaults: RequestDefaults | None = None,
 ) -> WorkflowSubmitted:
     folder = temporal_spool_dir(settings, options.spool_dir)
-    prepared = await asyncio.to_thread(prepare, source, folder)  # ValidationFailed: nothing kept
+    prepared = await asyncio.to_thread(  # ValidationFailed: nothing kept
+        prepare, source, folder, fmt=fmt, defaults=defaults, keep_metadata=True
+    )
     assert prepared.digest is not None and prepared.spool is not None
     submission_id = prepared.digest[:32] + (f"-{secrets.token_hex(4)}" if force else "")
     spool = folder / f"{submission_id}.json"
@@ -87,6 +92,9 @@ async def submit_workflow(
         client = await connect(options.address, options.namespace)
         os.replace(prepared.spool, spool)  # same body, same name: joining a running workflow rewrites it as is
         prepared.spool = spool
+        if prepared.metadata is not None:  # CSV extra columns: beside the spool, stored by the worker with the requests
+            os.replace(prepared.metadata, metadata_sidecar(spool))
+            prepared.metadata = metadata_sidecar(spool)
         inp = SubmissionInput(
             submission_id=submission_id, spool=str(spool), request_count=prepared.request_count,
             body_bytes=prepared.body_bytes, digest=prepared.digest, label=label, source_file=prepared.source_file,

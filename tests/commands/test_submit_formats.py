@@ -109,11 +109,3 @@ def test_bad_flag_values_exit_2(cli, tmp_path, capsys, flag, value, message):
         cli("submit", str(path), f"{flag}={value}")
     assert info.value.code == 2
     assert message in capsys.readouterr().err
-
-
-def test_defaults_are_refused_with_the_temporal_engine(cli, tmp_path, batch_emulator):
-    path = tmp_path / "q.txt"
-    path.write_text("hi\n", encoding="utf-8")
-    code, _, err = cli("submit", str(path), *FLAGS, "--engine", "temporal")
-    assert code == 2 and "local engine only" in err
-    assert batches_on(batch_emulator) == []
