@@ -165,23 +165,31 @@ class ResultsMixin(SearchMixin, CostsMixin):
         key = await self._batch_key(batch_id)
         if key is None:
             return None
-        clauses = ["r.batch_key = ?"]
-        params: list[Any] = [key]
-        if flt.types:
-            clauses.append(f"r.result_type IN ({', '.join('?' * len(flt.types))})")
-            params.extend(sorted(flt.types))
-        if flt.error_type == "unknown":
-            # error_type_counts() files errored rows without a type under "unknown"; the filter must find them.
-            clauses.append("r.result_type = 'errored' AND r.error_type IS NULL")
-        elif flt.error_type:
-            clauses.append("r.error_type = ?")
-            params.append(flt.error_type)
-        if flt.custom_id:
-            clauses.append("r.custom_id LIKE ? ESCAPE '\\'")  # LIKE ignores ASCII case; custom_ids are ASCII
-            params.append(f"%{_escape_like(flt.custom_id)}%")
-        match = fts_query(flt.search)
-        if match is not None:
+        if fts_query(flt.search) is not None:
             await self.ensure_search_index(batch_id)
-            clauses.append("r.rowid IN (SELECT rowid FROM results_fts WHERE results_fts MATCH ?)")
-            params.append(match)
-        return " AND ".join(clauses), params
+        clauses, params = filter_sql(flt, "r")
+        return " AND ".join(["r.batch_key = ?", *clauses]), [key, *params]
+
+
+def filter_sql(flt: ResultFilter, alias: str) -> tuple[list[str], list[Any]]:
+    """The filter's conditions on the results row `alias` (the batch aside), and their parameters. A search needs
+    the batch's search index built first."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if flt.types:
+        clauses.append(f"{alias}.result_type IN ({', '.join('?' * len(flt.types))})")
+        params.extend(sorted(flt.types))
+    if flt.error_type == "unknown":
+        # error_type_counts() files errored rows without a type under "unknown"; the filter must find them.
+        clauses.append(f"{alias}.result_type = 'errored' AND {alias}.error_type IS NULL")
+    elif flt.error_type:
+        clauses.append(f"{alias}.error_type = ?")
+        params.append(flt.error_type)
+    if flt.custom_id:
+        clauses.append(f"{alias}.custom_id LIKE ? ESCAPE '\\'")  # LIKE ignores ASCII case; custom_ids are ASCII
+        params.append(f"%{_escape_like(flt.custom_id)}%")
+    match = fts_query(flt.search)
+    if match is not None:
+        clauses.append(f"{alias}.rowid IN (SELECT rowid FROM results_fts WHERE results_fts MATCH ?)")
+        params.append(match)
+    return clauses, params

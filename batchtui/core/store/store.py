@@ -8,6 +8,7 @@ from types import TracebackType
 from batchtui.core.store.batches import BatchesMixin
 from batchtui.core.store.db import Database
 from batchtui.core.store.hooks import HooksMixin
+from batchtui.core.store.lineage import LineageMixin
 from batchtui.core.store.metadata import RequestMetadataMixin
 from batchtui.core.store.requests import RequestsMixin
 from batchtui.core.store.results import ResultsMixin
@@ -17,7 +18,16 @@ from batchtui.core.store.stats import StatsMixin
 from batchtui.core.store.submissions import SubmissionsMixin
 
 
-class Store(ResultsMixin, BatchesMixin, SubmissionsMixin, RequestsMixin, RequestMetadataMixin, HooksMixin, StatsMixin):
+class Store(
+    ResultsMixin,
+    LineageMixin,
+    BatchesMixin,
+    SubmissionsMixin,
+    RequestsMixin,
+    RequestMetadataMixin,
+    HooksMixin,
+    StatsMixin,
+):
     """Open with `await Store.open(path)` and always close it (`async with` or `close()`): aiosqlite's worker
     thread is not a daemon, so a forgotten store keeps the process alive."""
 
