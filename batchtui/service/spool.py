@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from batchtui.core.inputs.split import BODY_HEAD, BODY_SEP, BODY_TAIL
+
 if TYPE_CHECKING:
     from batchtui.core.store import Store
 
@@ -60,7 +62,7 @@ class SpoolWriter:
         self.size = 0
         self.count = 0
         self._kept = False
-        self._emit(b'{"requests":[\n')
+        self._emit(BODY_HEAD)
 
     def _emit(self, data: bytes) -> None:
         self._out.write(data)
@@ -69,7 +71,7 @@ class SpoolWriter:
 
     def add(self, item: bytes) -> None:
         """One request, already encoded as the body carries it (`{"custom_id":"...","params":{...}}`)."""
-        self._emit((b",\n" if self.count else b"") + item)
+        self._emit((BODY_SEP if self.count else b"") + item)
         self.count += 1
 
     def add_metadata(self, custom_id: str, metadata: dict[str, Any]) -> None:
@@ -82,7 +84,7 @@ class SpoolWriter:
 
     def finish(self) -> str:
         """Close the body, make it durable, and return its sha256."""
-        self._emit(b"\n]}")
+        self._emit(BODY_TAIL)
         self._out.flush()
         os.fsync(self._out.fileno())
         self._out.close()

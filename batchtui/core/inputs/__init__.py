@@ -27,6 +27,7 @@ from batchtui.core.inputs.registry import (
     supported_formats,
 )
 from batchtui.core.inputs.report import ValidationReport
+from batchtui.core.inputs.split import PART_BODY_BYTES, PartPlan, SplitLimits, Splitter
 from batchtui.core.inputs.validate import (
     MAX_BODY_BYTES,
     MAX_REQUESTS,
@@ -39,15 +40,19 @@ __all__ = [
     "CUSTOM_ID_PATTERN",
     "MAX_BODY_BYTES",
     "MAX_REQUESTS",
+    "PART_BODY_BYTES",
     "READERS",
     "InputError",
     "InvalidInputFile",
+    "PartPlan",
     "ReadItem",
     "ReadWarning",
     "ReaderSpec",
     "RejectedRequest",
     "RequestDefaults",
     "SourceRequest",
+    "SplitLimits",
+    "Splitter",
     "ValidationReport",
     "canonical_params_json",
     "detect_format",

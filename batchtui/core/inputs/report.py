@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from batchtui.core.fmt import count
 from batchtui.core.inputs.records import InputError
+from batchtui.core.inputs.split import PartPlan
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ValidationReport:
     errors_omitted: int = 0  # errors past max_errors: counted, not kept
     warnings_omitted: int = 0
     sha256: str | None = None  # of the file's bytes, to notice it changing between validation and submission
+    parts: list[PartPlan] = field(default_factory=list)  # validated with splitting: the parts it is sent as
 
     @property
     def ok(self) -> bool:

@@ -33,9 +33,8 @@ from batchtui.core.inputs.records import (
 )
 from batchtui.core.inputs.registry import detect_format, reader_for
 from batchtui.core.inputs.report import Collector, ValidationReport
+from batchtui.core.inputs.split import MAX_BODY_BYTES, MAX_REQUESTS, SplitLimits, Splitter
 
-MAX_REQUESTS = 100_000
-MAX_BODY_BYTES = 256 * 1024 * 1024
 _BODY_OVERHEAD = len(b'{"requests":[]}')
 _SPLIT_HINT = "split the file into several batches"
 # Serialises like the SDK (compact, non-ASCII as UTF-8); built once, json.dumps(**kwargs) would build one per call.
@@ -119,6 +118,7 @@ class _Scan:
         on_file_error: Callable[[InputError], None],
         on_warning: Callable[[InputError], None],
         on_request: RequestSink | None = None,
+        split: SplitLimits | None = None,
     ) -> None:
         self.path = path
         self.file = os.fspath(path)
@@ -134,6 +134,10 @@ class _Scan:
         self._over_size_line: int | None = None
         self._priced_at = datetime.now(UTC)  # one price date for the whole file
         self._item = b""  # the last valid request, encoded as the create body carries it
+        # Splitting: parts are planned instead of the whole file being held to one batch's limits.
+        self._splitter = Splitter(split) if split is not None else None
+        if self._splitter is not None:
+            self.report.parts = self._splitter.parts
 
     def _error(self, e: InputError) -> None:
         self._had_errors = True
@@ -267,11 +271,34 @@ class _Scan:
                 )
             )
             return False
+        if self._splitter is not None and not self._place(req, item):
+            return False
         self.report.body_bytes += len(item) + (1 if self._sized else _BODY_OVERHEAD)
         self._sized += 1
         if self._over_size_line is None and self.report.body_bytes > MAX_BODY_BYTES:
             self._over_size_line = req.line
         self._item = item
+        return True
+
+    def _place(self, req: SourceRequest, item: bytes) -> bool:
+        """Put the request in its part; a request too big for a batch of its own is an error."""
+        assert self._splitter is not None
+        limit = self._splitter.limits.max_body_bytes
+        if not self._splitter.limits.fits_alone(len(item)):
+            self._error(
+                InputError(
+                    self.file,
+                    req.line,
+                    None,
+                    f"this request alone is {naturalsize(len(item), binary=True)}; a batch body may be at most "
+                    f"{naturalsize(limit, binary=True)}, so it can never be sent",
+                    "shorten it, or move large documents to the Files API",
+                    "request_too_large",
+                    req.item,
+                )
+            )
+            return False
+        self._splitter.add(len(item), line=req.line, custom_id=req.custom_id)
         return True
 
     def _finish(self) -> None:
@@ -280,6 +307,8 @@ class _Scan:
             what = "is empty" if r.total_bytes == 0 else "has no requests"
             hint = "add requests to it" + (", one per line" if r.format in ("jsonl", "txt") else "")
             self._file_error(InputError(self.file, None, None, what, hint, "empty"))
+        if self._splitter is not None:
+            return  # over one batch's limits is fine: the file is sent as several parts
         if r.request_count > MAX_REQUESTS:
             self._file_error(
                 InputError(
@@ -313,11 +342,13 @@ def validate_file(
     fmt: str | None = None,
     defaults: RequestDefaults | None = None,
     on_request: RequestSink | None = None,
+    split: SplitLimits | None = None,
 ) -> ValidationReport:
     """Check a whole file without submitting anything. Keeps the first `max_errors` errors and counts the rest.
-    `on_request(req, item_bytes)` sees each valid request while no error has been found yet."""
+    `on_request(req, item_bytes)` sees each valid request while no error has been found yet. `split`: a file over
+    one batch's limits is not an error; `report.parts` plans the parts it would be sent as."""
     collector = Collector(max_errors)
-    scan = _Scan(path, fmt, defaults, collector.error, collector.file_error, collector.warn, on_request)
+    scan = _Scan(path, fmt, defaults, collector.error, collector.file_error, collector.warn, on_request, split)
     for _ in scan.run():
         pass
     return _collected(scan, collector)
@@ -329,11 +360,12 @@ def validate_requests(
     name: str = "<requests>",
     max_errors: int = 50,
     on_request: RequestSink | None = None,
+    split: SplitLimits | None = None,
 ) -> ValidationReport:
     """`validate_file` for requests made by code (`{"custom_id", "params"}` dicts or SourceRequests): the same
     rules, limits and cost estimate. Line numbers in problems are 1-based positions in `requests`."""
     collector = Collector(max_errors)
-    scan = _Scan(name, "requests", None, collector.error, collector.file_error, collector.warn, on_request)
+    scan = _Scan(name, "requests", None, collector.error, collector.file_error, collector.warn, on_request, split)
     for _ in scan.run_items(requests):
         pass
     return _collected(scan, collector)
