@@ -86,6 +86,8 @@ class BatchRecord:
     last_request_id: str | None = None
     deleted_remotely: bool = False
     results_error: str | None = None  # why the last results download failed (results_state `failed`)
+    group_id: str | None = None  # a part of this group (a file sent as several batches: core/groups.py)
+    group_part: int | None = None  # its 1-based part number
 
     @property
     def can_cancel(self) -> bool:
@@ -144,6 +146,8 @@ class BatchRecord:
             "last_synced_at": format_time(self.last_synced_at),
             "last_request_id": self.last_request_id,
             "deleted_remotely": self.deleted_remotely,
+            "group_id": self.group_id,
+            "group_part": self.group_part,
         }
 
 
@@ -210,6 +214,8 @@ class Submission:
     candidate_batch_id: str | None = None  # probably its batch (unverified): see service/reconcile.py
     workflow_id: str | None = None  # carried by this Temporal workflow (batchtui/temporal)
     workflow_phase: str | None = None  # the phase its activities last reached
+    group_id: str | None = None  # one part of this group (core/groups.py)
+    group_part: int | None = None  # its 1-based part number
 
     @property
     def unresolved(self) -> bool:
@@ -238,6 +244,8 @@ class Submission:
             "parent_batch_id": self.parent_batch_id,
             "workflow_id": self.workflow_id,
             "workflow_phase": self.workflow_phase,
+            "group_id": self.group_id,
+            "group_part": self.group_part,
         }
 
 

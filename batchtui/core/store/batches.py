@@ -19,7 +19,7 @@ BATCH_COLUMNS = (
     "id, processing_status, count_processing, count_succeeded, count_errored, count_canceled, count_expired, "
     "created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, label, source_file, "
     "submission_id, parent_batch_id, results_state, results_rows, cost_usd, last_synced_at, last_request_id, "
-    "deleted_remotely, results_error"
+    "deleted_remotely, results_error, group_id, group_part"
 )
 
 # The API's fields are replaced; local ones are only filled on insert, from a submission already linked to this
@@ -28,10 +28,11 @@ _UPSERT = """
 INSERT INTO batches (
     id, processing_status, count_processing, count_succeeded, count_errored, count_canceled, count_expired,
     created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url,
-    results_state, last_synced_at, last_request_id, label, source_file, submission_id, parent_batch_id
+    results_state, last_synced_at, last_request_id, label, source_file, submission_id, parent_batch_id,
+    group_id, group_part
 )
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-       s.label, s.source_file, s.id, s.parent_batch_id
+       s.label, s.source_file, s.id, s.parent_batch_id, s.group_id, s.group_part
 FROM (SELECT 1) LEFT JOIN submissions AS s ON s.batch_id = ?1
 WHERE true  -- disambiguates ON CONFLICT from the join's ON
 ON CONFLICT (id) DO UPDATE SET
@@ -90,6 +91,8 @@ def batch_from_row(row: Sequence[Any]) -> BatchRecord:
         last_request_id=row[21],
         deleted_remotely=bool(row[22]),
         results_error=row[23],
+        group_id=row[24],
+        group_part=row[25],
     )
 
 

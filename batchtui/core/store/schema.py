@@ -188,7 +188,44 @@ _V7 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# v8: groups. A file over one batch's limits is sent as several batches (its parts), each a normal submission
+# linked to its group with its 1-based part number. The plan (every part's size and body digest) is recorded
+# before the first part is sent, so submitting the same file again finds the group by its digest and continues it.
+_V8 = (
+    """
+    CREATE TABLE groups (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,                -- --label, or the file's name
+        source_file TEXT,
+        digest TEXT NOT NULL,              -- sha256 over the parts' body digests, in order
+        request_count INTEGER NOT NULL,
+        body_bytes INTEGER NOT NULL,
+        part_count INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX groups_by_digest ON groups (digest, created_at)",
+    """
+    CREATE TABLE group_parts (
+        group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+        part INTEGER NOT NULL,             -- 1-based, in file order
+        request_count INTEGER NOT NULL,
+        body_bytes INTEGER NOT NULL,
+        params_digest TEXT NOT NULL,       -- the part's create body, as its submissions carry it
+        first_custom_id TEXT,
+        last_custom_id TEXT,
+        PRIMARY KEY (group_id, part)
+    ) WITHOUT ROWID
+    """,
+    "ALTER TABLE submissions ADD COLUMN group_id TEXT",
+    "ALTER TABLE submissions ADD COLUMN group_part INTEGER",
+    "CREATE INDEX submissions_by_group ON submissions (group_id, group_part) WHERE group_id IS NOT NULL",
+    # Local fields of a batch, filled from its submission like label and source_file.
+    "ALTER TABLE batches ADD COLUMN group_id TEXT",
+    "ALTER TABLE batches ADD COLUMN group_part INTEGER",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 LATEST_VERSION = len(MIGRATIONS)
 
 

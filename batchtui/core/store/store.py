@@ -7,6 +7,7 @@ from types import TracebackType
 
 from batchtui.core.store.batches import BatchesMixin
 from batchtui.core.store.db import Database
+from batchtui.core.store.groups import GroupsMixin
 from batchtui.core.store.hooks import HooksMixin
 from batchtui.core.store.lineage import LineageMixin
 from batchtui.core.store.metadata import RequestMetadataMixin
@@ -23,6 +24,7 @@ class Store(
     LineageMixin,
     BatchesMixin,
     SubmissionsMixin,
+    GroupsMixin,
     RequestsMixin,
     RequestMetadataMixin,
     HooksMixin,

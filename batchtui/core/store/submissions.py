@@ -18,9 +18,9 @@ from batchtui.core.store.db import execute
 from batchtui.core.store.errors import InvalidTransitionError, NotFoundError
 from batchtui.core.store.search import drop_search_index
 
-_COLUMNS = (
+SUBMISSION_COLUMNS = (
     "id, state, source_file, label, request_count, body_bytes, params_digest, created_at, sent_at, batch_id, error, "
-    "parent_batch_id, candidate_batch_id, workflow_id, workflow_phase"
+    "parent_batch_id, candidate_batch_id, workflow_id, workflow_phase, group_id, group_part"
 )
 
 # Which states each state may be entered from. `unknown` (a create sent, outcome never heard) is resolved to
@@ -52,6 +52,8 @@ def submission_from_row(row: Sequence[Any]) -> Submission:
         candidate_batch_id=row[12],
         workflow_id=row[13],
         workflow_phase=row[14],
+        group_id=row[15],
+        group_part=row[16],
     )
 
 
@@ -71,17 +73,20 @@ class SubmissionsMixin(StoreBase):
         parent_batch_id: str | None = None,
         submission_id: str | None = None,
         workflow_id: str | None = None,
+        group_id: str | None = None,
+        group_part: int | None = None,
     ) -> Submission:
         """`submission_id`: given by a caller that must know it before recording (a Temporal workflow's id derives
-        from it); otherwise a fresh one."""
+        from it); otherwise a fresh one. `group_id`, `group_part`: a part of a group (core/groups.py)."""
         submission_id = submission_id or uuid.uuid4().hex
         async with self._db.transaction(durable=True) as conn:
             await execute(
                 conn,
                 "INSERT INTO submissions (id, state, source_file, label, request_count, body_bytes, params_digest, "
-                "created_at, parent_batch_id, workflow_id) VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, parent_batch_id, workflow_id, group_id, group_part) "
+                "VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (submission_id, source_file, label, request_count, body_bytes, params_digest, _now(), parent_batch_id,
-                 workflow_id),
+                 workflow_id, group_id, group_part),
             )  # fmt: skip
         return await self._must_get_submission(submission_id)
 
@@ -94,7 +99,7 @@ class SubmissionsMixin(StoreBase):
             await execute(conn, "UPDATE submissions SET workflow_phase = ? WHERE id = ?", (phase, submission_id))
 
     async def submission_for_batch(self, batch_id: str) -> Submission | None:
-        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM submissions WHERE batch_id = ?", (batch_id,))
+        row = await self._db.fetchone(f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE batch_id = ?", (batch_id,))
         return submission_from_row(row) if row else None
 
     async def workflow_links(self) -> dict[str, WorkflowLink]:
@@ -130,7 +135,8 @@ class SubmissionsMixin(StoreBase):
                 conn,
                 "UPDATE batches SET label = coalesce(batches.label, s.label), "
                 "source_file = coalesce(batches.source_file, s.source_file), submission_id = s.id, "
-                "parent_batch_id = coalesce(batches.parent_batch_id, s.parent_batch_id) "
+                "parent_batch_id = coalesce(batches.parent_batch_id, s.parent_batch_id), "
+                "group_id = s.group_id, group_part = s.group_part "
                 "FROM submissions AS s WHERE s.id = ? AND batches.id = ?",
                 (submission_id, batch_id),
             )
@@ -197,18 +203,21 @@ class SubmissionsMixin(StoreBase):
         return await self._transition(submission_id, "unknown", "error = ?", (error,))
 
     async def get_submission(self, submission_id: str) -> Submission | None:
-        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM submissions WHERE id = ?", (submission_id,))
+        row = await self._db.fetchone(f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?", (submission_id,))
         return submission_from_row(row) if row else None
 
     async def list_submissions(self) -> list[Submission]:
         """Newest first."""
-        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM submissions ORDER BY created_at DESC, rowid DESC")
+        rows = await self._db.fetchall(
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions ORDER BY created_at DESC, rowid DESC"
+        )
         return [submission_from_row(r) for r in rows]
 
     async def unresolved_submissions(self) -> list[Submission]:
         """Sent (or being sent) with no known outcome: reconcile these before resubmitting anything. Oldest first."""
         rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM submissions WHERE state IN ('sending', 'unknown') ORDER BY created_at, rowid"
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE state IN ('sending', 'unknown') "
+            "ORDER BY created_at, rowid"
         )
         return [submission_from_row(r) for r in rows]
 
@@ -216,7 +225,7 @@ class SubmissionsMixin(StoreBase):
         """Submissions in any of `states`, oldest first."""
         marks = ", ".join("?" * len(states))
         rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM submissions WHERE state IN ({marks}) ORDER BY created_at, rowid", states
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE state IN ({marks}) ORDER BY created_at, rowid", states
         )
         return [submission_from_row(r) for r in rows]
 
