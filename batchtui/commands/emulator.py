@@ -25,6 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--expire-rate", type=_rate, default=0.0, help="share of requests that end expired (0-1)")
     p.add_argument("--fault-rate", type=_rate, default=0.0, help="share of HTTP calls given an injected fault (0-1)")
     p.add_argument("--seed", type=int, default=None, help="make ids, timings, outcomes and faults reproducible")
+    p.add_argument(
+        "--queue-limit",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="most requests processing across the workspace; a create past it gets the API's 429 (default: none)",
+    )
     p.add_argument("--demo-data", action="store_true", help="fill an empty state with demo batches")
     p.set_defaults(handler=run)
 
@@ -34,6 +41,12 @@ def _rate(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
     return value
+
+
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of requests, at least 1 (got {text!r})")
+    return int(text)
 
 
 def _non_negative(text: str) -> float:
@@ -56,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         expire_rate=args.expire_rate,
         fault_rate=args.fault_rate,
         seed=args.seed,
+        queue_limit=args.queue_limit,
     )
 
     def announce(base_url: str) -> None:

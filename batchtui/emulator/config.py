@@ -23,3 +23,4 @@ class EmulatorConfig:
     seed: int | None = None  # makes ids, jitter, outcomes and faults reproducible
     retry_after_ms: int = 200  # delay suggested by injected 429s (also sent as whole seconds)
     max_body_bytes: int = 256 * 1024 * 1024  # the API's 256 MB create limit
+    queue_limit: int | None = None  # most requests in `processing` across the workspace; None: no limit

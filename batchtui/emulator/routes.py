@@ -59,7 +59,7 @@ async def api_middleware(request: web.Request, handler):
         request["fault"] = fault
         return await handler(request)
     except ApiError as exc:
-        return error_response(request, exc.error_type, exc.message)
+        return error_response(request, exc.error_type, exc.message, headers=exc.headers)
     except web.HTTPRequestEntityTooLarge:
         return _too_large(request)
     except web.HTTPMethodNotAllowed:

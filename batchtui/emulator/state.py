@@ -17,6 +17,7 @@ from typing import Any
 from batchtui.emulator import replies
 from batchtui.emulator.clock import Clock
 from batchtui.emulator.config import EmulatorConfig
+from batchtui.emulator.queue import check_queue
 from batchtui.emulator.validation import params_error, validate_envelope
 from batchtui.emulator.wire import ApiError, new_id, rfc3339
 
@@ -177,6 +178,8 @@ class EmulatorState:
             raise ApiError("invalid_request_error", f"The request body is not valid JSON: {exc}") from None
         requests = validate_envelope(parsed)
         del parsed
+        # On the state thread, like the insert below: two creates cannot both take the last room in the queue.
+        check_queue(self.db, self.clock.now(), self.config.queue_limit, len(requests))
         duration = self.config.batch_seconds * self.rng.uniform(0.7, 1.3)
         row = self.insert_batch(requests, created_at=self.clock.now(), duration=duration)
         return self._view(row, base_url)

@@ -54,7 +54,8 @@ def error_response(
 class ApiError(Exception):
     """Raised by handlers and the state layer; turned into the documented error body."""
 
-    def __init__(self, error_type: str, message: str) -> None:
+    def __init__(self, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.message = message
+        self.headers = headers  # e.g. retry-after on a 429

@@ -97,6 +97,8 @@ def test_busy_port_exits_1(tmp_path: Path) -> None:
         ["--batch-seconds", "-1"],
         ["--port", "eighty"],
         ["--seed", "1.5"],
+        ["--queue-limit", "0"],
+        ["--queue-limit", "many"],
         ["--no-such-flag"],
     ],
 )
