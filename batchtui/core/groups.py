@@ -17,7 +17,7 @@ from batchtui.core.models import BatchRecord, RequestCounts, Submission, format_
 
 GROUP_PREFIX = "grp_"  # group ids are local (the API has no groups): grp_ + 24 hex digits
 
-PartState = Literal["pending", "sending", "probable", "created", "failed"]
+PartState = Literal["pending", "sending", "unknown", "probable", "created", "failed"]
 # Which submission of a part speaks for it when it has several (a failed attempt, then a new one).
 _RANK = {"created": 4, "probable": 3, "recorded": 2, "sending": 2, "unknown": 2, "failed": 1}
 
@@ -62,9 +62,9 @@ class GroupPart:
         s = self.submission
         if s is None:
             return "pending"
-        if s.display_state in ("created", "probable", "failed"):
+        if s.display_state in ("created", "probable", "failed", "unknown"):
             return s.display_state  # type: ignore[return-value]
-        return "sending"  # recorded, sending, or unknown without a candidate: not provably anything yet
+        return "sending"  # recorded or sending: maybe in flight in some process, not provably anything yet
 
     @property
     def batch_id(self) -> str | None:

@@ -175,9 +175,9 @@ async def submit(
     try:
         session.require_api()
         assert prepared.spool is not None and prepared.digest is not None, "prepared without a spool (dry run?)"
-        await _reconcile_first(session, outcome)
+        await reconcile_first(session, outcome.notes)
         if not force:
-            await _refuse_duplicate(session, prepared.digest)
+            await refuse_duplicate(session, prepared.digest)
     except BaseException:
         prepared.discard()
         raise
@@ -208,7 +208,7 @@ async def submit(
     return outcome
 
 
-async def _reconcile_first(session: Session, outcome: SubmitOutcome) -> None:
+async def reconcile_first(session: Session, notes: list[str]) -> None:
     """Resolve what can be resolved before sending more; a failure here must not block a submit."""
     from batchtui.service.reconcile import reconcile
 
@@ -216,12 +216,12 @@ async def _reconcile_first(session: Session, outcome: SubmitOutcome) -> None:
         return
     try:
         for r in await reconcile(session):
-            outcome.notes.append(r.describe())
+            notes.append(r.describe())
     except Exception as exc:
-        outcome.notes.append(f"could not reconcile earlier submissions first: {describe(exc)}")
+        notes.append(f"could not reconcile earlier submissions first: {describe(exc)}")
 
 
-async def _refuse_duplicate(session: Session, digest: str) -> None:
+async def refuse_duplicate(session: Session, digest: str) -> None:
     for other in await session.store.unresolved_submissions():
         if other.params_digest == digest:
             where = f" from {other.source_file}" if other.source_file else ""

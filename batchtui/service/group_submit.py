@@ -1,0 +1,329 @@
+"""Submitting a file too big for one batch as a group of batches (its parts), crash-safe, continuing after a crash.
+
+Order of events, each durable before the next:
+1. validate the whole file and spool every part in one pass (service/split.py); nothing is recorded or sent if any
+   request is bad;
+2. reconcile earlier open submissions; then find an unfinished group with the same plan (digest over the parts'
+   body digests): found, it is continued; otherwise the group and every part's plan are recorded;
+3. each part in file order goes through the same path as a single submission: recorded with its requests, marked
+   `sending`, POSTed; the answer decides exactly as in service/submit.py, and nothing is resent blindly;
+4. a 429 or 529 created nothing: the part is marked `failed` ("nothing was created") while it waits, so no other
+   process takes it for a lost create, then reopened and sent again. A full processing queue is waited out as
+   in-flight batches drain (service/queue.py); an ordinary rate limit is retried a bounded number of times.
+
+The first part that ends without a batch stops the group (nothing more is sent); submitting the file again
+continues it. Crash windows, and what the next submit of the same file does:
+- before the group is recorded: nothing exists; a fresh group.
+- group recorded, part k not recorded, or recorded but not sent: part k is sent (reconcile marks a recorded,
+  never-sent part `failed`, which proves nothing was created).
+- part k sent, answer lost: reconcile decides, as for any submission; `probable` or `created` counts as done and
+  is never sent again; while its outcome is still unknown the submit is refused (exit 2) and nothing is sent.
+- part k created but not yet marked: its batch is found by reconcile as the single candidate (probable).
+- waiting for the queue: part k is `failed` (nothing created) and is sent on the next submit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from batchtui.core.errors import (
+    DuplicateSubmission,
+    OutcomeUnknown,
+    describe,
+    nothing_created_retry,
+    retry_after_seconds,
+)
+from batchtui.core.groups import GroupPart, GroupRecord, GroupSummary, PartSpec
+from batchtui.core.inputs import RequestDefaults, ValidationReport
+from batchtui.core.inputs.split import SplitLimits
+from batchtui.core.models import BatchRecord, Submission
+from batchtui.service.queue import QueueFeeder, QueuePolicy, QueueTooSmall, QueueWaitGaveUp
+from batchtui.service.session import Session
+from batchtui.service.split import PreparedParts, prepare_parts
+from batchtui.service.spool import read_spool, spooled_metadata, spooled_requests
+from batchtui.service.submit import (
+    CREATE_ATTEMPTS,
+    RETRY_CAP,
+    NotCreated,
+    Prepared,
+    ProgressSink,
+    Source,
+    SubmitOutcome,
+    attach_batch,
+    reconcile_first,
+    refuse_duplicate,
+    resolve_failed_create,
+    submit,
+)
+
+NoteSink = Callable[[str], None]  # one line for the user (the CLI prints it on stderr)
+STOPPERS = (NotCreated, OutcomeUnknown, QueueTooSmall, QueueWaitGaveUp)
+
+
+@dataclass
+class PartOutcome:
+    spec: PartSpec
+    submission: Submission | None = None
+    batch: BatchRecord | None = None
+    probable: bool = False  # the create answer was lost; `batch` is the single one that fits, verified when it ends
+    earlier: bool = False  # created by an earlier run of this group: not sent now
+    error: str | None = None
+
+    @property
+    def batch_id(self) -> str | None:
+        return self.batch.id if self.batch else None
+
+    @property
+    def state(self) -> str:
+        """created / probable; unknown (sent, no provable outcome: never sent again blindly); failed (nothing was
+        created); pending (not sent in this run)."""
+        if self.batch is not None:
+            return "probable" if self.probable else "created"
+        if self.submission is not None and self.submission.state in ("sending", "unknown"):
+            return "unknown"
+        return "failed" if self.error else "pending"
+
+
+@dataclass
+class GroupOutcome:
+    report: ValidationReport
+    group: GroupRecord | None = None
+    parts: list[PartOutcome] = field(default_factory=list)
+    continued: bool = False  # an unfinished group of the same file was continued
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None  # why it stopped before every part had its batch
+
+    @property
+    def batch_ids(self) -> list[str]:
+        return [p.batch.id for p in self.parts if p.batch is not None]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.parts) and all(p.batch is not None for p in self.parts)
+
+
+def group_name(label: str | None, source_file: str | None) -> str:
+    return label or (Path(source_file).name if source_file else "requests")
+
+
+async def submit_source(
+    session: Session,
+    source: Source,
+    limits: SplitLimits,
+    *,
+    label: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    fmt: str | None = None,
+    defaults: RequestDefaults | None = None,
+    on_progress: ProgressSink | None = None,
+    on_note: NoteSink | None = None,
+    policy: QueuePolicy | None = None,
+) -> SubmitOutcome | GroupOutcome:
+    """Submit a file (or requests made by code), split into a group when it passes one batch's limits. A source
+    that fits in one batch goes through `submit` exactly as before (a SubmitOutcome, no group)."""
+    spool_dir = None if dry_run else session.spool_dir
+    prepared = await asyncio.to_thread(
+        prepare_parts, source, spool_dir, limits, fmt=fmt, defaults=defaults, on_progress=on_progress,
+        keep_metadata=True,
+    )  # fmt: skip
+    if dry_run:
+        prepared.discard()
+        if prepared.split:
+            return GroupOutcome(prepared.report)
+        return SubmitOutcome(prepared.report)
+    if not prepared.split:
+        return await submit(session, prepared.parts[0], label=label, force=force, on_progress=on_progress)
+    return await submit_group(
+        session, prepared, label=label, force=force, on_progress=on_progress, on_note=on_note, policy=policy
+    )
+
+
+async def submit_group(
+    session: Session,
+    prepared: PreparedParts,
+    *,
+    label: str | None = None,
+    force: bool = False,
+    on_progress: ProgressSink | None = None,
+    on_note: NoteSink | None = None,
+    policy: QueuePolicy | None = None,
+    create_attempts: int = CREATE_ATTEMPTS,
+    retry_cap: float = RETRY_CAP,
+) -> GroupOutcome:
+    """Send every part not yet created, in order (see the module docstring). `force`: a new group even when an
+    unfinished one of the same file exists (its created parts are then sent again)."""
+    outcome = GroupOutcome(prepared.report)
+    note = on_note or outcome.notes.append
+    try:
+        session.require_api()
+        await reconcile_first(session, outcome.notes)
+        existing = None if force else await session.store.unfinished_group(prepared.digest)
+        done = {p.spec.part: p for p in existing.parts if p.done} if existing else {}
+        if existing is not None:
+            _refuse_open_parts(existing)
+        if not force:
+            for i, part in enumerate(prepared.parts, 1):
+                if i not in done:
+                    await refuse_duplicate(session, part.digest)  # type: ignore[arg-type]
+        group = existing.group if existing else await _record_group(session, prepared, label)
+    except BaseException:
+        prepared.discard()
+        raise
+    outcome.group, outcome.continued = group, existing is not None
+    if existing is not None:
+        note(f"continuing group {group.id} ({len(done)} of {group.part_count} parts already have a batch)")
+    feeder = QueueFeeder(session, policy or QueuePolicy())
+    parts = existing.parts if existing else [GroupPart(s) for s in _specs(prepared)]
+    try:
+        for part, spooled in zip(parts, prepared.parts, strict=True):
+            result = PartOutcome(part.spec)
+            outcome.parts.append(result)
+            if part.done:
+                result.earlier, result.submission = True, part.submission
+                result.batch = part.batch or await session.store.get_batch(part.batch_id)  # type: ignore[arg-type]
+                result.probable = part.state == "probable"
+                note(f"part {part.spec.part} of {group.part_count} already has its batch: {part.batch_id}")
+                spooled.discard()
+                continue
+            if outcome.error is not None:
+                continue  # stopped: the rest stay pending, for the next submit of the file
+            sender = _PartSender(session, group, part, spooled, feeder, note, on_progress, label)
+            try:
+                await sender.send(result, create_attempts, retry_cap)
+            except STOPPERS as exc:
+                result.error = outcome.error = f"part {part.spec.part} of {group.part_count}: {exc}"
+                if result.submission is not None:  # failed (nothing created) or unknown: as the log now says
+                    result.submission = await session.store.get_submission(result.submission.id)
+            finally:
+                spooled.discard()
+    finally:
+        prepared.discard()
+    return outcome
+
+
+def _refuse_open_parts(group: GroupSummary) -> None:
+    """A part sent earlier whose outcome is still unknown must not be sent again: refuse the whole submit."""
+    open_parts = [p for p in group.parts if p.state in ("sending", "unknown")]
+    if open_parts:
+        which = ", ".join(f"part {p.spec.part} (submission {p.submission.id})" for p in open_parts if p.submission)
+        raise DuplicateSubmission(
+            f"group {group.id} of this file is unfinished and {which} was sent with no answer yet: sending it again "
+            "could create a second, billed batch. Run `batchtui sync` to resolve it, then submit the file again to "
+            "continue the group (or pass --force to start a new group). Nothing was submitted."
+        )
+
+
+def _specs(prepared: PreparedParts) -> list[PartSpec]:
+    return [
+        PartSpec(i, p.request_count, p.body_bytes, p.digest or "", plan.first_custom_id, plan.last_custom_id)
+        for i, (p, plan) in enumerate(zip(prepared.parts, prepared.report.parts, strict=True), 1)
+    ]
+
+
+async def _record_group(session: Session, prepared: PreparedParts, label: str | None) -> GroupRecord:
+    return await session.store.record_group(
+        name=group_name(label, prepared.source_file),
+        source_file=prepared.source_file,
+        digest=prepared.digest,
+        parts=_specs(prepared),
+    )
+
+
+@dataclass
+class _PartSender:
+    """One part through record → send → answer, waiting out a full queue. Its spool stays where `prepare_parts`
+    wrote it (named after this live process, so no other process's cleanup removes it while it waits)."""
+
+    session: Session
+    group: GroupRecord
+    part: GroupPart
+    spooled: Prepared
+    feeder: QueueFeeder
+    note: NoteSink
+    on_progress: ProgressSink | None
+    label: str | None
+
+    @property
+    def title(self) -> str:
+        return f"part {self.part.spec.part} of {self.group.part_count}"
+
+    async def send(self, result: PartOutcome, attempts: int, cap: float) -> None:
+        sub = await self._open_submission()
+        result.submission = sub
+        spool, size = self.spooled.spool, self.spooled.body_bytes
+        assert spool is not None
+        api = self.session.require_api()
+        self.note(f"{self.title}: sending {self.part.spec.request_count:,} requests")
+        busy = 0
+        while True:
+            try:
+                batch = await api.create(read_spool(spool, self._sent), size)
+                break
+            except Exception as exc:
+                if not nothing_created_retry(exc):
+                    await self._resolve(sub, exc, result)
+                    return
+                await self.session.store.mark_submission_failed(
+                    sub.id, f"the API answered {describe(exc)}; nothing was created, safe to send again"
+                )
+                if not await self.feeder.after_refusal(exc, self.part.spec.request_count, self._queue_note):
+                    busy += 1
+                    if busy >= attempts:
+                        raise NotCreated(
+                            f"the API was busy on every attempt ({describe(exc)}); nothing was created"
+                        ) from exc
+                    delay = min(cap, retry_after_seconds(exc) or 2.0 ** (busy - 1))
+                    self.note(f"{self.title}: the API is busy (nothing was created); trying again in {delay:.0f} s")
+                    await self.feeder.policy.sleep(delay)
+                await self.session.store.reopen_submission(sub.id)
+                sub = await self.session.store.mark_submission_sending(sub.id)
+        record = await attach_batch(self.session, sub, batch)
+        self.feeder.accepted(self.part.spec.request_count)
+        result.batch, result.submission = record, await self.session.store.get_submission(sub.id)
+        self.note(f"{self.title}: created {batch['id']}")
+
+    async def _open_submission(self) -> Submission:
+        """The part's submission, recorded with its requests and marked `sending`. A failed earlier attempt
+        (nothing was created) is reopened rather than recorded anew: one submission per part."""
+        store, spec, spool = self.session.store, self.part.spec, self.spooled.spool
+        assert spool is not None
+        earlier = self.part.submission
+        if earlier is not None and earlier.state == "failed":
+            sub = await store.reopen_submission(earlier.id)
+        else:
+            sub = await store.record_submission(
+                source_file=self.group.source_file,
+                label=f"{self.label or self.group.name} (part {spec.part}/{self.group.part_count})",
+                request_count=spec.request_count,
+                body_bytes=spec.body_bytes,
+                params_digest=spec.params_digest,
+                group_id=self.group.id,
+                group_part=spec.part,
+            )
+        await store.add_requests(sub.id, spooled_requests(spool))  # an upsert: a reopened part may hold some
+        if self.spooled.metadata is not None:
+            await store.add_request_metadata(sub.id, spooled_metadata(self.spooled.metadata))
+        return await store.mark_submission_sending(sub.id)
+
+    async def _resolve(self, sub: Submission, exc: Exception, result: PartOutcome) -> None:
+        """Not a 429/529: the rules of a single submission (NotCreated, OutcomeUnknown, or its batch found)."""
+        single = SubmitOutcome(self.spooled.report)
+        await resolve_failed_create(self.session, sub, exc, single, spool=self.spooled.spool)
+        result.batch, result.probable = single.batch, single.probable
+        result.submission = single.submission or result.submission
+        for line in single.notes:
+            self.note(f"{self.title}: {line}")
+
+    def _sent(self, done: int) -> None:
+        if self.on_progress:
+            self.on_progress("upload", done, self.spooled.body_bytes)
+
+    def _queue_note(self, processing: int) -> None:
+        self.note(f"{self.title} waits for the queue: {processing:,} requests processing")
+
+
+__all__ = ["GroupOutcome", "PartOutcome", "group_name", "submit_group", "submit_source"]

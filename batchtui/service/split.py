@@ -1,0 +1,133 @@
+"""Validate a file and spool it as one or more parts in the same single pass (the splitter of core/inputs/split).
+
+A part is rolled over before it would pass one batch's limits; parts keep file order. Only one part's spool is
+open at a time and nothing per request is kept here (the validator keeps its custom_id index), so a 100,000+
+request file streams through in bounded memory. A file that fits in one part gives exactly what `prepare` gives:
+the same spool bytes, so the same digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from batchtui.core.inputs import RequestDefaults, SourceRequest, ValidationReport, validate_file
+from batchtui.core.inputs.split import SplitLimits, Splitter
+from batchtui.core.inputs.validate import validate_requests
+from batchtui.service.spool import SpoolWriter
+from batchtui.service.submit import PREPARE_REPORT_EVERY, Prepared, ProgressSink, Source, ValidationFailed
+
+
+@dataclass
+class PreparedParts:
+    """A validated source and (unless a dry run) one spool per part, in file order."""
+
+    report: ValidationReport
+    source_file: str | None
+    parts: list[Prepared] = field(default_factory=list)  # empty on a dry run: `report.parts` has the plan
+
+    @property
+    def split(self) -> bool:
+        return len(self.report.parts) > 1
+
+    @property
+    def digest(self) -> str:
+        """Names the whole plan: the parts' body digests in order. The same file split the same way gives the
+        same digest, which is how an unfinished group is found again."""
+        h = hashlib.sha256()
+        for p in self.parts:
+            h.update(f"{p.digest}\n".encode())
+        return h.hexdigest()
+
+    def discard(self) -> None:
+        for p in self.parts:
+            p.discard()
+
+
+class PartedSpoolWriter:
+    """Spools a create body per part, following the same Splitter decisions as the validator."""
+
+    def __init__(self, folder: Path, limits: SplitLimits, *, keep_metadata: bool) -> None:
+        self.folder = folder
+        self._splitter = Splitter(limits)
+        self._keep_metadata = keep_metadata
+        self._current: SpoolWriter | None = None
+        self.done: list[tuple[SpoolWriter, str]] = []  # finished parts and their digests
+        self.count = 0
+
+    def add(self, req: SourceRequest, item: bytes) -> None:
+        if self._splitter.add(len(item), line=req.line, custom_id=req.custom_id):
+            self._finish_current()
+            self._current = SpoolWriter(self.folder)
+        assert self._current is not None
+        self._current.add(item)
+        if self._keep_metadata and req.metadata:
+            self._current.add_metadata(req.custom_id, req.metadata)
+        self.count += 1
+
+    def _finish_current(self) -> None:
+        if self._current is not None:
+            self.done.append((self._current, self._current.finish()))
+            self._current = None
+
+    def finish(self, source_file: str | None, report: ValidationReport) -> list[Prepared]:
+        self._finish_current()
+        out = []
+        for writer, digest in self.done:
+            writer.keep()
+            out.append(
+                Prepared(report, source_file, writer.path, digest, writer.size, writer.count, writer.metadata_path)
+            )
+        return out
+
+    def discard(self) -> None:
+        for writer, _ in self.done:
+            writer.discard()
+        if self._current is not None:
+            self._current.discard()
+
+
+def prepare_parts(
+    source: Source,
+    spool_dir: Path | None,
+    limits: SplitLimits,
+    *,
+    fmt: str | None = None,
+    defaults: RequestDefaults | None = None,
+    name: str = "<requests>",
+    on_progress: ProgressSink | None = None,
+    keep_metadata: bool = False,
+) -> PreparedParts:
+    """`prepare`, splitting: validate `source` and (when `spool_dir` is given) spool each part in the same pass.
+    Blocking: run it on a thread. Raises ValidationFailed (nothing kept) when any request is bad."""
+    is_file = isinstance(source, str | os.PathLike)
+    writer = PartedSpoolWriter(spool_dir, limits, keep_metadata=keep_metadata) if spool_dir is not None else None
+
+    def on_request(req: SourceRequest, item: bytes) -> None:
+        assert writer is not None
+        writer.add(req, item)
+        if on_progress and writer.count % PREPARE_REPORT_EVERY == 0:
+            on_progress("prepare", writer.count, 0)
+
+    sink = on_request if writer is not None else None
+    kept = False
+    try:
+        if is_file:
+            report = validate_file(source, fmt=fmt, defaults=defaults, on_request=sink, split=limits)  # type: ignore[arg-type]
+        else:
+            report = validate_requests(source, name=name, on_request=sink, split=limits)  # type: ignore[arg-type]
+        if not report.ok:
+            raise ValidationFailed(report)
+        source_file = str(Path(source).resolve()) if is_file else None  # type: ignore[arg-type]
+        prepared = PreparedParts(report, source_file)
+        if writer is not None:
+            prepared.parts = writer.finish(source_file, report)
+            kept = True
+            # The writer and the validator apply one rule to the same bytes: their plans must agree.
+            assert [p.request_count for p in prepared.parts] == [p.request_count for p in report.parts]
+        return prepared
+    finally:
+        if writer is not None and not kept:
+            writer.discard()
