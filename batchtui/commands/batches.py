@@ -25,9 +25,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON array of batch objects")
     p.set_defaults(handler=lambda a: asyncio.run(list_batches(a)))
 
-    p = sub.add_parser("show", help="show one batch in detail")
-    p.add_argument("batch_id", metavar="BATCH_ID")
-    p.add_argument("--json", action="store_true", help="print the batch object as JSON")
+    p = sub.add_parser("show", help="show one batch (or group of batches) in detail")
+    p.add_argument("batch_id", metavar="BATCH_ID", help="a batch id, or a group id (grp_...)")
+    p.add_argument("--json", action="store_true", help="print the batch (or group) object as JSON")
     p.set_defaults(handler=lambda a: asyncio.run(show(a)))
 
     p = sub.add_parser("cancel", help="cancel in-progress batches")
@@ -115,6 +115,10 @@ async def list_batches(args: argparse.Namespace) -> int:
 
 
 async def show(args: argparse.Namespace) -> int:
+    from batchtui.commands.groups import is_group_id, show_group
+
+    if is_group_id(args.batch_id):
+        return await show_group(args)
     code = 0
     async with cli_session(args) as session:
         try:

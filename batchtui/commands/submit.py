@@ -13,21 +13,28 @@ from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, UsageError, describe, is_sdk_error
 from batchtui.core.events import ResultsProgress
-from batchtui.core.inputs import ValidationReport
+from batchtui.core.inputs import SplitLimits, ValidationReport
 from batchtui.core.sanitize import clean
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("submit", help="validate a requests file and create a batch from it")
+    p = sub.add_parser(
+        "submit",
+        help="validate a requests file and create a batch from it (a group of batches when it is over one batch's "
+        "limits: 100,000 requests or about 256 MB)",
+    )
     p.add_argument("file", metavar="FILE", type=Path, help="requests as JSONL, a JSON array, CSV or plain text")
     p.add_argument("--label", help="a name for the batch (kept locally; the API has no batch metadata)")
     p.add_argument("--dry-run", action="store_true", help="validate and estimate only; send nothing")
-    p.add_argument("--wait", action="store_true", help="wait until the batch ends, then download its results")
+    p.add_argument(
+        "--wait", action="store_true", help="wait until the batch (every batch of a group) ends, then download results"
+    )
     p.add_argument("--json", action="store_true", help='print {"batch_ids": [...], ...} as JSON')
     p.add_argument(
         "--force",
         action="store_true",
-        help="submit even if an earlier submission of exactly these requests has an unknown outcome",
+        help="submit even if an earlier submission of exactly these requests has an unknown outcome; for a group, "
+        "start a new one rather than continue an unfinished group of the same file",
     )
     add_input_flags(p)
     engine = p.add_argument_group("Temporal engine (--engine temporal)")
@@ -67,10 +74,15 @@ async def dispatch(args: argparse.Namespace) -> int:
     return await run(args)
 
 
-def print_errors(report: ValidationReport) -> None:
+def print_errors(report: ValidationReport, *, temporal: bool = False) -> None:
     for line in report.error_lines():
         note(line)
     note(f"{report.file}: {fmt.count(report.error_count)} problem(s); nothing was submitted")
+    if temporal and any(e.code in ("too_many_requests", "too_large") for e in report.errors):
+        note(
+            "--engine temporal sends a file as one batch and does not split it; submit it without --engine temporal "
+            "to send it as a group of batches (each within the API's limits)"
+        )
 
 
 def summary(report: ValidationReport) -> dict:
@@ -89,8 +101,14 @@ def summary(report: ValidationReport) -> dict:
     }
 
 
+# One part of a split file: the API's limits with a safety margin (core/inputs/split.py). Tests make it small.
+SPLIT_LIMITS = SplitLimits()
+
+
 async def run(args: argparse.Namespace) -> int:
+    from batchtui.commands.submit_group import print_plan, report_group
     from batchtui.service.actions import WaitGaveUp, wait
+    from batchtui.service.group_submit import GroupOutcome, submit_source
     from batchtui.service.hooks import HookOutcome, HookRunner
     from batchtui.service.submit import ValidationFailed, submit
 
@@ -109,19 +127,20 @@ async def run(args: argparse.Namespace) -> int:
         if runner is not None:
             await runner.arm()  # before the batch exists: its end fires the hooks
         try:
-            outcome = await submit(
-                session,
-                args.file,
-                label=args.label,
-                dry_run=args.dry_run,
-                force=args.force,
-                fmt=args.input_format,
-                defaults=defaults_from(args),
-                on_progress=on_progress,
-            )
+            if args.engine == "temporal":  # a workflow carries one batch: a file is not split (see dispatch)
+                outcome = await submit(
+                    session, args.file, label=args.label, dry_run=args.dry_run, force=args.force,
+                    fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,
+                )  # fmt: skip
+            else:
+                outcome = await submit_source(
+                    session, args.file, SPLIT_LIMITS, label=args.label, dry_run=args.dry_run, force=args.force,
+                    fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,
+                    on_note=lambda line: progress.done() or note(line),
+                )  # fmt: skip
         except ValidationFailed as exc:
             progress.done()
-            print_errors(exc.report)
+            print_errors(exc.report, temporal=args.engine == "temporal")
             return 2
         finally:
             progress.done()
@@ -130,6 +149,10 @@ async def run(args: argparse.Namespace) -> int:
         for line in outcome.notes:
             note(line)
         info = summary(outcome.report)
+        if isinstance(outcome, GroupOutcome):
+            if args.dry_run:
+                return print_plan(args, outcome.report, info)
+            return await report_group(args, session, outcome, info, runner)
         if args.dry_run:
             if args.json:
                 emit_json({"batch_ids": [], "dry_run": True, **info})

@@ -139,7 +139,7 @@ async def submit(args: argparse.Namespace) -> int:
             fmt=args.input_format, defaults=defaults_from(args),
         )  # fmt: skip
     except ValidationFailed as exc:
-        print_errors(exc.report)
+        print_errors(exc.report, temporal=True)
         return 2
     info = done.to_json()
     if not args.json:

@@ -57,16 +57,20 @@ def test_bad_file_exits_2_naming_the_place_and_creates_nothing(name, batch_emula
     assert batches_on(batch_emulator) == []
 
 
-def test_over_100000_requests_is_refused_before_anything_is_sent(batch_emulator, tmp_path):
+def test_a_file_split_into_a_group_sends_nothing_when_its_last_line_is_bad(batch_emulator, tmp_path):
+    """Over 100,000 requests a file is sent as several batches, but only once all of it is valid: the first part
+    is complete long before the bad line is read, and still nothing is sent."""
     path = tmp_path / "big.jsonl"
     line = {"model": "claude-haiku-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
     with open(path, "w") as f:
         for i in range(100_001):
             f.write(json.dumps({"custom_id": f"r{i}", "params": line}) + "\n")
+        f.write('{"custom_id": "r0", "params": {}}\n')
     result = run_cli(batch_emulator, tmp_path / "c.sqlite3", "submit", str(path))
     assert result.returncode == 2
-    assert "100,000" in result.stderr or "100000" in result.stderr
+    assert "big.jsonl:100002: custom_id: duplicate" in result.stderr and "nothing was submitted" in result.stderr
     assert batches_on(batch_emulator) == []
+    assert not list((tmp_path / "spool").glob("*"))  # the parts spooled so far went with the error
 
 
 @pytest.mark.parametrize("target", ["missing.jsonl", "a-directory"])
