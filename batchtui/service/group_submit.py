@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchtui.core.errors import (
+    BatchtuiError,
     DuplicateSubmission,
     OutcomeUnknown,
     describe,
@@ -40,6 +41,7 @@ from batchtui.core.groups import GroupPart, GroupRecord, GroupSummary, PartSpec
 from batchtui.core.inputs import RequestDefaults, ValidationReport
 from batchtui.core.inputs.split import SplitLimits
 from batchtui.core.models import BatchRecord, Submission
+from batchtui.core.store.errors import InvalidTransitionError
 from batchtui.service.queue import QueueFeeder, QueuePolicy, QueueTooSmall, QueueWaitGaveUp
 from batchtui.service.session import Session
 from batchtui.service.split import PreparedParts, prepare_parts
@@ -60,7 +62,13 @@ from batchtui.service.submit import (
 )
 
 NoteSink = Callable[[str], None]  # one line for the user (the CLI prints it on stderr)
-STOPPERS = (NotCreated, OutcomeUnknown, QueueTooSmall, QueueWaitGaveUp)
+
+
+class PartTakenOver(BatchtuiError):
+    """Another process moved this part on while this one waited (it submitted the same file): leave it to it."""
+
+
+STOPPERS = (NotCreated, OutcomeUnknown, QueueTooSmall, QueueWaitGaveUp, PartTakenOver)
 
 
 @dataclass
@@ -279,12 +287,25 @@ class _PartSender:
                     delay = min(cap, retry_after_seconds(exc) or 2.0 ** (busy - 1))
                     self.note(f"{self.title}: the API is busy (nothing was created); trying again in {delay:.0f} s")
                     await self.feeder.policy.sleep(delay)
-                await self.session.store.reopen_submission(sub.id)
-                sub = await self.session.store.mark_submission_sending(sub.id)
+                sub = await self._resend(sub)
         record = await attach_batch(self.session, sub, batch)
         self.feeder.accepted(self.part.spec.request_count)
         result.batch, result.submission = record, await self.session.store.get_submission(sub.id)
         self.note(f"{self.title}: created {batch['id']}")
+
+    async def _resend(self, sub: Submission) -> Submission:
+        """failed → recorded → sending, unless another process got there first: the log's transitions decide, so
+        two processes never both send one part."""
+        store = self.session.store
+        try:
+            await store.reopen_submission(sub.id)
+            return await store.mark_submission_sending(sub.id)
+        except InvalidTransitionError as exc:
+            now = await store.get_submission(sub.id)
+            raise PartTakenOver(
+                f"another process moved this part on while this one waited (it is {now.display_state if now else '?'}"
+                "); not sending it from here"
+            ) from exc
 
     async def _open_submission(self) -> Submission:
         """The part's submission, recorded with its requests and marked `sending`. A failed earlier attempt
@@ -293,7 +314,10 @@ class _PartSender:
         assert spool is not None
         earlier = self.part.submission
         if earlier is not None and earlier.state == "failed":
-            sub = await store.reopen_submission(earlier.id)
+            try:
+                sub = await store.reopen_submission(earlier.id)
+            except InvalidTransitionError as exc:
+                raise PartTakenOver(f"another process is sending this part ({exc})") from exc
         else:
             sub = await store.record_submission(
                 source_file=self.group.source_file,

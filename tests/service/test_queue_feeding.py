@@ -160,3 +160,25 @@ async def test_a_429_not_naming_the_queue_while_requests_run_is_retried_after_it
     assert isinstance(outcome, GroupOutcome) and outcome.complete
     assert slept == [2.0]  # one look at the queue (poll_start), then sent again: the batch still runs
     assert batch_emulator.faults.calls["create"] == 4  # theirs, the refused one, and our two parts
+
+
+@pytest.mark.emulator(queue_limit=5, batch_seconds=30)
+async def test_a_part_another_process_took_over_while_waiting_is_not_sent_twice(
+    tmp_path: Path, session: Session, batch_emulator: Emulator
+) -> None:
+    """The same file submitted in a second terminal while the first waits: the submission log lets one send."""
+
+    async def other_process_sends_it() -> None:
+        (group,) = await session.store.list_groups()
+        waiting = group.parts[1].submission
+        if waiting is not None and waiting.state == "failed":
+            await session.store.reopen_submission(waiting.id)
+            await session.store.mark_submission_sending(waiting.id)
+
+    outcome = await submit_source(
+        session, write_requests(tmp_path / "big.jsonl", 8), FOUR,
+        policy=QueuePolicy(sleep=clock_sleep(batch_emulator, [], other_process_sends_it)),
+    )  # fmt: skip
+    assert isinstance(outcome, GroupOutcome) and not outcome.complete
+    assert outcome.error is not None and "another process moved this part on" in outcome.error
+    assert batch_emulator.faults.calls["create"] == 2  # part 1, and part 2's refused try: never sent again from here
