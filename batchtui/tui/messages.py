@@ -23,3 +23,12 @@ class ApiCallMessage(Message):
     def __init__(self, call: ApiCall) -> None:
         super().__init__()
         self.call = call
+
+
+class BatchCreated(Message):
+    """A batch was just created from the dashboard (a retry): the list shows and selects it. Posted to every screen
+    on the stack; those that do not list batches ignore it."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__()
+        self.batch_id = batch_id
