@@ -21,12 +21,13 @@ from batchtui.core import fmt
 from batchtui.core.activity import ApiCall
 from batchtui.core.config import TemporalSettings
 from batchtui.core.errors import describe, is_transient
-from batchtui.core.events import BatchEnded, SubmissionResolved, SyncEvent, SyncFailed, SyncOk
+from batchtui.core.events import BatchEnded, HookFailed, SubmissionResolved, SyncEvent, SyncFailed, SyncOk
 from batchtui.core.sanitize import clean
 from batchtui.core.store import Store
 from batchtui.service.session import Session
 from batchtui.service.sync import watch
 from batchtui.tui.commands import BatchCommands
+from batchtui.tui.hooks import failure_text
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.main import MainScreen
@@ -35,6 +36,7 @@ from batchtui.tui.widgets.status_bar import SyncState
 
 if TYPE_CHECKING:  # the SDK loads after the first paint (see launch.py)
     from batchtui.core.client import BatchApi
+    from batchtui.core.hook_settings import HookSettings
     from batchtui.core.sync import SyncEngine
 
 PALETTE_BINDING = Binding("ctrl+p", "command_palette", "Commands", tooltip="Search every command by name")
@@ -65,11 +67,13 @@ class BatchTuiApp(App[None]):
         connect: Callable[[], Awaitable[tuple[BatchApi, SyncEngine]]] | None = None,
         session: Session | None = None,
         temporal: TemporalSettings | None = None,
+        hooks: HookSettings | None = None,
     ) -> None:
         """`notices`: things to tell the user once the app is up (e.g. a broken config file).
         `connect`: builds the API client and engine after the first paint (importing the SDK takes over a second,
         and the cache can be shown without it); the app goes online when it returns.
-        `temporal`: where Temporal is (workflow info from visibility, cancel through a workflow's signal)."""
+        `temporal`: where Temporal is (workflow info from visibility, cancel through a workflow's signal).
+        `hooks`: completion hooks to run while online (`[hooks]` in config.toml)."""
         super().__init__()
         self.store = store
         self.api = api
@@ -86,6 +90,8 @@ class BatchTuiApp(App[None]):
         self._connect = connect
         self._session = session  # launch's, with its settings; else one is made over store/api/engine
         self.temporal = temporal or TemporalSettings()
+        self.hooks = hooks if hooks is not None and hooks.any else None
+        self._hooks_started = False
         if demo:
             self.sub_title = "demo · built-in emulator, no key needed"
 
@@ -140,6 +146,18 @@ class BatchTuiApp(App[None]):
             self.run_worker(
                 watch(self.session, self._stop), name="sync", group="sync", exclusive=True, exit_on_error=False
             )
+        self._start_hooks()
+
+    def _start_hooks(self) -> None:
+        """Completion hooks run for the app's life in a task of their own (a slow or failing hook never holds up
+        syncing); their failures come back through the engine's event sink as HookFailed."""
+        if self.hooks is None or self.engine is None or self._hooks_started:
+            return
+        from batchtui.service.hooks import HookRunner
+
+        self._hooks_started = True
+        runner = HookRunner(self.session, self.hooks)
+        self.run_worker(runner.run(self._stop), name="completion hooks", group="hooks", exit_on_error=False)
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -177,6 +195,10 @@ class BatchTuiApp(App[None]):
             self.announce_end(event.batch_id)
         elif isinstance(event, SubmissionResolved):
             self.announce_resolved(event)
+        elif isinstance(event, HookFailed):
+            title = "Completion hook failed" if event.retry_in is not None else "Completion hook gave up"
+            text = failure_text(event, self.main_screen.name_of(event.batch_id))
+            self.notify(text, title=title, severity="warning", markup=False, timeout=15)
         for screen in self.screen_stack:
             # stop(): delivered to the screen only, so it does not bubble back up to this handler.
             screen.post_message(SyncEventMessage(event).stop())

@@ -40,12 +40,14 @@ def run_dashboard(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace) -> int:
     # Textual is imported here, not at module level, so `batchtui --help` and the CLI commands stay quick.
     from batchtui.tui.app import BatchTuiApp
+    from batchtui.tui.hooks import load_hooks
     from batchtui.tui.keymap import load_keymap
 
     settings = resolve_settings(db=args.db, base_url=args.base_url, demo=args.demo)
     online = bool(settings.api_key)
     keymap, notices = load_keymap()
     temporal, problems = resolve_temporal()  # $TEMPORAL_ADDRESS, or [temporal] in the same config file
+    hooks, hook_problems = load_hooks()  # [hooks]: a mistake there is told, and the dashboard runs without hooks
     # The cache paints first; the SDK (over a second to import) loads behind it and the app goes online then.
     async with open_session(
         settings, online=online, connect=False, index_after_download=INDEX_AFTER_DOWNLOAD
@@ -62,10 +64,11 @@ async def _run(args: argparse.Namespace) -> int:
             offline_reason=None if online else NO_KEY,
             demo=settings.demo,
             keymap=keymap,
-            notices=[*notices, *problems],
+            notices=[*notices, *problems, *hook_problems],
             connect=connect if online else None,
             session=session,
             temporal=temporal,
+            hooks=hooks,
         )
         await app.run_async()
     return app.return_code or 0
