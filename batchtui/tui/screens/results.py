@@ -1,8 +1,9 @@
 """One batch's results: a virtualised table with filters, the selected result in full, marks and export.
 
 If the batch ended but its results are not in the cache yet, the screen starts (or joins) the sync engine's
-download and shows its progress; the table reloads when `ResultsComplete` arrives. Workers only read the store
-and post messages; the handlers below are the only code that touches widgets.
+download and shows its progress; the table reloads when `ResultsComplete` arrives. A batch that was retried (see
+`R`) can show its final results merged across the retry chain (`m`): each request's latest outcome. Workers only
+read the store and post messages; the handlers below are the only code that touches widgets.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ from textual.widgets import Footer, Input, ProgressBar, Select, Static
 from batchtui.core import fmt
 from batchtui.core.cost import saved_usd
 from batchtui.core.events import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
-from batchtui.core.models import BatchRecord
+from batchtui.core.models import BatchRecord, ResultRow
 from batchtui.core.spend import UNKNOWN, BatchCost, batch_cost_status
-from batchtui.tui.messages import SyncEventMessage
+from batchtui.tui.messages import BatchCreated, SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
+from batchtui.tui.screens.retry import RetryScreen, has_failures
 from batchtui.tui.widgets.filter_bar import OUTCOMES, FilterBar
 from batchtui.tui.widgets.result_detail import ResultDetail
 from batchtui.tui.widgets.results_table import ResultsTable
 
 if TYPE_CHECKING:
     from batchtui.core.store import Store
+    from batchtui.core.store.lineage import Chain
     from batchtui.core.sync import SyncEngine
 
 
@@ -55,12 +58,14 @@ class BatchLoaded(Message):
         type_counts: dict[str, int],
         error_counts: dict[str, int],
         cost: BatchCost | None = None,
+        chain: Chain | None = None,
     ) -> None:
         super().__init__()
         self.batch = batch
         self.type_counts = type_counts
         self.error_counts = error_counts
         self.cost = cost  # the priced part, when the batch's total is unknown
+        self.chain = chain  # the batch and those retried from it
 
 
 class PromptLoaded(Message):
@@ -74,6 +79,14 @@ class DownloadEnded(Message):
     def __init__(self, error: str | None) -> None:
         super().__init__()
         self.error = error
+
+
+def merged_notice(chain: Chain) -> str:
+    n = chain.retries
+    return (
+        f"Final results across {n} retr{'y' if n == 1 else 'ies'}: each request's latest outcome "
+        "(m shows this batch's own)."
+    )
 
 
 def cost_header_parts(batch: BatchRecord, split: BatchCost | None) -> list[str | tuple[str, str]]:
@@ -132,6 +145,8 @@ class ResultsScreen(Screen[None]):
         Binding("u", "clear_marks", "Unmark all", id="results.unmark", tooltip="Clear every mark", show=False),
         Binding("y", "copy_id", "Copy id", id="results.copy", tooltip="Copy the result's custom_id"),
         Binding("e", "export", "Export", id="results.export", tooltip="Export the marked results, or all matching"),
+        Binding("m", "toggle_merged", "Merged", id="results.merged", tooltip="Final outcomes across the retries"),
+        Binding("R", "retry", "Retry", id="results.retry", tooltip="Send the failures again as a linked batch"),
         *(
             Binding(str(i + 1), f"outcome({i})", f"Show {o or 'all'}", id=f"results.outcome.{o or 'all'}", show=False)
             for i, o in enumerate(OUTCOMES)
@@ -163,6 +178,8 @@ class ResultsScreen(Screen[None]):
         self._prompt_for: str | None = None
         self._search_warmed = False
         self._summary_pending = False
+        self.chain: Chain | None = None  # the retry chain, once read
+        self.merged = False  # showing the chain's final outcomes rather than this batch's own
 
     @property
     def host(self) -> ResultsHost:
@@ -202,10 +219,13 @@ class ResultsScreen(Screen[None]):
     async def load_summary(self) -> None:
         store = self.host.store
         batch = await store.get_batch(self.batch_id)
-        types = await store.result_type_counts(self.batch_id)
-        errors = await store.error_type_counts(self.batch_id)
+        chain = await store.retry_chain(self.batch_id)
+        if self.merged and chain is not None:  # the filter bar counts the final outcomes
+            types, errors = await store.merged_type_counts(chain), await store.merged_error_type_counts(chain)
+        else:
+            types, errors = await store.result_type_counts(self.batch_id), await store.error_type_counts(self.batch_id)
         split = await store.batch_cost(self.batch_id) if batch and batch_cost_status(batch) == UNKNOWN else None
-        self.post_message(BatchLoaded(batch, types, errors, split))
+        self.post_message(BatchLoaded(batch, types, errors, split, chain))
 
     @work(group="prompt", exclusive=True, exit_on_error=False)
     async def load_prompt(self, custom_id: str) -> None:
@@ -234,6 +254,7 @@ class ResultsScreen(Screen[None]):
     @on(BatchLoaded)
     def _batch_loaded(self, message: BatchLoaded) -> None:
         self.batch = batch = message.batch
+        self._chain_loaded(message.chain)
         header = header_content(batch, self.batch_id, self.host.clock(), message.cost)
         self.query_one("#results-header", Static).update(header)
         self.filter_bar.set_counts(message.type_counts, message.error_counts)
@@ -267,6 +288,16 @@ class ResultsScreen(Screen[None]):
         if self.table.filter.is_empty:
             self.table.empty_message = empty
             self.table.refresh()
+        if self.merged and self.chain is not None:
+            self._notice(merged_notice(self.chain))
+
+    def _chain_loaded(self, chain: Chain | None) -> None:
+        """A newer chain (a retry was made meanwhile) replaces the one merged in."""
+        if chain != self.chain:
+            self.chain = chain
+            if self.merged:
+                self.table.show_chain(chain)
+        self.refresh_bindings()
 
     @on(ResultsTable.Counted)
     def _counted(self, message: ResultsTable.Counted) -> None:
@@ -286,7 +317,7 @@ class ResultsScreen(Screen[None]):
     @on(ResultsTable.CursorChanged)
     def _cursor_changed(self, message: ResultsTable.CursorChanged) -> None:
         row = message.row
-        self.detail.show(row)
+        self.detail.show(row, origin=self._origin(row))
         if row is not None and row.custom_id != self._prompt_for:
             self._prompt_for = row.custom_id
             self.load_prompt(row.custom_id)
@@ -330,6 +361,10 @@ class ResultsScreen(Screen[None]):
             self._download_failed(event.message)
         elif isinstance(event, BatchEnded):
             self.load_summary()
+
+    @on(BatchCreated)
+    def _batch_created(self, message: BatchCreated) -> None:
+        self.load_summary()  # a retry of this batch: the chain grew
 
     @on(DownloadEnded)
     def _download_ended(self, message: DownloadEnded) -> None:
@@ -418,6 +453,38 @@ class ResultsScreen(Screen[None]):
             return
         self.app.copy_to_clipboard(row.custom_id)
         self.notify(f"Copied {row.display_custom_id}", title="custom_id", markup=False)
+
+    def _origin(self, row: ResultRow | None) -> str | None:
+        """In the merged view, which retry a result comes from (None: this batch's own)."""
+        chain = self.table.chain
+        if row is None or chain is None or row.batch_id == self.batch_id:
+            return None
+        return f"retry {chain.ids.index(row.batch_id)} of {chain.retries} · {row.batch_id}"
+
+    def action_toggle_merged(self) -> None:
+        if self.chain is None or not self.chain.retries:
+            return
+        self.merged = not self.merged
+        self.match_count = None
+        self._show_count()
+        self.table.show_chain(self.chain if self.merged else None)
+        self._notice(merged_notice(self.chain) if self.merged else "This batch's own results.")
+        self.load_summary()
+
+    def action_retry(self) -> None:
+        if self.batch is not None:
+            self.app.push_screen(RetryScreen(self.batch))  # the new batch comes back as BatchCreated
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # None greys the key out in the footer; False hides it.
+        if action == "toggle_merged":
+            return True if self.chain is not None and self.chain.retries else None
+        if action == "retry":
+            online = getattr(self.app, "api", None) is not None
+            return True if online and self.batch is not None and has_failures(self.batch) else None
+        if action == "export":  # the merged view is not an export source (yet): export each batch on its own
+            return None if self.merged else True
+        return True
 
     def action_export(self) -> None:
         from batchtui.tui.screens.export import start_export  # the export flow is only loaded when used

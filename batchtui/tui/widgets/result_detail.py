@@ -135,9 +135,11 @@ def response_content(row: ResultRow) -> Content:
     return Content.styled(NO_TEXT.get(row.result_type, "(no response text)"), "dim italic")
 
 
-def title_content(row: ResultRow) -> Content:
+def title_content(row: ResultRow, origin: str | None = None) -> Content:
     type_style = f"bold {TYPE_STYLES.get(row.result_type, '')}".strip()
     parts: list[str | tuple[str, str]] = [(row.display_custom_id, "bold"), "  ", (row.result_type, type_style)]
+    if origin:
+        parts += [("  from ", "dim"), (origin, "magenta")]
     if row.model:
         parts += [("  model ", "dim"), row.model]
     if row.stop_reason:
@@ -192,8 +194,9 @@ class ResultDetail(Vertical):
     def on_mount(self) -> None:
         self.show(None)
 
-    def show(self, row: ResultRow | None, params: str | None = None) -> None:
-        """Show `row`; its prompt comes later through `show_prompt` (it is a separate lookup)."""
+    def show(self, row: ResultRow | None, params: str | None = None, *, origin: str | None = None) -> None:
+        """Show `row`; its prompt comes later through `show_prompt` (it is a separate lookup). `origin`: the retry
+        batch the result comes from, in a merged view."""
         changed = row is None or self.row is None or row.custom_id != self.row.custom_id
         self.row = row
         if changed:
@@ -207,7 +210,7 @@ class ResultDetail(Vertical):
             usage.update("")
             self.query_one("#detail-prompt", Static).update("")
             return
-        title.update(title_content(row))
+        title.update(title_content(row, origin))
         self.query_one("#detail-error", Static).update(error_content(row) if row.result_type == "errored" else "")
         response.update(response_content(row))
         usage.update(usage_content(row))

@@ -1,14 +1,16 @@
 """A virtualised table of a batch's results (Line API): cost is independent of the row count.
 
 Only the row count and the pages on screen are ever loaded. `render_line` looks rows up in an LRU cache of pages
-keyed by (filter, page number); on a miss it paints a dim placeholder and asks a worker for the page, which posts
-`PageLoaded`; the handler fills the cache and repaints. Columns have fixed widths, so nothing is measured per cell.
-Every string painted is sanitized and goes into a `Segment`: no markup is ever parsed.
+keyed by (view, page number), a view being a filter over the batch alone or over its retry chain merged (each
+request's latest outcome, see core/store/lineage.py); on a miss it paints a dim placeholder and asks a worker for
+the page, which posts `PageLoaded`; the handler fills the cache and repaints. Columns have fixed widths, so nothing
+is measured per cell. Every string painted is sanitized and goes into a `Segment`: no markup is ever parsed.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -29,6 +31,7 @@ from batchtui.core.spend import UNKNOWN, result_cost_status
 
 if TYPE_CHECKING:
     from batchtui.core.store import Store
+    from batchtui.core.store.lineage import Chain
 
 PAGE_SIZE = 200
 MAX_PAGES = 64  # ~12,800 rows kept: a few screens of scrolling back and forth never refetch
@@ -54,7 +57,16 @@ TYPE_STYLES = {
     "expired": Style(color="magenta"),
 }
 
-PageKey = tuple[ResultFilter, int]
+
+@dataclass(frozen=True)
+class View:
+    """What the table shows: the rows matching `filter`, of the batch alone, or (`chain`) of its retry chain merged."""
+
+    filter: ResultFilter = ResultFilter()  # noqa: RUF009 (frozen, so one shared default is safe)
+    chain: Chain | None = None
+
+
+PageKey = tuple[View, int]
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
@@ -130,27 +142,27 @@ class ResultsTable(ScrollView, can_focus=True):
     """
 
     class Counted(Message):
-        """The number of rows matching `flt` is known; the page the cursor is on comes with it (one hop less
+        """The number of rows of `view` is known; the page the cursor is on comes with it (one hop less
         before the first rows show)."""
 
-        def __init__(self, flt: ResultFilter, count: int, page: int = 0, rows: list[ResultRow] | None = None) -> None:
+        def __init__(self, view: View, count: int, page: int = 0, rows: list[ResultRow] | None = None) -> None:
             super().__init__()
-            self.filter = flt
+            self.view = view
             self.count = count
             self.page = page
             self.rows = rows
 
     class PageLoaded(Message):
-        def __init__(self, flt: ResultFilter, page: int, rows: list[ResultRow]) -> None:
+        def __init__(self, view: View, page: int, rows: list[ResultRow]) -> None:
             super().__init__()
-            self.filter = flt
+            self.view = view
             self.page = page
             self.rows = rows
 
     class LoadFailed(Message):
-        def __init__(self, flt: ResultFilter, error: str) -> None:
+        def __init__(self, view: View, error: str) -> None:
             super().__init__()
-            self.filter = flt
+            self.view = view
             self.error = error
 
     class CursorChanged(Message):
@@ -170,7 +182,7 @@ class ResultsTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.store = store
         self.batch_id = batch_id
-        self.filter = ResultFilter()
+        self.view = View()
         self.row_count: int | None = None  # None until counted
         self.cursor = 0
         self.marked: set[str] = set()
@@ -180,47 +192,76 @@ class ResultsTable(ScrollView, can_focus=True):
 
     # -- loading ------------------------------------------------------------------------------------------------
 
+    @property
+    def filter(self) -> ResultFilter:
+        return self.view.filter
+
+    @property
+    def chain(self) -> Chain | None:
+        """The retry chain merged into this view, or None: the batch alone."""
+        return self.view.chain
+
     def load(self, flt: ResultFilter | None = None) -> None:
         """Show the rows matching `flt` (or reload the current filter): resets paging, the count and the cursor."""
         if flt is not None and flt != self.filter:
-            self.filter = flt
+            self.view = replace(self.view, filter=flt)
             self.cursor = 0
+        self._reload()
+
+    def show_chain(self, chain: Chain | None) -> None:
+        """Merge the retry chain's final outcomes in (or, with None, show the batch alone). The cursor keeps its
+        place: both views list one row per request of the batch, in the same order."""
+        self.view = replace(self.view, chain=chain)
+        self._reload()
+
+    def _reload(self) -> None:
         self._pages.clear()
         self._pending.clear()
         self.workers.cancel_group(self, "page-fetch")
         self.row_count = None
-        self.run_worker(self._count(self.filter, self.cursor), group="count", exclusive=True, exit_on_error=False)
+        self.run_worker(self._count(self.view, self.cursor), group="count", exclusive=True, exit_on_error=False)
 
-    async def _count(self, flt: ResultFilter, cursor: int) -> None:
+    async def _count_rows(self, view: View) -> int:
+        if view.chain is not None:
+            return await self.store.count_merged_results(view.chain, view.filter)
+        return await self.store.count_results(self.batch_id, view.filter)
+
+    async def _page_rows(self, view: View, page: int) -> list[ResultRow]:
+        offset = page * PAGE_SIZE
+        if view.chain is not None:
+            return await self.store.page_merged_results(view.chain, view.filter, offset=offset, limit=PAGE_SIZE)
+        return await self.store.page_results(self.batch_id, view.filter, offset=offset, limit=PAGE_SIZE)
+
+    async def _count(self, view: View, cursor: int) -> None:
         try:
-            n = await self.store.count_results(self.batch_id, flt)
+            n = await self._count_rows(view)
             page = min(cursor, max(0, n - 1)) // PAGE_SIZE
-            rows = await self.store.page_results(self.batch_id, flt, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+            rows = await self._page_rows(view, page)
         except Exception as exc:  # a worker must report, not crash the app
-            self.post_message(self.LoadFailed(flt, f"{type(exc).__name__}: {exc}"))
+            self.post_message(self.LoadFailed(view, f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Counted(flt, n, page, rows))
+        self.post_message(self.Counted(view, n, page, rows))
 
-    async def _fetch_page(self, flt: ResultFilter, page: int) -> None:
+    async def _fetch_page(self, view: View, page: int) -> None:
         try:
-            rows = await self.store.page_results(self.batch_id, flt, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+            rows = await self._page_rows(view, page)
         except Exception as exc:
-            self.post_message(self.LoadFailed(flt, f"{type(exc).__name__}: {exc}"))
+            self.post_message(self.LoadFailed(view, f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.PageLoaded(flt, page, rows))
+        self.post_message(self.PageLoaded(view, page, rows))
 
     def _request_page(self, page: int) -> None:
-        key = (self.filter, page)
+        key = (self.view, page)
         if page < 0 or key in self._pages or key in self._pending or self.row_count is None:
             return
         if page * PAGE_SIZE >= self.row_count:
             return
         self._pending.add(key)
-        self.run_worker(self._fetch_page(self.filter, page), group="page-fetch", exit_on_error=False)
+        self.run_worker(self._fetch_page(self.view, page), group="page-fetch", exit_on_error=False)
 
     def _on_results_table_counted(self, message: Counted) -> None:
         # Stays bubbling: the screen shows the count too.
-        if message.filter != self.filter:
+        if message.view != self.view:
             message.stop()
             return
         self.row_count = message.count
@@ -235,28 +276,28 @@ class ResultsTable(ScrollView, can_focus=True):
 
     def _on_results_table_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
-        key = (message.filter, message.page)
+        key = (message.view, message.page)
         self._pending.discard(key)
-        if message.filter != self.filter:
-            return  # a fetch for a filter no longer shown
+        if message.view != self.view:
+            return  # a fetch for a view no longer shown
         self._store_page(message.page, message.rows)
         self.refresh()
         if self.cursor // PAGE_SIZE == message.page:
             self._post_cursor()
 
     def _store_page(self, page: int, rows: list[ResultRow]) -> None:
-        self._pages[(self.filter, page)] = rows
+        self._pages[(self.view, page)] = rows
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
 
     def _on_results_table_load_failed(self, message: LoadFailed) -> None:
-        self._pending = {k for k in self._pending if k[0] != message.filter}
-        if message.filter != self.filter:
+        self._pending = {k for k in self._pending if k[0] != message.view}
+        if message.view != self.view:
             message.stop()
 
     def row_at(self, index: int) -> ResultRow | None:
         """The row at `index` if its page is loaded (without fetching)."""
-        page = self._pages.get((self.filter, index // PAGE_SIZE))
+        page = self._pages.get((self.view, index // PAGE_SIZE))
         if page is None:
             return None
         offset = index % PAGE_SIZE
