@@ -24,6 +24,8 @@ from batchtui.core.errors import describe
 from batchtui.core.events import (
     BatchEnded,
     BatchesUpdated,
+    HookDelivered,
+    HookFailed,
     ResultsComplete,
     ResultsFailed,
     ResultsProgress,
@@ -32,13 +34,17 @@ from batchtui.core.events import (
 )
 from batchtui.core.models import BatchRecord, ResultFilter, WorkflowLink
 from batchtui.core.spend import totals_of, totals_text
-from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
+from batchtui.tui.hooks import activity_line
+from batchtui.tui.messages import ApiCallMessage, BatchCreated, SyncEventMessage
 from batchtui.tui.safe import content_assemble
 from batchtui.tui.screens.confirm import ConfirmScreen
 from batchtui.tui.screens.create import CreateScreen, pick_requests_file
+from batchtui.tui.screens.label import LabelScreen
+from batchtui.tui.screens.retry import RetryScreen, has_failures
+from batchtui.tui.screens.stats import StatsScreen
 from batchtui.tui.widgets.activity_panel import ActivityPanel
 from batchtui.tui.widgets.batch_table import BatchTable, RowCache
-from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane
+from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane, Lineage
 from batchtui.tui.widgets.status_bar import StatusBar
 from batchtui.tui.workflows import WorkflowWatch, cancel_through_workflows, merged, web_ui_url
 
@@ -81,6 +87,9 @@ class MainScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="sync.refresh", tooltip="Sync with the API now"),
         Binding("d", "delete", "Delete", id="batch.delete", tooltip="Delete ended batches from the API (kept here)"),
         Binding("a", "activity", "Activity", id="view.activity", tooltip="Show or hide the log of API calls"),
+        Binding("R", "retry", "Retry", id="batch.retry", tooltip="Send the failed requests again as a linked batch"),
+        Binding("l", "label", "Label", id="batch.label", tooltip="Name the batch (kept in this cache)"),
+        Binding("s", "stats", "Stats", id="view.stats", tooltip="Batches, requests, cost and saving, per day"),
         Binding("escape", "back", "Back", id="view.back", tooltip="Clear the filter, then the marks"),
     ]
 
@@ -113,6 +122,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.batches: list[BatchRecord] = []
         self.by_id: dict[str, BatchRecord] = {}
+        self.retries: dict[str, list[BatchRecord]] = {}  # parent id -> its retry children, oldest first
         self.marks: set[str] = set()
         self.filter_text = ""
         self.breakdowns: dict[str, Breakdown] = {}
@@ -191,6 +201,7 @@ class MainScreen(Screen[None]):
     def batches_loaded(self, message: BatchesLoaded) -> None:
         self.batches = message.batches
         self.by_id = {b.id: b for b in message.batches}
+        self.retries = retries_of(message.batches)
         self.local_links = message.links
         self.links = merged(self.local_links, self.remote_links)
         self.marks &= self.by_id.keys()
@@ -285,7 +296,12 @@ class MainScreen(Screen[None]):
             self.load_breakdown(batch.id)
         link = self.links.get(batch.id)
         workflow = None if link is None else (link, web_ui_url(self.tui.temporal, link.workflow_id))
-        pane.show(batch, breakdown, self.progress.get(batch.id), self.tui.clock(), workflow)
+        pane.show(batch, breakdown, self.progress.get(batch.id), self.tui.clock(), workflow, self.lineage(batch))
+
+    def lineage(self, batch: BatchRecord) -> Lineage:
+        """Its parent and retry children, from the loaded list (every cached batch, so no query and never stale)."""
+        parent = self.by_id.get(batch.parent_batch_id) if batch.parent_batch_id else None
+        return Lineage(parent, self.retries.get(batch.id, []))
 
     def tick(self) -> None:
         if self.loaded:
@@ -317,6 +333,9 @@ class MainScreen(Screen[None]):
             self.breakdowns.pop(event.batch_id, None)
             if event.batch_id == self.cursor_batch_id:
                 self.show_detail()
+            return
+        if isinstance(event, HookDelivered | HookFailed):  # a quiet line; a failure also has its toast (the app's)
+            self.query_one(ActivityPanel).write(activity_line(event, self.name_of(event.batch_id)))
             return
         if isinstance(event, ResultsComplete | ResultsFailed):
             self.progress.pop(event.batch_id, None)
@@ -363,8 +382,11 @@ class MainScreen(Screen[None]):
             return True if cancelable and (online or any(self.carried(b.id) for b in cancelable)) else None
         if action == "delete":
             return True if online and any(b.can_delete for b in self.targets()) else None
-        if action in ("open", "mark", "export"):
+        if action in ("open", "mark", "export", "label"):
             return True if self.cursor_batch_id else None
+        if action == "retry":  # an ended batch with failures, and an API to send them to
+            batch = self.cursor_batch
+            return True if online and batch is not None and has_failures(batch) else None
         if action == "new":
             return True if online else None
         if action == "back":
@@ -390,6 +412,32 @@ class MainScreen(Screen[None]):
     def action_open(self) -> None:
         if batch_id := self.cursor_batch_id:
             self.tui.open_results(batch_id)
+
+    def action_retry(self) -> None:
+        if (batch := self.cursor_batch) is not None:
+            self.app.push_screen(RetryScreen(batch))  # the new batch comes back as BatchCreated
+
+    @on(BatchCreated)
+    def batch_created(self, message: BatchCreated) -> None:
+        self.select_after_load = message.batch_id
+        self.reload()
+        self.tui.refresh_now()
+
+    def action_label(self) -> None:
+        if (batch := self.cursor_batch) is not None:
+            self.app.push_screen(LabelScreen(batch), self.labelled)
+
+    def labelled(self, batch: BatchRecord | None) -> None:
+        """The new label, in the row and the detail pane at once (no need to wait for a reload)."""
+        if batch is None or batch.id not in self.by_id:
+            return
+        self.by_id[batch.id] = batch
+        self.batches = [batch if b.id == batch.id else b for b in self.batches]
+        self.render_list()
+        self.show_detail()
+
+    def action_stats(self) -> None:
+        self.app.push_screen(StatsScreen())
 
     def action_mark(self) -> None:
         if (batch_id := self.cursor_batch_id) is None:
@@ -524,6 +572,15 @@ class MainScreen(Screen[None]):
             self.notify(note, severity="warning", markup=False, timeout=15)
         self.reload()
         self.tui.refresh_now()
+
+
+def retries_of(batches: list[BatchRecord]) -> dict[str, list[BatchRecord]]:
+    """Parent id -> the batches retried from it, oldest first (the list comes newest first)."""
+    out: dict[str, list[BatchRecord]] = {}
+    for b in reversed(batches):
+        if b.parent_batch_id:
+            out.setdefault(b.parent_batch_id, []).append(b)
+    return out
 
 
 def describe_batch(b: BatchRecord) -> str:

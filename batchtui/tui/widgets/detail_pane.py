@@ -1,5 +1,6 @@
 """Everything known about the selected batch: the API's fields, humanized times, the local results download,
-where the batch came from, and the Temporal workflow carrying it (if one does)."""
+where the batch came from (its file, submission and the batch it retried), the batches retried from it, and the
+Temporal workflow carrying it (if one does)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from batchtui.tui.safe import content_assemble
 from batchtui.tui.widgets.batch_table import PHASE_STYLE, STATUS_STYLE, elapsed_of, phase_word
 from batchtui.tui.workflows import linkable
 
+MAX_RETRIES_SHOWN = 2  # the pane is at most 14 lines high
+
 Field = tuple[str, str, str]  # (name, value, style); the value may be untrusted: it is sanitized when assembled
 
 
@@ -29,6 +32,30 @@ class Breakdown:
 
     result_types: dict[str, int] = field(default_factory=dict)
     error_types: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where a batch sits in a retry chain: the batch it retried (if cached) and the batches retried from it."""
+
+    parent: BatchRecord | None = None
+    retries: list[BatchRecord] = field(default_factory=list)  # oldest first
+
+
+def lineage_fields(b: BatchRecord, lineage: Lineage) -> list[Field]:
+    parent = lineage.parent
+    if parent is not None:
+        fields: list[Field] = [("parent batch", f"{parent.display_name} · {parent.status_label}", "")]
+    else:
+        fields = [("parent batch", b.parent_batch_id or fmt.MISSING, "")]
+    shown = lineage.retries[-MAX_RETRIES_SHOWN:]  # the latest ones: where the chain stands now
+    for i, child in enumerate(shown):
+        name = "retries" if i == 0 else ""
+        status = child.status_label.replace("_", " ")
+        fields.append((name, f"{child.display_name} · {status} · {fmt.count(child.request_counts.total)} req.", ""))
+    if hidden := len(lineage.retries) - len(shown):
+        fields.append(("", f"and {hidden} earlier", "dim"))
+    return fields
 
 
 def fields_content(fields: list[Field], width: int) -> Content:
@@ -113,7 +140,11 @@ def _breakdown(counts: dict[str, int]) -> str:
 
 
 def local_fields(
-    b: BatchRecord, breakdown: Breakdown | None, progress: tuple[int, int] | None, now: datetime
+    b: BatchRecord,
+    breakdown: Breakdown | None,
+    progress: tuple[int, int] | None,
+    now: datetime,
+    lineage: Lineage | None = None,
 ) -> list[Field]:
     value, style = results_state_text(b, progress)
     fields: list[Field] = [("results", value, style)]
@@ -124,7 +155,7 @@ def local_fields(
     fields += [
         ("source file", b.source_file or fmt.MISSING, ""),
         ("submission", b.submission_id or fmt.MISSING, ""),
-        ("parent batch", b.parent_batch_id or fmt.MISSING, ""),
+        *lineage_fields(b, lineage or Lineage()),
         ("last synced", fmt.ago(b.last_synced_at, now), ""),
         ("request-id", b.last_request_id or fmt.MISSING, ""),
     ]
@@ -179,12 +210,13 @@ class DetailPane(Vertical):
         progress: tuple[int, int] | None,
         now: datetime,
         workflow: tuple[WorkflowLink, str] | None = None,
+        lineage: Lineage | None = None,
     ) -> None:
-        """`workflow`: the workflow carrying the batch and its web UI address."""
+        """`workflow`: the workflow carrying the batch and its web UI address; `lineage`: its retry chain."""
         first, counts, local = self.query(".detail-column").results(Static)
         first.update(fields_content(batch_fields(batch, now), 13))
         counts.update(fields_content(count_fields(batch), 11))
-        local.update(fields_content(local_fields(batch, breakdown, progress, now), 13))
+        local.update(fields_content(local_fields(batch, breakdown, progress, now, lineage), 13))
         line = self.query_one("#detail-workflow", Static)
         line.display = workflow is not None
         if workflow is not None:
