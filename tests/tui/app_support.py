@@ -49,7 +49,7 @@ def write_requests(path: Path, items: list[dict]) -> Path:
 
 
 # Workers that run for as long as the app or a dialog is open: never waited for.
-LONG_LIVED = {"sync", "create"}
+LONG_LIVED = {"sync", "create", "hooks"}
 
 
 async def settle(pilot: Pilot, app: BatchTuiApp) -> None:
