@@ -80,6 +80,11 @@ def wire(batch_id: str, status: str, counts: tuple[int, ...], created_ago: float
     }
 
 
+def ticket_params(i: int) -> str:
+    content = f"Ticket {i}: a customer asks why they were billed twice. Route it."
+    return json.dumps({"model": MODEL, "max_tokens": 256, "messages": [{"role": "user", "content": content}]})
+
+
 def result_lines(succeeded: int, errored: int, expired: int) -> list[str]:
     lines = []
     for i in range(succeeded):
@@ -127,6 +132,8 @@ async def seed(store: Store, labels: dict[str, str] | None = None) -> None:
     lines = result_lines(228, 11, 1)
     await store.write_results(TRIAGE, [parse_result_line(TRIAGE, line) for line in lines])
     await store.finish_results(TRIAGE)
+    # The requests as submitted (through its workflow): what a retry sends again and the results view's prompts.
+    await store.add_requests(WORKFLOWS[TRIAGE][0], [(f"t-{i:04d}", ticket_params(i)) for i in range(len(lines))])
 
 
 class FixedApp(BatchTuiApp):
