@@ -79,10 +79,20 @@ async def main() -> None:
     async def results(pilot: Pilot) -> None:
         pilot.app.open_results(TRIAGE)
 
+    async def stats(pilot: Pilot) -> None:
+        await pilot.press("s")
+
+    async def retry_confirm(pilot: Pilot) -> None:
+        pilot.app.main_screen.table.select_batch(TRIAGE)
+        await settle(pilot)
+        await pilot.press("R")  # the failures of support-triage, invalid_request_error left out
+
     assert PLAN[1][3] == "in_progress" and PLAN[3][3] == "in_progress"
     await shoot("main", on_triage)
     await shoot("cancel-confirm", cancel_confirm)
     await shoot("results", results)
+    await shoot("stats", stats)
+    await shoot("retry-confirm", retry_confirm)
     with tempfile.TemporaryDirectory() as tmp:
         here = Path.cwd()
         os.chdir(tmp)  # the preview names the file relative to the working directory
