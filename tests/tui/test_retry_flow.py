@@ -151,3 +151,7 @@ async def test_retry_from_the_results_view(make_app, session, batch_emulator, tm
         assert app.screen.chain is not None and app.screen.chain.ids == (parent, child.id)
         assert app.screen.check_action("toggle_merged", ()) is True
         assert app.main_screen.table.cursor_batch_id == child.id  # the list behind selected it too
+        await pilot.press("m")  # the retry still runs: its requests keep this batch's outcome, and it says so
+        await settle(pilot, app)
+        notice = str(app.screen.query_one("#results-notice").render())
+        assert "Final results across 1 retry" in notice and "1 of them not downloaded yet" in notice

@@ -59,6 +59,7 @@ class BatchLoaded(Message):
         error_counts: dict[str, int],
         cost: BatchCost | None = None,
         chain: Chain | None = None,
+        unfinished: int = 0,
     ) -> None:
         super().__init__()
         self.batch = batch
@@ -66,6 +67,7 @@ class BatchLoaded(Message):
         self.error_counts = error_counts
         self.cost = cost  # the priced part, when the batch's total is unknown
         self.chain = chain  # the batch and those retried from it
+        self.unfinished = unfinished  # retries in the chain whose results are not stored yet
 
 
 class PromptLoaded(Message):
@@ -81,12 +83,13 @@ class DownloadEnded(Message):
         self.error = error
 
 
-def merged_notice(chain: Chain) -> str:
+def merged_notice(chain: Chain, unfinished: int = 0) -> str:
+    """`unfinished`: retries whose results are not in the cache yet (their requests show an earlier outcome)."""
     n = chain.retries
-    return (
-        f"Final results across {n} retr{'y' if n == 1 else 'ies'}: each request's latest outcome "
-        "(m shows this batch's own)."
-    )
+    text = f"Final results across {n} retr{'y' if n == 1 else 'ies'}: each request's latest outcome"
+    if unfinished:
+        text += f"; {unfinished} of them not downloaded yet (still running?), so not counted"
+    return text + " (m shows this batch's own)."
 
 
 def cost_header_parts(batch: BatchRecord, split: BatchCost | None) -> list[str | tuple[str, str]]:
@@ -225,7 +228,11 @@ class ResultsScreen(Screen[None]):
         else:
             types, errors = await store.result_type_counts(self.batch_id), await store.error_type_counts(self.batch_id)
         split = await store.batch_cost(self.batch_id) if batch and batch_cost_status(batch) == UNKNOWN else None
-        self.post_message(BatchLoaded(batch, types, errors, split, chain))
+        unfinished = 0
+        for retry_id in chain.ids[1:] if chain is not None else ():
+            retried = await store.get_batch(retry_id)
+            unfinished += retried is not None and retried.results_state != "complete"
+        self.post_message(BatchLoaded(batch, types, errors, split, chain, unfinished))
 
     @work(group="prompt", exclusive=True, exit_on_error=False)
     async def load_prompt(self, custom_id: str) -> None:
@@ -289,7 +296,7 @@ class ResultsScreen(Screen[None]):
             self.table.empty_message = empty
             self.table.refresh()
         if self.merged and self.chain is not None:
-            self._notice(merged_notice(self.chain))
+            self._notice(merged_notice(self.chain, message.unfinished))
 
     def _chain_loaded(self, chain: Chain | None) -> None:
         """A newer chain (a retry was made meanwhile) replaces the one merged in."""
@@ -468,8 +475,8 @@ class ResultsScreen(Screen[None]):
         self.match_count = None
         self._show_count()
         self.table.show_chain(self.chain if self.merged else None)
-        self._notice(merged_notice(self.chain) if self.merged else "This batch's own results.")
-        self.load_summary()
+        self._notice("Merging the retries…" if self.merged else "This batch's own results.")
+        self.load_summary()  # then says how many retries it merged
 
     def action_retry(self) -> None:
         if self.batch is not None:
