@@ -199,7 +199,7 @@ async def submit_group(
                 continue
             if outcome.error is not None:
                 continue  # stopped: the rest stay pending, for the next submit of the file
-            sender = _PartSender(session, group, part, spooled, feeder, note, on_progress, label)
+            sender = _PartSender(session, group, part, spooled, feeder, note, on_progress)
             try:
                 await sender.send(result, create_attempts, retry_cap)
             except STOPPERS as exc:
@@ -253,7 +253,6 @@ class _PartSender:
     feeder: QueueFeeder
     note: NoteSink
     on_progress: ProgressSink | None
-    label: str | None
 
     @property
     def title(self) -> str:
@@ -321,7 +320,7 @@ class _PartSender:
         else:
             sub = await store.record_submission(
                 source_file=self.group.source_file,
-                label=f"{self.label or self.group.name} (part {spec.part}/{self.group.part_count})",
+                label=f"{self.group.name} (part {spec.part}/{self.group.part_count})",  # one name, continued or not
                 request_count=spec.request_count,
                 body_bytes=spec.body_bytes,
                 params_digest=spec.params_digest,
