@@ -54,7 +54,8 @@ async def test_without_the_temporal_extra_it_says_how_to_install_it(make_app, ba
     carried = await add_batch(batch_emulator, 3, ago=120, duration=3600)
     await carry(cache_store, carried, "tracking")
     # What an install without `batchtui[temporal]` looks like to the import system (restored after the test).
-    for name in [m for m in sys.modules if m == "temporalio" or m.startswith("temporalio.")]:
+    # `temporalio` itself always, whether or not an earlier test imported it (run alone, none has).
+    for name in {"temporalio", *(m for m in sys.modules if m.startswith("temporalio."))}:
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.delitem(sys.modules, "batchtui.temporal.client", raising=False)
     app = make_app()
