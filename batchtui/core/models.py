@@ -216,6 +216,8 @@ class Submission:
     workflow_phase: str | None = None  # the phase its activities last reached
     group_id: str | None = None  # one part of this group (core/groups.py)
     group_part: int | None = None  # its 1-based part number
+    lease_owner: str | None = None  # the process recording or sending it (core/store/leases.py)
+    lease_until: datetime | None = None
 
     @property
     def unresolved(self) -> bool:

@@ -62,52 +62,53 @@ async def create_once(
     workflow_id: str | None = None,
     on_progress: ProgressSink | None = None,
 ) -> Created:
-    store = session.store
-    sub = await store.get_submission(submission_id)
-    if sub is None:
-        sub = await store.record_submission(
-            submission_id=submission_id,
-            source_file=source_file,
-            label=label,
-            request_count=spool.request_count,
-            body_bytes=spool.body_bytes,
-            params_digest=spool.digest,
-            parent_batch_id=parent_batch_id,
-            workflow_id=workflow_id,
-        )
-    if sub.state == "created" and sub.batch_id:
-        return Created(sub.batch_id, message="created earlier")
-    if sub.state in ("sending", "unknown"):
-        found = next(iter(await reconcile(session, only=sub.id)), None)
-        if found is not None and found.batch_id is not None and found.state in ("created", "probable"):
-            return Created(found.batch_id, probable=found.state == "probable", message=found.message)
-        if found is None or found.state != "failed":
-            raise CreatePending(
-                f"submission {sub.id} was sent earlier and its outcome is not provable yet "
-                f"({found.message if found else 'no answer'}); not sending it again"
+    async with session.store.lease_scope():  # leased while it records and sends (core/store/leases.py)
+        store = session.store
+        sub = await store.get_submission(submission_id)
+        if sub is None:
+            sub = await store.record_submission(
+                submission_id=submission_id,
+                source_file=source_file,
+                label=label,
+                request_count=spool.request_count,
+                body_bytes=spool.body_bytes,
+                params_digest=spool.digest,
+                parent_batch_id=parent_batch_id,
+                workflow_id=workflow_id,
             )
-        sub = await store.get_submission(sub.id) or sub
-    if sub.state == "failed":
-        sub = await store.reopen_submission(sub.id)
-    # Idempotent (an upsert): a run that died while storing them left some, not all.
-    await store.add_requests(sub.id, spooled_requests(spool.path))
-    sidecar = metadata_sidecar(spool.path)
-    if sidecar.is_file():  # local metadata (CSV extra columns) travels beside the spool; never sent
-        await store.add_request_metadata(sub.id, spooled_metadata(sidecar))
-    try:
-        sub = await store.mark_submission_sending(sub.id)
-    except InvalidTransitionError as exc:  # another process resolved it meanwhile: look again next attempt
-        raise CreatePending(str(exc)) from exc
-    try:
-        batch = await send_spool(session, spool.path, spool.body_bytes, on_progress)
-    except Exception as exc:
-        outcome = SubmitOutcome(report=None)  # type: ignore[arg-type]
-        await resolve_failed_create(session, sub, exc, outcome, spool=spool.path)
-        assert outcome.batch is not None
-        return Created(outcome.batch.id, probable=outcome.probable, message=" ".join(outcome.notes))
-    record = await attach_batch(session, sub, batch)
-    assert record is not None
-    return Created(record.id)
+        if sub.state == "created" and sub.batch_id:
+            return Created(sub.batch_id, message="created earlier")
+        if sub.state in ("sending", "unknown"):
+            found = next(iter(await reconcile(session, only=sub.id)), None)
+            if found is not None and found.batch_id is not None and found.state in ("created", "probable"):
+                return Created(found.batch_id, probable=found.state == "probable", message=found.message)
+            if found is None or found.state != "failed":
+                raise CreatePending(
+                    f"submission {sub.id} was sent earlier and its outcome is not provable yet "
+                    f"({found.message if found else 'no answer'}); not sending it again"
+                )
+            sub = await store.get_submission(sub.id) or sub
+        if sub.state == "failed":
+            sub = await store.reopen_submission(sub.id)
+        # Idempotent (an upsert): a run that died while storing them left some, not all.
+        await store.add_requests(sub.id, spooled_requests(spool.path))
+        sidecar = metadata_sidecar(spool.path)
+        if sidecar.is_file():  # local metadata (CSV extra columns) travels beside the spool; never sent
+            await store.add_request_metadata(sub.id, spooled_metadata(sidecar))
+        try:
+            sub = await store.mark_submission_sending(sub.id)
+        except InvalidTransitionError as exc:  # another process resolved it meanwhile: look again next attempt
+            raise CreatePending(str(exc)) from exc
+        try:
+            batch = await send_spool(session, spool.path, spool.body_bytes, on_progress)
+        except Exception as exc:
+            outcome = SubmitOutcome(report=None)  # type: ignore[arg-type]
+            await resolve_failed_create(session, sub, exc, outcome, spool=spool.path)
+            assert outcome.batch is not None
+            return Created(outcome.batch.id, probable=outcome.probable, message=" ".join(outcome.notes))
+        record = await attach_batch(session, sub, batch)
+        assert record is not None
+        return Created(record.id)
 
 
 def inspect_spool(path: Path) -> SpoolInfo:

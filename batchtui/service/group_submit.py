@@ -259,6 +259,10 @@ class _PartSender:
         return f"part {self.part.spec.part} of {self.group.part_count}"
 
     async def send(self, result: PartOutcome, attempts: int, cap: float) -> None:
+        async with self.session.store.lease_scope():  # leased while it records and sends (core/store/leases.py)
+            await self._send(result, attempts, cap)
+
+    async def _send(self, result: PartOutcome, attempts: int, cap: float) -> None:
         sub = await self._open_submission()
         result.submission = sub
         spool, size = self.spooled.spool, self.spooled.body_bytes

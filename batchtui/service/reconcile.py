@@ -16,6 +16,8 @@ creation time, the request count, and, once a batch has ended, the custom_ids of
   between: only the custom_ids can tell them apart.
 - `failed` ("safe to submit again") only when the window is past its grace period and every candidate has ended
   and been ruled out.
+- A submission under a live lease (its process is recording or sending it right now, however long the upload) is
+  left alone: not lost yet (core/store/leases.py).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ OPEN_STATES = ("recorded", "sending", "unknown")
 class Reconciled:
     submission_id: str
     batch_id: str | None  # created: its batch; probable: the candidate; otherwise None
-    state: str  # created | probable | failed | unknown
+    state: str  # created | probable | failed | unknown (recorded | sending: leased by a live sender, left alone)
     message: str = ""
     changed: bool = True  # False: the same as the last reconcile said (nothing written)
 
@@ -64,8 +66,17 @@ async def reconcile(
     """Resolve open submissions (or just `only`) against the listed batches. Lists only when something is open."""
     store = session.store
     now = now or datetime.now(UTC)
-    open_ = await store.submissions_in(*OPEN_STATES)
     out: list[Reconciled] = []
+    open_ = []
+    for sub in await store.submissions_in(*OPEN_STATES):
+        # Being recorded or sent right now (a long upload): not lost, not ours to judge. Checked against the real
+        # clock whatever `now` says: leases are renewed by it.
+        if store.is_leased(sub):
+            if only in (None, sub.id):
+                who = "this process" if sub.lease_owner == store.lease_owner else f"another process ({sub.lease_owner})"
+                out.append(Reconciled(sub.id, None, sub.state, f"being sent by {who}", changed=False))
+            continue
+        open_.append(sub)
     for sub in open_:
         if sub.state == "recorded" and only in (None, sub.id):
             # Recorded but never sent (the process died before the POST): nothing can exist.

@@ -181,31 +181,33 @@ async def submit(
     except BaseException:
         prepared.discard()
         raise
-    submission = await session.store.record_submission(
-        source_file=prepared.source_file,
-        label=label,
-        request_count=prepared.request_count,
-        body_bytes=prepared.body_bytes,
-        params_digest=prepared.digest,
-        parent_batch_id=parent_batch_id,
-    )
-    spool = spool_path(session.store.path, submission.id)
-    os.replace(prepared.spool, spool)
-    prepared.spool = spool
-    await session.store.add_requests(submission.id, spooled_requests(spool))
-    if prepared.metadata is not None:
-        await session.store.add_request_metadata(submission.id, spooled_metadata(prepared.metadata))
-        prepared.drop_metadata()
-    await session.store.mark_submission_sending(submission.id)
-    try:
-        batch = await send_spool(session, spool, prepared.body_bytes, on_progress, create_attempts, retry_cap)
-    except Exception as exc:
-        await resolve_failed_create(session, submission, exc, outcome)
+    # Leased from record to outcome: another process's reconcile leaves it alone however long the upload takes.
+    async with session.store.lease_scope():
+        submission = await session.store.record_submission(
+            source_file=prepared.source_file,
+            label=label,
+            request_count=prepared.request_count,
+            body_bytes=prepared.body_bytes,
+            params_digest=prepared.digest,
+            parent_batch_id=parent_batch_id,
+        )
+        spool = spool_path(session.store.path, submission.id)
+        os.replace(prepared.spool, spool)
+        prepared.spool = spool
+        await session.store.add_requests(submission.id, spooled_requests(spool))
+        if prepared.metadata is not None:
+            await session.store.add_request_metadata(submission.id, spooled_metadata(prepared.metadata))
+            prepared.drop_metadata()
+        await session.store.mark_submission_sending(submission.id)
+        try:
+            batch = await send_spool(session, spool, prepared.body_bytes, on_progress, create_attempts, retry_cap)
+        except Exception as exc:
+            await resolve_failed_create(session, submission, exc, outcome)
+            return outcome
+        outcome.batch = await attach_batch(session, submission, batch)
+        outcome.submission = await session.store.get_submission(submission.id)
+        spool.unlink(missing_ok=True)
         return outcome
-    outcome.batch = await attach_batch(session, submission, batch)
-    outcome.submission = await session.store.get_submission(submission.id)
-    spool.unlink(missing_ok=True)
-    return outcome
 
 
 async def reconcile_first(session: Session, notes: list[str]) -> None:

@@ -225,7 +225,15 @@ _V8 = (
     "ALTER TABLE batches ADD COLUMN group_part INTEGER",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+# v9: a lease on a submission being recorded or sent: which process holds it and until when (renewed while it
+# works). Reconcile leaves a leased submission alone, so a slow 250 MB upload is never judged lost by another process
+# while it is still going (core/store/leases.py).
+_V9 = (
+    "ALTER TABLE submissions ADD COLUMN lease_owner TEXT",
+    "ALTER TABLE submissions ADD COLUMN lease_until TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from types import TracebackType
 
@@ -9,6 +10,7 @@ from batchtui.core.store.batches import BatchesMixin
 from batchtui.core.store.db import Database
 from batchtui.core.store.groups import GroupsMixin
 from batchtui.core.store.hooks import HooksMixin
+from batchtui.core.store.leases import new_owner
 from batchtui.core.store.lineage import LineageMixin
 from batchtui.core.store.metadata import RequestMetadataMixin
 from batchtui.core.store.requests import RequestsMixin
@@ -36,6 +38,9 @@ class Store(
     def __init__(self, db: Database) -> None:
         self._db = db
         self._keys = {}
+        self.lease_owner = new_owner()
+        self._lease_keeper = None
+        self._leased_here = set()
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -55,6 +60,8 @@ class Store(
 
     async def close(self) -> None:
         """Idempotent."""
+        with contextlib.suppress(Exception):  # a store already closed, or a database gone: nothing to release
+            await self.release_leases()
         await self._db.close()
 
     async def __aenter__(self) -> Store:

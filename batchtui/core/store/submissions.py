@@ -12,16 +12,17 @@ from typing import Any
 import aiosqlite
 
 from batchtui.core.models import WORKFLOW_FINAL_PHASES, Submission, WorkflowLink, parse_time
-from batchtui.core.store.base import StoreBase
 from batchtui.core.store.batches import wire_time
 from batchtui.core.store.db import execute
 from batchtui.core.store.errors import InvalidTransitionError, NotFoundError
+from batchtui.core.store.leases import LeasesMixin
 from batchtui.core.store.search import drop_search_index
 
 SUBMISSION_COLUMNS = (
     "id, state, source_file, label, request_count, body_bytes, params_digest, created_at, sent_at, batch_id, error, "
-    "parent_batch_id, candidate_batch_id, workflow_id, workflow_phase, group_id, group_part"
+    "parent_batch_id, candidate_batch_id, workflow_id, workflow_phase, group_id, group_part, lease_owner, lease_until"
 )
+_LEASED_STATES = ("recorded", "sending")  # this process is about to send, or sending: nobody else may judge it
 
 # Which states each state may be entered from. `unknown` (a create sent, outcome never heard) is resolved to
 # `created` or `failed` by reconciliation; `created` and `failed` are final.
@@ -54,6 +55,8 @@ def submission_from_row(row: Sequence[Any]) -> Submission:
         workflow_phase=row[14],
         group_id=row[15],
         group_part=row[16],
+        lease_owner=row[17],
+        lease_until=parse_time(row[18]),
     )
 
 
@@ -61,7 +64,7 @@ def _now() -> str:
     return wire_time(datetime.now(UTC))  # type: ignore[return-value]
 
 
-class SubmissionsMixin(StoreBase):
+class SubmissionsMixin(LeasesMixin):
     async def record_submission(
         self,
         *,
@@ -83,11 +86,12 @@ class SubmissionsMixin(StoreBase):
             await execute(
                 conn,
                 "INSERT INTO submissions (id, state, source_file, label, request_count, body_bytes, params_digest, "
-                "created_at, parent_batch_id, workflow_id, group_id, group_part) "
-                "VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, parent_batch_id, workflow_id, group_id, group_part, lease_owner, lease_until) "
+                "VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (submission_id, source_file, label, request_count, body_bytes, params_digest, _now(), parent_batch_id,
-                 workflow_id, group_id, group_part),
+                 workflow_id, group_id, group_part, self.lease_owner, self._lease_until()),
             )  # fmt: skip
+        self._lease_taken(submission_id)
         return await self._must_get_submission(submission_id)
 
     async def reopen_submission(self, submission_id: str) -> Submission:
@@ -253,14 +257,22 @@ class SubmissionsMixin(StoreBase):
             current, current_batch = row
             if current not in _ALLOWED_FROM[state] or (current == "created" and current_batch != batch_id):
                 raise InvalidTransitionError(f"submission {submission_id} is {current}; it cannot become {state}")
+            # The lease goes with the state: taken (or renewed) by whoever records or sends, dropped once the
+            # outcome is known or unknown (then reconcile may look at it from any process).
+            leased = state in _LEASED_STATES
+            lease = (self.lease_owner, self._lease_until()) if leased else (None, None)
             try:
                 await execute(
                     conn,
-                    f"UPDATE submissions SET state = ?, {assignments} WHERE id = ?",
-                    (state, *params, submission_id),
+                    f"UPDATE submissions SET state = ?, {assignments}, lease_owner = ?, lease_until = ? WHERE id = ?",
+                    (state, *params, *lease, submission_id),
                 )
             except sqlite3.IntegrityError as exc:  # submissions_by_batch: one submission per batch
                 raise InvalidTransitionError(f"batch {batch_id} is already attached to another submission") from exc
             if then is not None:
                 await then(conn)
+        if leased:
+            self._lease_taken(submission_id)
+        else:
+            self._lease_dropped(submission_id)
         return await self._must_get_submission(submission_id)
