@@ -16,7 +16,7 @@ from batchtui.emulator.blocks import (
 )
 from batchtui.emulator.tokens import input_tokens as count_input_tokens
 from batchtui.emulator.tokens import tokens
-from batchtui.emulator.validation import cache_ttl, last_user_text
+from batchtui.emulator.validation import last_user_text
 from batchtui.emulator.wire import error_body
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -106,7 +106,9 @@ def _fit(planned: list[dict], max_tokens: int) -> tuple[list[dict], int, bool]:
     return content, used, False
 
 
-def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
+def succeeded(batch_id: str, custom_id: str, params: dict, cache: tuple[int, int, int] | None = None) -> dict:
+    """A succeeded result. `cache`: (read, 5-minute write, 1-hour write) tokens, as the workspace's prompt cache
+    decided when the batch was stored (prompt_cache.py); they are part of the prompt, not on top of it."""
     d = _digest(batch_id, custom_id)
     planned, stop_reason = _planned(custom_id, params)
     content, output_tokens, cut = _fit(planned, params.get("max_tokens", 0))
@@ -114,16 +116,8 @@ def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
         stop_reason = "max_tokens"
     searches = sum(1 for b in content if b["type"] == "server_tool_use")
     input_tokens = count_input_tokens(params) + searches * SEARCH_RESULT_TOKENS
-    cache_read = cache_write = 0
-    ttl = cache_ttl(params)
-    if ttl is not None:
-        # Pretend most of the prompt was a shared, cached prefix: one in four requests writes it.
-        cached = int(input_tokens * 0.8)
-        if d[0] % 4 == 0:
-            cache_write = cached
-        else:
-            cache_read = cached
-        input_tokens -= cached
+    cache_read, write_5m, write_1h = cache or (0, 0, 0)
+    input_tokens = max(0, input_tokens - cache_read - write_5m - write_1h)
     return {
         "type": "succeeded",
         "message": {
@@ -137,12 +131,9 @@ def succeeded(batch_id: str, custom_id: str, params: dict) -> dict:
             "usage": {
                 "input_tokens": input_tokens,
                 "output_tokens": output_tokens,
-                "cache_creation_input_tokens": cache_write,
+                "cache_creation_input_tokens": write_5m + write_1h,
                 "cache_read_input_tokens": cache_read,
-                "cache_creation": {
-                    "ephemeral_5m_input_tokens": cache_write if ttl == "5m" else 0,
-                    "ephemeral_1h_input_tokens": cache_write if ttl == "1h" else 0,
-                },
+                "cache_creation": {"ephemeral_5m_input_tokens": write_5m, "ephemeral_1h_input_tokens": write_1h},
                 "server_tool_use": {"web_search_requests": searches, "web_fetch_requests": 0},
                 "service_tier": "batch",
             },

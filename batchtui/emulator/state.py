@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from batchtui.emulator import replies
+from batchtui.emulator import prompt_cache, replies
 from batchtui.emulator.clock import Clock
 from batchtui.emulator.config import EmulatorConfig
 from batchtui.emulator.queue import check_queue
+from batchtui.emulator.tokens import input_tokens
 from batchtui.emulator.validation import params_error, validate_envelope
 from batchtui.emulator.wire import ApiError, new_id, rfc3339
 
@@ -48,6 +49,22 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS requests_by_done ON requests (batch_seq, done_offset, idx);
 -- An ended batch's results never change: encoded once, then served from here (chunk -1 marks "complete"), so
 -- the emulator is never the bottleneck of a download.
+-- The workspace's prompt cache (prompt_cache.py): an entry per prefix written, alive until expires_at.
+CREATE TABLE IF NOT EXISTS prompt_cache (
+    key BLOB PRIMARY KEY,
+    written_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    ttl REAL NOT NULL                   -- seconds a use keeps it alive
+) WITHOUT ROWID;
+-- What each request read from and wrote to that cache, decided once when its batch was stored.
+CREATE TABLE IF NOT EXISTS request_cache (
+    batch_seq INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    read INTEGER NOT NULL,
+    write_5m INTEGER NOT NULL,
+    write_1h INTEGER NOT NULL,
+    PRIMARY KEY (batch_seq, idx)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS result_cache (
     batch_seq INTEGER NOT NULL,
     chunk INTEGER NOT NULL,
@@ -224,6 +241,7 @@ class EmulatorState:
                 ),
             )
             seq = cur.lastrowid
+            cached: list[tuple[float, int, dict]] = []  # requests that mark a cache breakpoint, and their times
 
             def rows():
                 for idx, req in enumerate(requests):
@@ -240,14 +258,56 @@ class EmulatorState:
                     else:
                         outcome = "succeeded"
                     done = duration * outcome_rng.random()
-                    yield (seq, idx, req["custom_id"], json.dumps(params, separators=(",", ":")), outcome, error, done)
+                    encoded = json.dumps(params, separators=(",", ":"))
+                    if outcome == "succeeded" and '"cache_control"' in encoded:
+                        cached.append((done, idx, params))
+                    yield (seq, idx, req["custom_id"], encoded, outcome, error, done)
 
             db.executemany("INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
+            cancel_off = None if cancel_initiated_at is None else cancel_initiated_at - created_at
+            expiry_off = expiry_seconds if expiry_seconds is not None else cfg.expiry_seconds
+            self._use_prompt_cache(seq, created_at, cached, cancel_off, expiry_off)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return self._row(batch_id)
+
+    def _use_prompt_cache(
+        self, seq: int, created_at: float, cached: list[tuple[float, int, dict]], cancel: float | None, expiry: float
+    ) -> None:
+        """Run the requests that mark breakpoints through the workspace's cache in processing order (in the
+        batch's transaction); a request canceled or expired before its turn never reaches it."""
+        db = self.db
+        for done, idx, params in sorted(cached, key=lambda c: (c[0], c[1])):
+            if (cancel is not None and done > cancel) or done > expiry:
+                continue
+            at = created_at + done
+
+            def live(key: bytes, at: float = at) -> bool:
+                sql = "SELECT 1 FROM prompt_cache WHERE key = ? AND written_at <= ? AND expires_at > ?"
+                return db.execute(sql, (key, at, at)).fetchone() is not None
+
+            bounds = prompt_cache.boundaries(params, input_tokens(params))
+            use = prompt_cache.use(bounds, prompt_cache.minimum_tokens(params.get("model")), live)
+            if use.read_key is not None:  # a hit keeps the entry alive for another TTL
+                db.execute(
+                    "UPDATE prompt_cache SET expires_at = max(expires_at, ? + ttl) WHERE key = ?", (at, use.read_key)
+                )
+            for key, ttl in use.writes:
+                seconds = prompt_cache.TTL_SECONDS[ttl]
+                db.execute(
+                    "INSERT INTO prompt_cache VALUES (:key, :at, :until, :ttl) ON CONFLICT (key) DO UPDATE SET "
+                    "written_at = CASE WHEN expires_at <= :at THEN :at ELSE min(written_at, :at) END, "
+                    "expires_at = CASE WHEN expires_at <= :at THEN :until ELSE max(expires_at, :until) END, "
+                    "ttl = max(ttl, :ttl)",
+                    {"key": key, "at": at, "until": at + seconds, "ttl": seconds},
+                )
+            if use.cached:
+                db.execute(
+                    "INSERT OR REPLACE INTO request_cache VALUES (?, ?, ?, ?, ?)",
+                    (seq, idx, use.read, use.write_5m, use.write_1h),
+                )
 
     # -- read / list ----------------------------------------------------------------------------------------
 
@@ -333,6 +393,7 @@ class EmulatorState:
         db.execute("UPDATE batches SET deleted_at = ? WHERE seq = ?", (self.clock.now(), row["seq"]))
         db.execute("DELETE FROM requests WHERE batch_seq = ?", (row["seq"],))
         db.execute("DELETE FROM result_cache WHERE batch_seq = ?", (row["seq"],))
+        db.execute("DELETE FROM request_cache WHERE batch_seq = ?", (row["seq"],))
         db.execute("COMMIT")
         return {"id": batch_id, "type": "message_batch_deleted"}
 
@@ -396,8 +457,10 @@ class EmulatorState:
         self, row: sqlite3.Row, cursor: tuple[float, int], chunk_no: int
     ) -> tuple[bytes, tuple[float, int]]:
         sql = (
-            f"SELECT idx, custom_id, params, outcome, error, done_offset, {_EFFECTIVE} AS eff FROM requests "
-            "WHERE batch_seq = :seq AND (done_offset, idx) > (:d, :i) ORDER BY done_offset, idx LIMIT :n"
+            f"SELECT r.idx, r.custom_id, r.params, r.outcome, r.error, r.done_offset, {_EFFECTIVE} AS eff, "
+            "c.read, c.write_5m, c.write_1h FROM requests AS r "
+            "LEFT JOIN request_cache AS c ON c.batch_seq = r.batch_seq AND c.idx = r.idx "
+            "WHERE r.batch_seq = :seq AND (r.done_offset, r.idx) > (:d, :i) ORDER BY r.done_offset, r.idx LIMIT :n"
         )
         args = {"seq": row["seq"], "d": cursor[0], "i": cursor[1], "n": RESULT_CHUNK_ROWS, **self._offsets(row)}
         lines: list[str] = []
@@ -405,7 +468,8 @@ class EmulatorState:
         for r in self.db.execute(sql, args):
             eff = r["eff"]
             if eff == "succeeded":
-                result = replies.succeeded(row["id"], r["custom_id"], json.loads(r["params"]))
+                cache = None if r["read"] is None else (r["read"], r["write_5m"], r["write_1h"])
+                result = replies.succeeded(row["id"], r["custom_id"], json.loads(r["params"]), cache)
             elif eff == "errored":
                 result = replies.errored(r["outcome"], r["error"])
             else:

@@ -61,6 +61,13 @@ def _nested(content: Any) -> int:
     return total
 
 
+def block_tokens(block: Any) -> int:
+    """Tokens of one content block on its own (a prompt cache prefix is counted block by block)."""
+    if isinstance(block, dict) and isinstance(block.get("text"), str):
+        return tokens(block["text"]) if block["text"] else 0
+    return _nested([block])
+
+
 def input_tokens(params: dict) -> int:
     """Every input token of a request: text, tool definitions and the tool-use prompt, tool calls and results,
     documents and images."""

@@ -171,22 +171,3 @@ def last_user_text(params: dict) -> str:
             if isinstance(content, list):
                 return " ".join(b.get("text", "") for b in content if isinstance(b, dict))
     return ""
-
-
-def cache_ttl(params: dict) -> str | None:
-    """The longest cache_control ttl in the prompt ("5m" or "1h"), or None when nothing is marked for caching."""
-    ttls: set[str] = set()
-
-    def scan(content: Any) -> None:
-        if isinstance(content, list):
-            for block in content:
-                if isinstance(block, dict) and isinstance(block.get("cache_control"), dict):
-                    ttls.add(block["cache_control"].get("ttl") or "5m")
-
-    scan(params.get("system"))
-    for message in params.get("messages") or []:
-        if isinstance(message, dict):
-            scan(message.get("content"))
-    if not ttls:
-        return None
-    return "1h" if "1h" in ttls else "5m"
