@@ -277,6 +277,12 @@ class BatchTuiApp(App[None]):
             return
         self.push_screen(ResultsScreen(batch_id))
 
+    def open_group_results(self, group_id: str, batch_ids: tuple[str, ...], name: str) -> None:
+        """Every part's results as one list (its parts' batches, in part order)."""
+        from batchtui.tui.screens.group_results import GroupResultsScreen
+
+        self.push_screen(GroupResultsScreen(group_id, batch_ids, name))
+
     # -- app-wide keys ---------------------------------------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, Sequence[Binding]]]:

@@ -50,8 +50,12 @@ def format_for(path: Path) -> str:
     return export_format_for(path)
 
 
-def default_file_name(batch_ids: list[str], marked: bool) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]", "_", batch_ids[0]) if len(batch_ids) == 1 else f"{len(batch_ids)}-batches"
+def default_file_name(batch_ids: list[str], marked: bool, name: str | None = None) -> str:
+    """After `name` (a group's) when given, else the one batch's id, else how many batches."""
+    if name:
+        stem = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    else:
+        stem = re.sub(r"[^A-Za-z0-9_-]", "_", batch_ids[0]) if len(batch_ids) == 1 else f"{len(batch_ids)}-batches"
     return f"{stem}-{'marked' if marked else 'results'}.jsonl"
 
 
@@ -165,18 +169,26 @@ class ExportProgress(ModalScreen[None]):
 
 
 def start_export(
-    app: App[Any], batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None = None
+    app: App[Any],
+    batch_ids: list[str],
+    flt: ResultFilter,
+    custom_ids: set[str] | None = None,
+    *,
+    name: str | None = None,
 ) -> Worker[None]:
-    """Export the results of `batch_ids`: the marked `custom_ids` if any, else every result matching `flt`."""
+    """Export the results of `batch_ids`: the marked `custom_ids` if any, else every result matching `flt`. `name`
+    (a group's) names the default file."""
     return app.run_worker(
-        _export_flow(app, list(batch_ids), flt, set(custom_ids) if custom_ids else None),
+        _export_flow(app, list(batch_ids), flt, set(custom_ids) if custom_ids else None, name),
         name="export",
         group="export",
         exit_on_error=False,
     )
 
 
-async def _export_flow(app: App[Any], batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None) -> None:
+async def _export_flow(
+    app: App[Any], batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None, name: str | None = None
+) -> None:
     global last_directory
     session = session_of(app)
     selection = Selection(tuple(batch_ids), flt, frozenset(custom_ids) if custom_ids else None)
@@ -193,7 +205,7 @@ async def _export_flow(app: App[Any], batch_ids: list[str], flt: ResultFilter, c
             markup=False,
         )
 
-    default = default_file_name(batch_ids, custom_ids is not None)
+    default = default_file_name(batch_ids, custom_ids is not None, name)
     location = last_directory if last_directory is not None and last_directory.is_dir() else Path.cwd()
     title = f"Export {fmt.count(stored)} results" if not missing else "Export results"
     path = await app.push_screen_wait(FileSave(location, title, default_file=default))

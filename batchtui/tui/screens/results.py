@@ -191,13 +191,18 @@ class ResultsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(content_assemble(("Results  ", "bold"), self.batch_id), id="results-header")
         yield FilterBar(id="filter-bar")
-        yield ResultsTable(self.host.store, self.batch_id, id="results-table")
+        yield ResultsTable(self.host.store, self.batch_id, spans=self.spans, id="results-table")
         yield ResultDetail(id="result-detail")
         with Horizontal(id="results-statusbar"):
             yield Static(id="results-notice")
             yield ProgressBar(id="download-progress", show_eta=False)
             yield Static(id="results-count")
         yield Footer()
+
+    @property
+    def spans(self) -> tuple[str, ...] | None:
+        """The batches the table shows one after the other; None: this batch alone (a group's view overrides it)."""
+        return None
 
     @property
     def table(self) -> ResultsTable:
@@ -235,8 +240,8 @@ class ResultsScreen(Screen[None]):
         self.post_message(BatchLoaded(batch, types, errors, split, chain, unfinished))
 
     @work(group="prompt", exclusive=True, exit_on_error=False)
-    async def load_prompt(self, custom_id: str) -> None:
-        params = await self.host.store.get_request_params(self.batch_id, custom_id)
+    async def load_prompt(self, batch_id: str, custom_id: str) -> None:
+        params = await self.host.store.get_request_params(batch_id, custom_id)
         self.post_message(PromptLoaded(custom_id, params))
 
     @work(group="search-index", exclusive=True, exit_on_error=False)
@@ -327,7 +332,7 @@ class ResultsScreen(Screen[None]):
         self.detail.show(row, origin=self._origin(row))
         if row is not None and row.custom_id != self._prompt_for:
             self._prompt_for = row.custom_id
-            self.load_prompt(row.custom_id)
+            self.load_prompt(self.prompt_batch(row), row.custom_id)
 
     @on(ResultsTable.MarksChanged)
     def _marks_changed(self, message: ResultsTable.MarksChanged) -> None:
@@ -461,6 +466,11 @@ class ResultsScreen(Screen[None]):
         self.app.copy_to_clipboard(row.custom_id)
         self.notify(f"Copied {row.display_custom_id}", title="custom_id", markup=False)
 
+    def prompt_batch(self, row: ResultRow) -> str:
+        """Whose submitted request holds the row's prompt: this batch's (a retry sends its requests again as they
+        were, so the merged view's rows have the same prompts)."""
+        return self.batch_id
+
     def _origin(self, row: ResultRow | None) -> str | None:
         """In the merged view, which retry a result comes from (None: this batch's own)."""
         chain = self.table.chain
@@ -497,4 +507,9 @@ class ResultsScreen(Screen[None]):
         from batchtui.tui.screens.export import start_export  # the export flow is only loaded when used
 
         marks = set(self.table.marked)
-        start_export(self.app, [self.batch_id], self.filter_bar.filter, marks or None)
+        start_export(self.app, list(self.table.batch_ids), self.filter_bar.filter, marks or None, name=self.export_name)
+
+    @property
+    def export_name(self) -> str | None:
+        """What the export's default file is named after (None: the batch id)."""
+        return None

@@ -1,5 +1,8 @@
 """A virtualised table of a batch's results (Line API): cost is independent of the row count.
 
+It may span several batches (a group's parts): their rows follow one another in part order, each batch counted and
+paged on its own (core/spans.py), with the per-batch counts of the view kept beside it to place a page.
+
 Only the row count and the pages on screen are ever loaded. `render_line` looks rows up in an LRU cache of pages
 keyed by (view, page number), a view being a filter over the batch alone or over its retry chain merged (each
 request's latest outcome, see core/store/lineage.py); on a miss it paints a dim placeholder and asks a worker for
@@ -27,6 +30,7 @@ from batchtui.core import fmt
 from batchtui.core.content_blocks import reply_blocks
 from batchtui.core.models import ResultFilter, ResultRow
 from batchtui.core.sanitize import clean
+from batchtui.core.spans import page_span, span_counts
 from batchtui.core.spend import UNKNOWN, result_cost_status
 
 if TYPE_CHECKING:
@@ -64,6 +68,7 @@ class View:
 
     filter: ResultFilter = ResultFilter()  # noqa: RUF009 (frozen, so one shared default is safe)
     chain: Chain | None = None
+    spans: tuple[str, ...] = ()  # the batches shown one after the other; empty: the table's batch alone
 
 
 PageKey = tuple[View, int]
@@ -145,12 +150,20 @@ class ResultsTable(ScrollView, can_focus=True):
         """The number of rows of `view` is known; the page the cursor is on comes with it (one hop less
         before the first rows show)."""
 
-        def __init__(self, view: View, count: int, page: int = 0, rows: list[ResultRow] | None = None) -> None:
+        def __init__(
+            self,
+            view: View,
+            count: int,
+            page: int = 0,
+            rows: list[ResultRow] | None = None,
+            counts: tuple[int, ...] | None = None,
+        ) -> None:
             super().__init__()
             self.view = view
             self.count = count
             self.page = page
             self.rows = rows
+            self.counts = counts  # per batch, when the table spans several
 
     class PageLoaded(Message):
         def __init__(self, view: View, page: int, rows: list[ResultRow]) -> None:
@@ -178,11 +191,21 @@ class ResultsTable(ScrollView, can_focus=True):
             super().__init__()
             self.marked = marked
 
-    def __init__(self, store: Store, batch_id: str, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        batch_id: str,
+        *,
+        spans: tuple[str, ...] | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """`spans`: the batches shown one after the other (a group's parts); by default `batch_id` alone."""
         super().__init__(id=id, classes=classes)
         self.store = store
         self.batch_id = batch_id
-        self.view = View()
+        self.view = View(spans=spans or ())
+        self._span_counts: tuple[int, ...] = ()  # per batch, for the view shown (set when it is counted)
         self.row_count: int | None = None  # None until counted
         self.cursor = 0
         self.marked: set[str] = set()
@@ -208,6 +231,17 @@ class ResultsTable(ScrollView, can_focus=True):
             self.cursor = 0
         self._reload()
 
+    @property
+    def batch_ids(self) -> tuple[str, ...]:
+        """The batches whose rows are shown, in order."""
+        return self.view.spans or (self.batch_id,)
+
+    def set_spans(self, batch_ids: tuple[str, ...]) -> None:
+        """Show these batches one after the other (a group gained a part); the cursor keeps its index."""
+        if batch_ids != self.view.spans:
+            self.view = replace(self.view, spans=batch_ids)
+            self._reload()
+
     def show_chain(self, chain: Chain | None) -> None:
         """Merge the retry chain's final outcomes in (or, with None, show the batch alone). The cursor keeps its
         place: both views list one row per request of the batch, in the same order."""
@@ -219,32 +253,40 @@ class ResultsTable(ScrollView, can_focus=True):
         self._pending.clear()
         self.workers.cancel_group(self, "page-fetch")
         self.row_count = None
-        self.run_worker(self._count(self.view, self.cursor), group="count", exclusive=True, exit_on_error=False)
+        self._span_counts = ()
+        count = self._count(self.view, self.cursor)
+        self.run_worker(count, group="count", exclusive=True, exit_on_error=False)
 
-    async def _count_rows(self, view: View) -> int:
+    async def _count_rows(self, view: View) -> tuple[int, tuple[int, ...] | None]:
+        """The view's row count, and per batch when it spans several."""
         if view.chain is not None:
-            return await self.store.count_merged_results(view.chain, view.filter)
-        return await self.store.count_results(self.batch_id, view.filter)
+            return await self.store.count_merged_results(view.chain, view.filter), None
+        if view.spans:
+            counts = await span_counts(self.store, view.spans, view.filter)
+            return sum(counts), counts
+        return await self.store.count_results(self.batch_id, view.filter), None
 
-    async def _page_rows(self, view: View, page: int) -> list[ResultRow]:
+    async def _page_rows(self, view: View, page: int, counts: tuple[int, ...] | None) -> list[ResultRow]:
         offset = page * PAGE_SIZE
         if view.chain is not None:
             return await self.store.page_merged_results(view.chain, view.filter, offset=offset, limit=PAGE_SIZE)
+        if view.spans:
+            return await page_span(self.store, view.spans, counts or (), view.filter, offset=offset, limit=PAGE_SIZE)
         return await self.store.page_results(self.batch_id, view.filter, offset=offset, limit=PAGE_SIZE)
 
     async def _count(self, view: View, cursor: int) -> None:
         try:
-            n = await self._count_rows(view)
+            n, counts = await self._count_rows(view)
             page = min(cursor, max(0, n - 1)) // PAGE_SIZE
-            rows = await self._page_rows(view, page)
+            rows = await self._page_rows(view, page, counts)
         except Exception as exc:  # a worker must report, not crash the app
             self.post_message(self.LoadFailed(view, f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Counted(view, n, page, rows))
+        self.post_message(self.Counted(view, n, page, rows, counts))
 
-    async def _fetch_page(self, view: View, page: int) -> None:
+    async def _fetch_page(self, view: View, page: int, counts: tuple[int, ...]) -> None:
         try:
-            rows = await self._page_rows(view, page)
+            rows = await self._page_rows(view, page, counts)
         except Exception as exc:
             self.post_message(self.LoadFailed(view, f"{type(exc).__name__}: {exc}"))
             return
@@ -257,7 +299,8 @@ class ResultsTable(ScrollView, can_focus=True):
         if page * PAGE_SIZE >= self.row_count:
             return
         self._pending.add(key)
-        self.run_worker(self._fetch_page(self.view, page), group="page-fetch", exit_on_error=False)
+        fetch = self._fetch_page(self.view, page, self._span_counts)
+        self.run_worker(fetch, group="page-fetch", exit_on_error=False)
 
     def _on_results_table_counted(self, message: Counted) -> None:
         # Stays bubbling: the screen shows the count too.
@@ -265,6 +308,7 @@ class ResultsTable(ScrollView, can_focus=True):
             message.stop()
             return
         self.row_count = message.count
+        self._span_counts = message.counts or ()
         if message.rows is not None:
             self._store_page(message.page, message.rows)
         self.cursor = min(self.cursor, max(0, message.count - 1))
