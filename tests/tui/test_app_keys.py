@@ -105,7 +105,7 @@ async def test_e_exports_the_marked_batches(make_app, batch_emulator, monkeypatc
     newest, _, oldest = await three_batches(batch_emulator)
     calls = []
     fake = types.ModuleType("batchtui.tui.screens.export")
-    fake.start_export = lambda app, ids, flt, custom_ids=None: calls.append((app, ids, flt))  # type: ignore[attr-defined]
+    fake.start_export = lambda app, ids, flt, custom_ids=None, name=None: calls.append((app, ids, flt))  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "batchtui.tui.screens.export", fake)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -3,12 +3,17 @@
 Data flow: workers read the store or call the API and post messages; the handlers below alone touch widgets. The
 list is painted from the cache first and kept current by the sync engine's events (forwarded by the app). Which
 batches Temporal workflows carry is read at the same cadence (the cache, and visibility when configured).
+
+A file sent as several batches (a group) is one row with its parts summed (tui/group_list.py); `p`, `right` and
+`left` show and hide its parts, which are ordinary batch rows beneath it. Actions on a group row apply to its
+parts' batches.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -32,8 +37,12 @@ from batchtui.core.events import (
     SyncFailed,
     SyncOk,
 )
+from batchtui.core.groups import GROUP_PREFIX, GroupSummary
 from batchtui.core.models import BatchRecord, ResultFilter, WorkflowLink
+from batchtui.core.sanitize import clean
 from batchtui.core.spend import totals_of, totals_text
+from batchtui.tui.group_list import Entry, GroupList
+from batchtui.tui.group_send import GroupSendDone, GroupSendNote
 from batchtui.tui.hooks import activity_line
 from batchtui.tui.messages import ApiCallMessage, BatchCreated, SyncEventMessage
 from batchtui.tui.safe import content_assemble
@@ -45,6 +54,7 @@ from batchtui.tui.screens.stats import StatsScreen
 from batchtui.tui.widgets.activity_panel import ActivityPanel
 from batchtui.tui.widgets.batch_table import BatchTable, RowCache
 from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane, Lineage
+from batchtui.tui.widgets.group_detail import group_columns
 from batchtui.tui.widgets.status_bar import StatusBar
 from batchtui.tui.workflows import WorkflowWatch, cancel_through_workflows, merged, web_ui_url
 
@@ -90,14 +100,21 @@ class MainScreen(Screen[None]):
         Binding("R", "retry", "Retry", id="batch.retry", tooltip="Send the failed requests again as a linked batch"),
         Binding("l", "label", "Label", id="batch.label", tooltip="Name the batch (kept in this cache)"),
         Binding("s", "stats", "Stats", id="view.stats", tooltip="Batches, requests, cost and saving, per day"),
+        Binding("p", "toggle_group", "Parts", id="group.toggle", tooltip="Show or hide a group's parts"),
+        # The table's own (same ids, so one remap moves both); listed here for the help screen.
+        Binding("right", "expand_group", "Expand", id="group.expand", tooltip="Show a group's parts", show=False),
+        Binding("left", "collapse_group", "Collapse", id="group.collapse", tooltip="Hide a group's parts", show=False),
         Binding("escape", "back", "Back", id="view.back", tooltip="Clear the filter, then the marks"),
     ]
 
     class BatchesLoaded(Message):
-        def __init__(self, batches: list[BatchRecord], links: dict[str, WorkflowLink]) -> None:
+        def __init__(
+            self, batches: list[BatchRecord], links: dict[str, WorkflowLink], groups: list[GroupSummary]
+        ) -> None:
             super().__init__()
             self.batches = batches
             self.links = links  # from the cache: batches its workflows' submissions created
+            self.groups = groups
 
     class WorkflowsLoaded(Message):
         def __init__(self, local: dict[str, WorkflowLink], remote: dict[str, WorkflowLink] | None) -> None:
@@ -122,6 +139,9 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.batches: list[BatchRecord] = []
         self.by_id: dict[str, BatchRecord] = {}
+        self.groups = GroupList()
+        self.entries: list[Entry] = []  # top level, newest first: batches, and groups in place of their parts
+        self.select_digest: str | None = None  # select the group of this plan once it is listed
         self.retries: dict[str, list[BatchRecord]] = {}  # parent id -> its retry children, oldest first
         self.marks: set[str] = set()
         self.filter_text = ""
@@ -171,7 +191,8 @@ class MainScreen(Screen[None]):
     async def reload(self) -> None:
         """Read the list from the store; a newer reload supersedes an older one."""
         store = self.tui.store
-        self.post_message(self.BatchesLoaded(await store.list_batches(), await store.workflow_links()))
+        batches, links = await store.list_batches(), await store.workflow_links()
+        self.post_message(self.BatchesLoaded(batches, links, await store.list_groups()))
 
     def refresh_workflows(self) -> None:
         """Read which batches workflows carry, unless a read is still under way (a slow Temporal answer must not
@@ -206,10 +227,17 @@ class MainScreen(Screen[None]):
         self.links = merged(self.local_links, self.remote_links)
         self.marks &= self.by_id.keys()
         self.rows.keep_only(self.by_id)
+        self.groups.load(message.groups, self.by_id)
+        self.entries = self.groups.top_level(self.batches)
         self.loaded = True
         # Header: what every cached batch cost and saved, calling out those whose cost is unknown or pending.
         self.sub_title = f"{self.app.sub_title} · {totals_text(totals_of(self.batches))}"
         self.render_list()
+        if self.select_digest is not None:
+            found = next((g for g in message.groups if g.group.digest == self.select_digest), None)
+            if found is not None:
+                self.select_digest = None
+                self.select_after_load = found.id
         if self.select_after_load and self.table.select_batch(self.select_after_load):
             self.select_after_load = None
         self.show_detail()
@@ -227,25 +255,54 @@ class MainScreen(Screen[None]):
                 self.show_detail()
 
     @property
-    def shown_batches(self) -> list[BatchRecord]:
+    def shown_entries(self) -> list[Entry]:
+        """The top-level rows matching the filter: batches, and groups (by name or id, or by a part's)."""
         if not self.filter_text:
-            return self.batches
-        links = self.links
-        return [b for b in self.batches if matches(b, self.filter_text, links.get(b.id))]
+            return self.entries
+        text, links, groups = self.filter_text, self.links, self.groups
+        return [
+            e
+            for e in self.entries
+            if (
+                groups.matching_parts(e, text, links) is not None
+                if isinstance(e, GroupSummary)
+                else matches(e, text, links.get(e.id))
+            )
+        ]
 
     @property
-    def listed_batches(self) -> list[BatchRecord]:
-        """What the table holds: the newest LIST_LIMIT of the batches matching the filter."""
-        return self.shown_batches[:LIST_LIMIT]
+    def listed_entries(self) -> list[Entry]:
+        """What the table holds at the top level: the newest LIST_LIMIT of the rows matching the filter."""
+        return self.shown_entries[:LIST_LIMIT]
+
+    def listed_count(self) -> int:
+        """How many batches the list holds (a group's parts count, shown or not)."""
+        parts = self.groups.parts
+        return sum(len(parts.get(e.id, ())) if isinstance(e, GroupSummary) else 1 for e in self.listed_entries)
 
     def render_list(self, *, bindings: bool = True) -> None:
         """Rows, empty-state and status bar from the cached list; `bindings`: the footer may change too (the
         selection, marks or list changed), which a clock tick never does."""
         now = self.tui.clock()
-        visible = self.shown_batches
+        visible = self.shown_entries
         listed = visible[:LIST_LIMIT]
-        cells, marks, links = self.rows.cells, self.marks, self.links
-        self.table.show([(b.id, cells(b, b.id in marks, now, links.get(b.id))) for b in listed])
+        cells, marks, links, groups = self.rows.cells, self.marks, self.links, self.groups
+        rows: list[tuple[str, tuple]] = []
+        tree: dict[str, bool] = {}
+        parents: dict[str, str] = {}
+        represented = 0
+        for e in listed:
+            if not isinstance(e, GroupSummary):
+                rows.append((e.id, cells(e, e.id in marks, now, links.get(e.id))))
+                continue
+            only = groups.matching_parts(e, self.filter_text, links) if self.filter_text else None
+            represented += len(groups.parts.get(e.id, ())) - 1  # the status bar counts batches, not rows
+            group_rows = groups.rows(e, marks, now, cells, links, only)
+            rows += group_rows
+            tree[e.id] = e.id in groups.expanded
+            parents.update((key, e.id) for key, _ in group_rows[1:])
+        self.table.set_tree(tree, parents)
+        self.table.show(rows)
         self.show_older(len(visible) - len(listed))
         empty = self.query_one("#empty", Static)
         empty.display = self.loaded and not visible
@@ -253,7 +310,7 @@ class MainScreen(Screen[None]):
             empty.update(content_assemble("No batch matches “", (self.filter_text, "bold"), "”. Escape clears it."))
         elif empty.display:
             empty.update(Content("No batches yet. Press n to create one from a requests file."))
-        self.show_status(listed=len(listed))
+        self.show_status(listed=len(listed) + represented)
         if bindings:
             self.refresh_bindings()
 
@@ -280,13 +337,18 @@ class MainScreen(Screen[None]):
             self.tui.sync_state,
             in_flight=in_flight,
             total=len(self.batches),
-            shown=len(self.listed_batches) if listed is None else listed,
+            shown=self.listed_count() if listed is None else listed,
             marked=len(self.marks),
             now=self.tui.clock(),
         )
 
     def show_detail(self) -> None:
         pane = self.query_one(DetailPane)
+        if (group := self.cursor_group) is not None:
+            batches = self.groups.batches(group.id)
+            sending = self.groups.is_sending(group)
+            pane.show_columns("Group", group_columns(group, batches, self.by_id, self.tui.clock(), sending))
+            return
         batch = self.cursor_batch
         if batch is None:
             pane.clear()
@@ -301,7 +363,7 @@ class MainScreen(Screen[None]):
     def lineage(self, batch: BatchRecord) -> Lineage:
         """Its parent and retry children, from the loaded list (every cached batch, so no query and never stale)."""
         parent = self.by_id.get(batch.parent_batch_id) if batch.parent_batch_id else None
-        return Lineage(parent, self.retries.get(batch.id, []))
+        return Lineage(parent, self.retries.get(batch.id, []), self.groups.part_title(batch.id))
 
     def tick(self) -> None:
         if self.loaded:
@@ -322,6 +384,10 @@ class MainScreen(Screen[None]):
     @on(DataTable.RowSelected, "#batches")
     def selected(self) -> None:
         self.action_open()
+
+    @on(BatchTable.GroupToggled)
+    def group_toggled(self, message: BatchTable.GroupToggled) -> None:
+        self.show_parts(message.group_id, message.expand)
 
     # -- live updates (forwarded by the app) -----------------------------------------------------------------
 
@@ -362,6 +428,11 @@ class MainScreen(Screen[None]):
         batch_id = self.cursor_batch_id
         return self.by_id.get(batch_id) if batch_id else None
 
+    @property
+    def cursor_group(self) -> GroupSummary | None:
+        key = self.cursor_batch_id
+        return self.groups.groups.get(key) if key else None
+
     def carried(self, batch_id: str) -> bool:
         """A live workflow carries the batch: cancel it through the workflow."""
         link = self.links.get(batch_id)
@@ -371,6 +442,8 @@ class MainScreen(Screen[None]):
         """What an action applies to: the marked batches (in list order), or else the one under the cursor."""
         if self.marks:
             return [b for b in self.batches if b.id in self.marks]
+        if (group := self.cursor_group) is not None:
+            return self.groups.batches(group.id)
         batch = self.cursor_batch
         return [batch] if batch else []
 
@@ -382,8 +455,20 @@ class MainScreen(Screen[None]):
             return True if cancelable and (online or any(self.carried(b.id) for b in cancelable)) else None
         if action == "delete":
             return True if online and any(b.can_delete for b in self.targets()) else None
-        if action in ("open", "mark", "export", "label"):
+        if action == "open":
             return True if self.cursor_batch_id else None
+        if action == "mark":  # a group: its parts that have a batch
+            group = self.cursor_group
+            return True if self.cursor_batch is not None or (group and self.groups.batches(group.id)) else None
+        if action == "export":
+            return True if self.targets() else None
+        if action == "label":  # labels are the batches' (a group's name is its file's, or its submit label)
+            return True if self.cursor_batch is not None else None
+        if action in ("toggle_group", "expand_group", "collapse_group"):
+            if not self.groups.groups:
+                return False  # no group anywhere: the key is not shown at all
+            key = self.cursor_batch_id or ""
+            return True if key in self.groups.groups or key in self.groups.part_of else None
         if action == "retry":  # an ended batch with failures, and an API to send them to
             batch = self.cursor_batch
             return True if online and batch is not None and has_failures(batch) else None
@@ -401,7 +486,10 @@ class MainScreen(Screen[None]):
         if path is None:
             return
         batch_id = await self.app.push_screen_wait(CreateScreen(path))
-        if batch_id:
+        if batch_id and batch_id.startswith(GROUP_PREFIX):  # sent as a group: its toast comes with GroupSendDone
+            self.select_after_load = batch_id
+            self.reload()
+        elif batch_id:
             batch = await self.tui.store.get_batch(batch_id)
             name = batch.display_name if batch else batch_id
             self.notify(f"Created {batch_id} ({name})", title="Batch submitted", markup=False)
@@ -410,12 +498,71 @@ class MainScreen(Screen[None]):
             self.tui.refresh_now()
 
     def action_open(self) -> None:
-        if batch_id := self.cursor_batch_id:
+        if (group := self.cursor_group) is not None:
+            self.tui.open_group_results(group.id, tuple(group.batch_ids), group.group.name)
+        elif batch_id := self.cursor_batch_id:
             self.tui.open_results(batch_id)
+
+    def action_toggle_group(self) -> None:
+        key = self.cursor_batch_id or ""
+        group_id = key if key in self.groups.groups else self.groups.part_of.get(key)
+        if group_id is not None:
+            self.show_parts(group_id, group_id not in self.groups.expanded)
+
+    def action_expand_group(self) -> None:
+        self.table.action_expand()
+
+    def action_collapse_group(self) -> None:
+        self.table.action_collapse()
+
+    def show_parts(self, group_id: str, expand: bool) -> None:
+        """Show or hide a group's parts beneath it; the cursor stays on the group (or moves up to it from a part
+        being hidden)."""
+        if expand:
+            self.groups.expanded.add(group_id)
+        else:
+            self.groups.expanded.discard(group_id)
+        self.render_list()
+        if not expand and self.cursor_batch_id not in (group_id, None) and self.cursor_group is None:
+            self.table.select_batch(group_id)
+        self.show_detail()
 
     def action_retry(self) -> None:
         if (batch := self.cursor_batch) is not None:
             self.app.push_screen(RetryScreen(batch))  # the new batch comes back as BatchCreated
+
+    @on(GroupSendNote)
+    def group_send_note(self, message: GroupSendNote) -> None:
+        """A group being sent from this dashboard moved on: its row appears (and is selected) with the first note,
+        and follows each part."""
+        if message.digest not in self.groups.sending:
+            self.groups.sending.add(message.digest)
+            self.select_digest = message.digest
+        self.query_one(ActivityPanel).write(Text.assemble(("group  ", "bold"), clean(message.text)))
+        self.reload()
+
+    @on(GroupSendDone)
+    def group_send_done(self, message: GroupSendDone) -> None:
+        self.groups.sending.discard(message.digest)
+        outcome = message.outcome
+        if outcome is None or outcome.group is None:
+            problem = message.problem or "The group was not sent."
+            self.notify(problem, title="Not submitted", severity="error", markup=False, timeout=15)
+        else:
+            name, total, made = outcome.group.name, outcome.group.part_count, len(outcome.batch_ids)
+            if outcome.error:
+                self.notify(
+                    f"{name}: {made} of {total} batches made; {outcome.error}\nSubmit the same file again to "
+                    "continue: parts that have a batch are never sent again.",
+                    title="Group stopped",
+                    severity="warning",
+                    markup=False,
+                    timeout=20,
+                )
+            else:
+                self.notify(f"{name}: {total} batches", title="Group submitted", markup=False)
+        self.reload()
+        self.tui.refresh_now()
 
     @on(BatchCreated)
     def batch_created(self, message: BatchCreated) -> None:
@@ -433,6 +580,8 @@ class MainScreen(Screen[None]):
             return
         self.by_id[batch.id] = batch
         self.batches = [batch if b.id == batch.id else b for b in self.batches]
+        self.groups.load(list(self.groups.groups.values()), self.by_id)
+        self.entries = self.groups.top_level(self.batches)
         self.render_list()
         self.show_detail()
 
@@ -440,21 +589,24 @@ class MainScreen(Screen[None]):
         self.app.push_screen(StatsScreen())
 
     def action_mark(self) -> None:
-        if (batch_id := self.cursor_batch_id) is None:
-            return
-        self.marks ^= {batch_id}
+        if (group := self.cursor_group) is not None:  # marks (or unmarks) every part that has a batch
+            parts = {b.id for b in self.groups.batches(group.id)}
+            self.marks = self.marks - parts if parts <= self.marks else self.marks | parts
+        elif (batch_id := self.cursor_batch_id) is not None:
+            self.marks ^= {batch_id}
         self.render_list()
 
     def action_export(self) -> None:
         ids = [b.id for b in self.targets()]
-        if not ids:
+        group = self.cursor_group if not self.marks else None
+        if not ids and group is None:
             return
         try:
             from batchtui.tui.screens.export import start_export
         except ImportError as exc:  # the export flow ships separately
             self.notify(f"Export is not available: {exc}", severity="error", markup=False)
             return
-        start_export(self.app, ids, ResultFilter())
+        start_export(self.app, ids, ResultFilter(), name=group.group.name if group is not None else None)
 
     def action_refresh(self) -> None:
         self.tui.refresh_now()
@@ -507,8 +659,12 @@ class MainScreen(Screen[None]):
                 " batch and still downloads what finished."
             )
         noun = "batch" if len(batches) == 1 else "batches"
+        title = f"Cancel {len(batches)} {noun}?"
+        if not self.marks and (group := self.cursor_group) is not None:
+            running = "running part" if len(batches) == 1 else "running parts"
+            title = f"Cancel {len(batches)} {running} of {clean(group.group.name)}?"
         self.app.push_screen(
-            ConfirmScreen(f"Cancel {len(batches)} {noun}?", [describe_batch(b) for b in batches], question),
+            ConfirmScreen(title, [describe_batch(b) for b in batches], question),
             lambda yes: self._confirmed("cancel", batches) if yes else None,
         )
 

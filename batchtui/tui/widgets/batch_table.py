@@ -20,6 +20,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 from textual.render import measure
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowKey, default_cell_formatter
@@ -168,10 +169,20 @@ def _in_flight(batch: BatchRecord) -> bool:
     return batch.processing_status != "ended" and not batch.deleted_remotely
 
 
-def static_cells(batch: BatchRecord, marked: bool, link: WorkflowLink | None = None) -> tuple[Text, ...]:
+Indent = tuple[str, str] | None  # a part under its group: (tree prefix, name under the group)
+
+
+def static_cells(
+    batch: BatchRecord, marked: bool, link: WorkflowLink | None = None, indent: Indent = None
+) -> tuple[Text, ...]:
     """The cells that depend on the batch (and its workflow) alone: everything but the three time columns."""
     c = batch.request_counts
-    name = as_text(one_line(batch.display_name, NAME_WIDTH), style="" if batch.label else "dim")
+    if indent is None:
+        name = as_text(one_line(batch.display_name, NAME_WIDTH), style="" if batch.label else "dim")
+    else:  # a part shown under its group row
+        prefix, under = indent
+        name = Text(prefix, style="dim")
+        name.append_text(as_text(one_line(under, NAME_WIDTH - len(prefix))))
     return (
         MarkCell(batch.id, marked),
         name,
@@ -224,6 +235,7 @@ class _Built:
     batch: BatchRecord
     marked: bool
     link: WorkflowLink | None
+    indent: Indent
     static: tuple[Text, ...]
     words: tuple[str, str, str]
     row: tuple[Text, ...]
@@ -238,18 +250,19 @@ class RowCache:
         self._built: dict[str, _Built] = {}
 
     def cells(
-        self, batch: BatchRecord, marked: bool, now: datetime, link: WorkflowLink | None = None
+        self, batch: BatchRecord, marked: bool, now: datetime, link: WorkflowLink | None = None, indent: Indent = None
     ) -> tuple[Text, ...]:
         built = self._built.get(batch.id)
         words = time_words(batch, now)
         if (
             built is None
             or built.marked != marked
+            or built.indent != indent
             or (built.link is not link and built.link != link)
             or (built.batch is not batch and built.batch != batch)
         ):
-            static = static_cells(batch, marked, link)
-            self._built[batch.id] = _Built(batch, marked, link, static, words, assemble(batch, static, words))
+            static = static_cells(batch, marked, link, indent)
+            self._built[batch.id] = _Built(batch, marked, link, indent, static, words, assemble(batch, static, words))
             return self._built[batch.id].row
         built.batch, built.link = batch, link  # equal: keep the newest objects, so the identity checks hit next time
         if built.words != words:
@@ -264,16 +277,48 @@ class RowCache:
 
 
 class BatchTable(DataTable[Text]):
-    """Rows keyed by batch id; `show()` reconciles the table with a new list, touching only what changed."""
+    """Rows keyed by batch id (a group's row by its group id); `show()` reconciles the table with a new list,
+    touching only what changed."""
 
-    # Replaces DataTable's hidden `enter` so the footer shows it; same id as the screen's, so one remap moves both.
+    # Replace DataTable's hidden `enter`, `right` and `left`; same ids as the screen's, so one remap moves both.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open", id="batch.open", tooltip="Browse the batch's results"),
+        Binding("right", "expand", "Expand", id="group.expand", tooltip="Show a group's parts", show=False),
+        Binding("left", "collapse", "Collapse", id="group.collapse", tooltip="Hide a group's parts", show=False),
     ]
+
+    class GroupToggled(Message):
+        """`right` / `left` on a group (or one of its parts): show or hide its parts."""
+
+        def __init__(self, group_id: str, expand: bool) -> None:
+            super().__init__()
+            self.group_id = group_id
+            self.expand = expand
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._shown: dict[str, tuple[Text, ...]] = {}
+        self.groups: dict[str, bool] = {}  # group rows shown -> whether their parts are shown
+        self.parents: dict[str, str] = {}  # part rows shown -> their group's row
+
+    def set_tree(self, groups: dict[str, bool], parents: dict[str, str]) -> None:
+        """Which rows are groups (and expanded) and which are their parts, for `right` and `left`."""
+        self.groups, self.parents = groups, parents
+
+    def action_expand(self) -> None:
+        key = self.cursor_batch_id
+        if key is not None and self.groups.get(key) is False:
+            self.post_message(self.GroupToggled(key, True))
+        else:
+            self.action_cursor_right()  # elsewhere DataTable's own: scroll a wide list sideways
+
+    def action_collapse(self) -> None:
+        key = self.cursor_batch_id
+        group = key if key in self.groups else self.parents.get(key or "")
+        if group is not None and self.groups.get(group):
+            self.post_message(self.GroupToggled(group, False))
+        else:
+            self.action_cursor_left()
 
     def on_mount(self) -> None:
         for key, label, width, right in COLUMNS:

@@ -40,9 +40,15 @@ class Lineage:
 
     parent: BatchRecord | None = None
     retries: list[BatchRecord] = field(default_factory=list)  # oldest first
+    group: str | None = None  # "NAME · part k of N" when the batch is a part of a group
 
 
 def lineage_fields(b: BatchRecord, lineage: Lineage) -> list[Field]:
+    group: list[Field] = [("group", lineage.group, "")] if lineage.group else []
+    return group + retry_fields(b, lineage)
+
+
+def retry_fields(b: BatchRecord, lineage: Lineage) -> list[Field]:
     parent = lineage.parent
     if parent is not None:
         fields: list[Field] = [("parent batch", f"{parent.display_name} · {parent.status_label}", "")]
@@ -197,6 +203,7 @@ class DetailPane(Vertical):
         self.clear()
 
     def clear(self) -> None:
+        self.border_title = "Batch"
         first, counts, local = self.query(".detail-column").results(Static)
         first.update(Content.styled("No batch selected.", "dim"))
         counts.update(Content(""))
@@ -213,6 +220,7 @@ class DetailPane(Vertical):
         lineage: Lineage | None = None,
     ) -> None:
         """`workflow`: the workflow carrying the batch and its web UI address; `lineage`: its retry chain."""
+        self.border_title = "Batch"
         first, counts, local = self.query(".detail-column").results(Static)
         first.update(fields_content(batch_fields(batch, now), 13))
         counts.update(fields_content(count_fields(batch), 11))
@@ -221,3 +229,10 @@ class DetailPane(Vertical):
         line.display = workflow is not None
         if workflow is not None:
             line.update(workflow_content(*workflow))
+
+    def show_columns(self, title: str, columns: tuple[Content, Content, Content]) -> None:
+        """Three columns made elsewhere (a group's: widgets/group_detail.py), under `title`."""
+        self.border_title = title
+        for column, content in zip(self.query(".detail-column").results(Static), columns, strict=True):
+            column.update(content)
+        self.query_one("#detail-workflow", Static).display = False
