@@ -1,10 +1,15 @@
 """`n`: pick a requests file, see what it holds (count, size, models, problems by line, estimated cost), name it,
 and submit it with progress. Validation and submission run in workers; handlers alone touch the widgets.
 
-The preview is the service's `prepare`: the file is validated and its create body spooled in that one pass, and
-Submit sends that very spool (the file is not read twice). Backing out discards it. The defaults (model, max
+The preview is the service's `prepare_parts`: the file is validated and its create body spooled in that one pass,
+and Submit sends that very spool (the file is not read twice). Backing out discards it. The defaults (model, max
 tokens, temperature, system: what CSV rows, plain-text lines and simple JSON items leave out) are the CLI's flags;
-changing one checks the file again."""
+changing one checks the file again.
+
+A file over one batch's limits is not refused: the preview shows the parts it goes as (a group of batches, in file
+order), and Submit hands it to an app worker (tui/group_send.py) that sends part after part, waiting for a full
+processing queue if need be. The dialog follows it and may be closed meanwhile: the sending goes on, and the
+group's row is in the list from its first part."""
 
 from __future__ import annotations
 
@@ -25,11 +30,16 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
 from batchtui.core.inputs import READERS, InputError, RequestDefaults, ValidationReport
+from batchtui.core.inputs.split import SplitLimits
 from batchtui.core.sanitize import clean
-from batchtui.service.submit import Prepared, SubmitOutcome, ValidationFailed, prepare, submit
+from batchtui.service.queue import QueuePolicy
+from batchtui.service.split import PreparedParts, prepare_parts
+from batchtui.service.submit import SubmitOutcome, ValidationFailed, submit
 from batchtui.tui.file_dialogs import FileOpen, Filters
+from batchtui.tui.group_send import GroupSendDone, GroupSendNote, GroupSendProgress, start_group_send
 from batchtui.tui.host import session_of
 from batchtui.tui.safe import as_content, content_assemble
+from batchtui.tui.screens.create_parts import parts_content
 
 
 def request_extensions() -> tuple[str, ...]:
@@ -95,7 +105,8 @@ def _discard_result(done: asyncio.Future[Any]) -> None:
 
 
 class CreateScreen(ModalScreen[str | None]):
-    """Dismisses with the new batch's id, or None when the user backs out."""
+    """Dismisses with the new batch's id (a group's id when the file went as a group), or None when the user backs
+    out (or closes the dialog while a group is still being sent: it goes on)."""
 
     DEFAULT_CSS = """
     #create-defaults-row, #create-system-row { height: auto; }
@@ -121,6 +132,11 @@ class CreateScreen(ModalScreen[str | None]):
             super().__init__()
             self.phase, self.done, self.total = phase, done, total
 
+    class GroupHandedOver(Message):
+        def __init__(self, digest: str) -> None:
+            super().__init__()
+            self.digest = digest
+
     class Finished(Message):
         def __init__(self, outcome: SubmitOutcome | None, problem: str | None = None, retry: bool = True) -> None:
             super().__init__()
@@ -128,11 +144,16 @@ class CreateScreen(ModalScreen[str | None]):
             self.problem = problem
             self.retry = retry
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, limits: SplitLimits | None = None, policy: QueuePolicy | None = None) -> None:
+        """`limits`: one batch's (tests inject small ones); `policy`: how a part waits for a full queue."""
         super().__init__()
         self.path = path
+        self.limits = limits or SplitLimits()
+        self.policy = policy
         self.report: ValidationReport | None = None
-        self.prepared: Prepared | None = None  # the validated file's spooled body, until it is sent or discarded
+        self.prepared: PreparedParts | None = None  # the validated file's spooled parts, until sent or discarded
+        self.sending_group: str | None = None  # the plan digest of the group this dialog handed over for sending
+        self._part = ""  # which part the group submit is on ("part 3 of 5"), for the upload progress
         self.submitting = False
         self.blocked: str | None = "checking the file…"  # why Submit is disabled, if it is
         self.defaults: RequestDefaults | str = RequestDefaults()  # or why the fields do not make defaults
@@ -145,6 +166,8 @@ class CreateScreen(ModalScreen[str | None]):
                 id="create-title",
             )
             yield Static(Content.styled("Checking the file…", "dim"), id="create-summary")
+            with VerticalScroll(id="create-parts"):
+                yield Static(id="create-part-list")
             with VerticalScroll(id="create-problems"):
                 yield Static(id="create-problem-list")
             with Horizontal(id="create-defaults-row"):
@@ -186,15 +209,18 @@ class CreateScreen(ModalScreen[str | None]):
 
     # -- workers: I/O only, results go back as messages ------------------------------------------------------
 
-    def _prepare(self, defaults: RequestDefaults) -> Prepared:
-        """Validate the file and, when there is an API to send to, spool its body in the same pass (blocking)."""
+    def _prepare(self, defaults: RequestDefaults) -> PreparedParts:
+        """Validate the file and, when there is an API to send to, spool its body (one spool per part, when it is
+        over one batch's limits) in the same pass (blocking)."""
         session = session_of(self.app)
         spool_dir = session.spool_dir if session.online else None
 
         def progress(phase: str, done: int, total: int) -> None:
             self.post_message(self.Progress(phase, done, total))  # thread-safe: this runs on a thread
 
-        return prepare(self.path, spool_dir, defaults=defaults, on_progress=progress, keep_metadata=True)
+        return prepare_parts(
+            self.path, spool_dir, self.limits, defaults=defaults, on_progress=progress, keep_metadata=True
+        )
 
     @work(exclusive=True, group="validate", exit_on_error=False)
     async def validate(self) -> None:
@@ -229,11 +255,15 @@ class CreateScreen(ModalScreen[str | None]):
 
         try:
             prepared = self.prepared
-            if prepared is None or prepared.spool is None:  # sent before (and refused): read the file again
-                assert isinstance(self.defaults, RequestDefaults)  # Submit is blocked otherwise
+            if prepared is None or not prepared.parts or any(p.spool is None for p in prepared.parts):
+                assert isinstance(self.defaults, RequestDefaults)  # sent before (and refused): read the file again
                 prepared = await asyncio.to_thread(self._prepare, self.defaults)
-            self.prepared = None  # the submission owns the spool from here on
-            outcome = await submit(session_of(app), prepared, label=label, on_progress=progress)
+            self.prepared = None  # the submission owns the spools from here on
+            if prepared.split:  # an app worker sends it: it may wait for the queue long after this dialog closes
+                self.post_message(self.GroupHandedOver(prepared.digest))
+                start_group_send(app, prepared, label=label, policy=self.policy)
+                return
+            outcome = await submit(session_of(app), prepared.parts[0], label=label, on_progress=progress)
         except ValidationFailed as exc:  # the file changed since the preview
             self.post_message(self.Validated(exc.report))
             self.post_message(self.Finished(None, "The file changed since it was checked; see the problems above."))
@@ -258,6 +288,13 @@ class CreateScreen(ModalScreen[str | None]):
             self._block(message.problem or "the file could not be read")
             return
         summary.update(summary_content(report))
+        parts = self.query_one("#create-parts", VerticalScroll)
+        parts.display = len(report.parts) > 1
+        if parts.display:
+            parts.border_title = f"A group of {len(report.parts)} batches"
+            self.query_one("#create-part-list", Static).update(parts_content(report.parts, self.limits))
+        submit_label = f"Submit as {len(report.parts)} batches [^s]" if len(report.parts) > 1 else "Submit [^s]"
+        self.query_one("#create-submit", Button).label = Content(submit_label)
         problems = self.query_one("#create-problems", VerticalScroll)
         problems.display = bool(report.error_count or report.warnings)
         problems.border_title = problems_title(report)
@@ -304,6 +341,58 @@ class CreateScreen(ModalScreen[str | None]):
             text = f"Checking the file: {fmt.count(message.done)} requests so far"
         self.query_one("#create-progress-text", Static).update(Content(text))
 
+    # -- a group being sent (by the app's worker; these come to every screen) ---------------------------------------
+
+    @on(GroupHandedOver)
+    def group_handed_over(self, message: GroupHandedOver) -> None:
+        self.sending_group = message.digest
+        self.query_one("#create-progress-text", Static).update(Content("Sending the first part…"))
+        self.refresh_bindings()  # escape now closes the dialog: the sending goes on without it
+
+    @on(GroupSendNote)
+    def group_note(self, message: GroupSendNote) -> None:
+        if message.digest != self.sending_group:
+            return
+        text = message.text
+        if text.startswith("part "):
+            self._part = text.split(":")[0].split(" waits")[0]
+        line = as_content(text[:1].upper() + text[1:])
+        if "waits for the queue" in text:  # calm: nothing is wrong, and nothing needs doing
+            line += Content.styled(
+                "\nThe workspace's processing queue is full. This part goes as soon as running batches end "
+                "(nothing is created meanwhile). Escape closes this dialog; the group goes on being sent.",
+                "dim",
+            )
+        self.query_one("#create-progress-text", Static).update(line)
+
+    @on(GroupSendProgress)
+    def group_progress(self, message: GroupSendProgress) -> None:
+        if message.digest != self.sending_group:
+            return
+        self.query_one("#create-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
+        if message.phase == "upload":
+            what = f"uploading {fmt.naturalsize(message.done)} of {fmt.naturalsize(message.total)}"
+            self.query_one("#create-progress-text", Static).update(Content(f"{self._part or 'Part'}: {what}"))
+
+    @on(GroupSendDone)
+    def group_done(self, message: GroupSendDone) -> None:
+        """The main screen says how it went (a toast); here the dialog closes on the group, or says why nothing
+        was sent."""
+        if message.digest != self.sending_group:
+            return
+        self.sending_group = None
+        self.submitting = False
+        outcome = message.outcome
+        if outcome is not None and outcome.group is not None:
+            self.dismiss(outcome.group.id)
+            return
+        self._show_progress(False)
+        self.query_one("#create-progress-text", Static).update(Content(""))
+        problem = message.problem or "The group was not sent."
+        self._block(None)
+        said = content_assemble(("Not submitted: ", "bold $warning"), problem)
+        self.query_one("#create-blocked", Static).update(said)
+
     @on(Finished)
     def finished(self, message: Finished) -> None:
         self.submitting = False
@@ -335,15 +424,16 @@ class CreateScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#create-back")
     def action_close(self) -> None:
-        # While a create is in flight, leaving would cancel it half-way: its outcome would be unknown.
-        if not self.submitting:
+        # While a create is in flight, leaving would cancel it half-way: its outcome would be unknown. A group is
+        # sent by the app, not this dialog: leaving changes nothing for it.
+        if not self.submitting or self.sending_group is not None:
             self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit":
             return None if self.blocked or self.submitting else True
         if action == "close":
-            return None if self.submitting else True
+            return None if self.submitting and self.sending_group is None else True
         return True
 
 
