@@ -17,7 +17,7 @@ from batchtui.core.models import COUNT_KEYS, BatchRecord
 from batchtui.core.spend import UNKNOWN, money
 from batchtui.tui.widgets.batch_table import STATUS_STYLE
 from batchtui.tui.widgets.detail_pane import Field, _stamp, fields_content
-from batchtui.tui.widgets.group_rows import GROUP_STATUS_STYLE, group_status
+from batchtui.tui.widgets.group_rows import GROUP_STATUS_STYLE, created_of, group_status
 
 MAX_PARTS_SHOWN = 10  # the pane is at most 12 lines of text
 PART_STYLE = {
@@ -87,7 +87,7 @@ def group_fields(group: GroupSummary, batches: Sequence[BatchRecord], now: datet
         ("id", g.id, ""),
         ("status", status.replace("_", " "), style),
         ("source file", g.source_file or fmt.MISSING, ""),
-        ("created", _stamp(g.created_at, now), ""),
+        ("created", _stamp(created_of(group, batches), now), ""),  # its first batch, like the row
         ("parts", f"{group.parts_done} of {g.part_count} have a batch", ""),
         ("requests", f"{fmt.count(g.request_count)} in the file · {fmt.naturalsize(g.body_bytes)}", ""),
         *what_to_do(group, sending),

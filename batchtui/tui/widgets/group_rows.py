@@ -88,16 +88,16 @@ def _cost_cell(group: GroupSummary) -> Text:
     return Text(money(group.cost_usd, status), style=style, justify="right")
 
 
-def group_time_words(status: str, batches: Sequence[BatchRecord], created: datetime, now: datetime) -> tuple[str, ...]:
+def group_time_words(batches: Sequence[BatchRecord], created: datetime, now: datetime) -> tuple[str, ...]:
     """Created, elapsed (until the last part ended, or now) and "ended / expires" (the last part to end, or the
     latest expiry of those in flight)."""
     if not batches:
         return fmt.ago(created, now), fmt.MISSING, fmt.MISSING
+    running = [b.expires_at for b in batches if b.ended_at is None and b.expires_at is not None]
     ended = [b.ended_at for b in batches if b.ended_at is not None]
-    if status == "ended" and ended:
+    if not running and ended:  # every batch made has ended (the group may still lack parts)
         last = max(ended)
         return fmt.ago(created, now), fmt.duration((last - created).total_seconds()), fmt.ago(last, now)
-    running = [b.expires_at for b in batches if b.ended_at is None and b.expires_at is not None]
     when = fmt.until(max(running), now) if running else fmt.MISSING
     return fmt.ago(created, now), fmt.duration((now - created).total_seconds()), when
 
@@ -115,7 +115,7 @@ def group_cells(
     c = group.request_counts
     status = group_status(group, batches, sending)
     in_flight = status in ("in_progress", "canceling")
-    created, elapsed, when = group_time_words(status, batches, created_of(group, batches), now)
+    created, elapsed, when = group_time_words(batches, created_of(group, batches), now)
     return (
         MarkCell(group.id, marked),
         _name_cell(group, expanded),

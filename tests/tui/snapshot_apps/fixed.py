@@ -2,6 +2,8 @@
 
 `FixedApp` opens its own store in a temporary directory when it loads (in the app's own event loop, which is how
 snapshot tests run apps), fills it with the batches below, and removes it when it exits. Nothing touches a network.
+`FixedApp(groups=True)` adds two files sent as groups of batches (GROUPS): one with a part still running, one left
+unfinished (a part that failed, two never sent).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from batchtui.core.client import BatchApi
+from batchtui.core.groups import PartSpec
 from batchtui.core.models import format_time
 from batchtui.core.result_lines import parse_result_line
 from batchtui.core.store import Store
+from batchtui.core.store.db import execute
 from batchtui.tui.app import BatchTuiApp
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -55,6 +59,27 @@ WORKFLOWS: dict[str, tuple[str, str]] = {
     PLAN[2][0]: ("c41d2e8f7a6b5c3d9e0f1a2b3c4d5e6f", "canceling"),
     TRIAGE: ("0f9e8d7c6b5a49382716a5b4c3d2e1f0", "done"),
 }
+
+
+# Files sent as groups: (group id, name, source file, part size, parts). A part is (batch id or None, status,
+# counts, created ago (s), ended ago (s) or None, cost when its results are stored) or, without a batch, the error
+# of its failed submission ("" for a part never sent).
+GroupPlan = tuple[str, str, str, int, tuple[tuple[Any, ...], ...]]
+GROUPS: tuple[GroupPlan, ...] = (
+    ("grp_0a1b2c3d4e5f60718293a4b5", "tickets-250k", "support-250000.jsonl", 100_000, (
+        ("msgbatch_01Tickets250kPart1Zq8Wx7Vb", "ended", (0, 99412, 388, 0, 200), HOUR, 20 * MINUTE, 13.4216),
+        ("msgbatch_01Tickets250kPart2Lm4Nb6Vc", "ended", (0, 99530, 301, 0, 169), HOUR - 70, 12 * MINUTE, 13.4587),
+        ("msgbatch_01Tickets250kPart3Rt5Yu2Io", "in_progress", (50000, 0, 0, 0, 0), HOUR - 140, None, None),
+    )),
+    ("grp_5f4e3d2c1b0a99887766aabb", "eval-sweep", "eval-sweep-420000.jsonl", 84_000, (
+        ("msgbatch_01EvalSweepPart1Aa2Ss3Dd4F", "ended", (0, 83620, 214, 0, 166), 20 * HOUR, 18 * HOUR, 9.1201),
+        ("msgbatch_01EvalSweepPart2Gg5Hh6Jj7K", "ended", (0, 83702, 190, 0, 108), 20 * HOUR - 95, 17 * HOUR, 9.1388),
+        ("the API was busy on every attempt (529 overloaded_error: Overloaded); nothing was created",),
+        ("",),
+        ("",),
+    )),
+)  # fmt: skip
+TICKETS_GROUP, EVAL_GROUP = GROUPS[0][0], GROUPS[1][0]
 
 
 def wire(batch_id: str, status: str, counts: tuple[int, ...], created_ago: float, ended_ago: float | None,
@@ -136,12 +161,51 @@ async def seed(store: Store, labels: dict[str, str] | None = None) -> None:
     await store.add_requests(WORKFLOWS[TRIAGE][0], [(f"t-{i:04d}", ticket_params(i)) for i in range(len(lines))])
 
 
-class FixedApp(BatchTuiApp):
-    """`online=False`: no API client at all, like a start with no key."""
+async def seed_groups(store: Store) -> None:
+    """GROUPS, recorded and sent the way the group submit leaves them: the plan first, then each part's submission
+    (created with its batch, or failed), and the stored results of the ended parts stood in for by their totals."""
+    for group_id, name, source, size, parts in GROUPS:
+        batches = [p for p in parts if len(p) > 1]
+        wires = [wire(p[0], p[1], p[2], p[3], p[4], None, False) for p in batches]
+        await store.upsert_batches(wires, synced_at=SYNCED_AT, request_id="req_01Fixed")
+        sizes = [sum(p[2]) if len(p) > 1 else size for p in parts]
+        firsts = [sum(sizes[:k]) for k in range(len(parts))]
+        specs = [
+            PartSpec(k, n, n * 1400, f"{group_id}-{k}", f"r-{first:06d}", f"r-{first + n - 1:06d}")
+            for k, (n, first) in enumerate(zip(sizes, firsts, strict=True), 1)
+        ]
+        digest = f"fixed-{group_id}"
+        await store.record_group(name=name, source_file=source, digest=digest, parts=specs, group_id=group_id)
+        for spec, part in zip(specs, parts, strict=True):
+            if part == ("",):
+                continue  # never sent
+            sub = await store.record_submission(
+                source_file=source, label=f"{name} (part {spec.part}/{len(parts)})", request_count=spec.request_count,
+                body_bytes=spec.body_bytes, params_digest=spec.params_digest, group_id=group_id, group_part=spec.part,
+            )  # fmt: skip
+            await store.mark_submission_sending(sub.id)
+            if len(part) == 1:
+                await store.mark_submission_failed(sub.id, part[0])
+                continue
+            await store.mark_submission_created(sub.id, part[0])
+            if part[5] is not None:  # a download of 100,000 rows, summed up
+                async with store._db.transaction() as conn:
+                    await execute(
+                        conn,
+                        "UPDATE batches SET results_state = 'complete', results_rows = ?, cost_usd = ? WHERE id = ?",
+                        (sum(part[2]), part[5], part[0]),
+                    )
 
-    def __init__(self, *, online: bool = True, labels: dict[str, str] | None = None, **kwargs: Any) -> None:
+
+class FixedApp(BatchTuiApp):
+    """`online=False`: no API client at all, like a start with no key. `groups`: GROUPS too."""
+
+    def __init__(
+        self, *, online: bool = True, labels: dict[str, str] | None = None, groups: bool = False, **kwargs: Any
+    ) -> None:
         self._dir = Path(tempfile.mkdtemp(prefix="batchtui-fixed-"))
         self._labels = labels
+        self._groups = groups
         # An API client that is never called (no polling, no refresh): it only makes the online actions available.
         api = BatchApi(api_key="snapshot", base_url="http://127.0.0.1:9") if online else None
         kwargs.setdefault("clock", lambda: FIXED_NOW)
@@ -152,6 +216,8 @@ class FixedApp(BatchTuiApp):
     async def on_load(self) -> None:
         self.store = await Store.open(self._dir / "cache.sqlite3")
         await seed(self.store, self._labels)
+        if self._groups:
+            await seed_groups(self.store)
 
     async def on_unmount(self) -> None:
         await self.store.close()
