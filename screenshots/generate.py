@@ -20,10 +20,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from batchtui.tui.screens.create import CreateScreen
-from tests.tui.snapshot_apps.fixed import PLAN, TRIAGE, FixedApp
+from tests.tui.snapshot_apps.fixed import PLAN, TICKETS_GROUP, TRIAGE, FixedApp
 
 OUT = Path(__file__).resolve().parent
-SIZE = (168, 45)  # wide enough for every column of the list, with a workflow phase in view
+SIZE = (172, 45)  # wide enough for every column of the list, with a workflow phase and a group's sums in view
 MODELS = ("claude-haiku-4-5", "claude-sonnet-5")
 
 
@@ -34,7 +34,7 @@ async def settle(pilot: Pilot) -> None:
 
 
 async def shoot(name: str, prepare: Callable[[Pilot], Awaitable[None]]) -> None:
-    app = FixedApp()
+    app = FixedApp(groups=True)  # the fixed batches, and two files sent as groups
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await prepare(pilot)
@@ -64,6 +64,19 @@ def write_requests(path: Path) -> Path:
     return path
 
 
+def write_big_requests(path: Path, n: int = 250_000) -> Path:
+    """A file over one batch's 100,000 requests: it goes as a group of three."""
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            params = {
+                "model": MODELS[i % 7 == 0],
+                "max_tokens": 512,
+                "messages": [{"role": "user", "content": f"Summarise support ticket #{i} in two sentences."}],
+            }
+            out.write(json.dumps({"custom_id": f"ticket-{i:06d}", "params": params}) + "\n")
+    return path
+
+
 async def main() -> None:
     Input._toggle_cursor = lambda _self: None  # type: ignore[method-assign]  # no blinking cursor in a picture
 
@@ -72,6 +85,13 @@ async def main() -> None:
 
     async def create_preview(pilot: Pilot) -> None:
         await pilot.app.push_screen(CreateScreen(Path("support-tickets.jsonl")))
+
+    async def create_group(pilot: Pilot) -> None:
+        await pilot.app.push_screen(CreateScreen(Path("support-250k.jsonl")))
+
+    async def group(pilot: Pilot) -> None:
+        pilot.app.main_screen.table.select_batch(TICKETS_GROUP)
+        await pilot.press("p")  # its parts, beneath it
 
     async def cancel_confirm(pilot: Pilot) -> None:
         await pilot.press("down", "space", "down", "down", "space", "c")  # two in-progress batches marked
@@ -93,12 +113,15 @@ async def main() -> None:
     await shoot("results", results)
     await shoot("stats", stats)
     await shoot("retry-confirm", retry_confirm)
+    await shoot("group", group)
     with tempfile.TemporaryDirectory() as tmp:
         here = Path.cwd()
         os.chdir(tmp)  # the preview names the file relative to the working directory
         try:
             write_requests(Path(tmp) / "support-tickets.jsonl")
             await shoot("create-preview", create_preview)
+            write_big_requests(Path(tmp) / "support-250k.jsonl")
+            await shoot("create-group", create_group)
         finally:
             os.chdir(here)
 
