@@ -27,6 +27,7 @@ NAMES = {
     "stats": "view: stats (cost, saving, outcomes per day)",
     "retry": "batch: retry failures",
     "label": "batch: label",
+    "toggle_group": "group: show or hide its parts",
     "toggle_merged": "results: merged across retries",
     "next_period": "stats: next period",
     "back": "view: clear filter and marks",

@@ -24,7 +24,8 @@ async def send_group(
     store: Store, api: BatchApi, folder: Path, n: int = 10, *, label: str = "big run", limits: SplitLimits = FOUR
 ) -> GroupOutcome:
     """`n` requests sent from a file as a group, exactly as `batchtui submit` sends it; every part created."""
-    path = write_requests(folder / f"{label.replace(' ', '-')}.jsonl", requests(n, prefix="q"))
+    stem = "".join(c if c.isalnum() else "-" for c in label)  # the label may be anything; the file name not
+    path = write_requests(folder / f"{stem}.jsonl", requests(n, prefix="q"))
     outcome = await submit_source(Session(store, api), path, limits, label=label)
     assert isinstance(outcome, GroupOutcome) and outcome.complete, outcome
     return outcome

@@ -5,11 +5,15 @@ part's id, and marked as a whole."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Static
 
+from batchtui.core import fmt
+from batchtui.core.sanitize import clean
 from batchtui.core.spend import UNKNOWN
+from batchtui.tui.screens.confirm import ConfirmScreen
 from batchtui.tui.widgets.batch_table import MARK
 from batchtui.tui.widgets.group_rows import COLLAPSED, EXPANDED
-from tests.tui.app_support import SIZE, add_batch, cell_text, screen_text, settle, table_of
+from tests.tui.app_support import HOSTILE, SIZE, add_batch, cell_text, screen_text, settle, table_of
 from tests.tui.group_support import send_group
 
 
@@ -113,8 +117,6 @@ async def test_the_group_row_updates_in_place_as_its_parts_end(
         await settle(pilot, app)
         costs = [(await cache_store.get_batch(b)).cost_usd for b in outcome.batch_ids]  # type: ignore[union-attr]
         assert all(c is not None for c in costs)
-        from batchtui.core import fmt
-
         assert cell_text(app, group_id, "cost") == fmt.money(sum(costs))  # type: ignore[arg-type]
         assert cell_text(app, group_id, "cost") != UNKNOWN
         assert structural == []
@@ -172,3 +174,40 @@ async def test_marking_a_group_marks_its_parts(make_app, cache_store, live_api, 
             await pilot.press("space")
         assert app.main_screen.marks == set()
         assert cell_text(app, group_id, "mark") == " "
+
+
+async def test_the_group_keys_are_remapped_by_binding_id(make_app, cache_store, live_api, batch_emulator, tmp_path):
+    outcome = await send_group(cache_store, live_api, tmp_path)
+    app = make_app(keymap={"group.toggle": "o", "group.expand": "plus", "group.collapse": "minus"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await settle(pilot, app)
+        table = table_of(app)
+        await pilot.press("p")  # no longer bound
+        assert len(table.batch_ids) == 1
+        await pilot.press("o")
+        assert table.batch_ids == [outcome.group.id, *outcome.batch_ids]  # type: ignore[union-attr]
+        await pilot.press("minus")
+        assert len(table.batch_ids) == 1
+        await pilot.press("plus")
+        assert len(table.batch_ids) == 4
+
+
+async def test_a_hostile_group_name_is_shown_literally(make_app, cache_store, live_api, batch_emulator, tmp_path):
+    name = " ".join(HOSTILE)
+    outcome = await send_group(cache_store, live_api, tmp_path, label=name)
+    group_id = outcome.group.id  # type: ignore[union-attr]
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("r")
+        await settle(pilot, app)
+        assert cell_text(app, group_id, "name").startswith(f"{COLLAPSED} {clean(name)[:10]}")
+        assert clean(HOSTILE[0]) in str(app.main_screen.query_one("#detail-batch").render())
+        await pilot.press("c")  # the confirm dialog names the group
+        assert isinstance(app.screen, ConfirmScreen)
+        assert clean(name) in "\n".join(str(s.render()) for s in app.screen.query(Static))
+        await pilot.press("n", "enter")  # the group's results: its name in the header
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert clean(name)[:40] in text
+        assert app.is_running and "\x1b" not in text and "\x1b" not in app.export_screenshot()
