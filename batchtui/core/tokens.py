@@ -173,3 +173,36 @@ def input_bounds(params: Mapping[str, Any]) -> InputBounds:
         count.cache_mark(params)
     ttl = "1h" if "1h" in count.ttls else ("5m" if count.ttls else None)
     return InputBounds(math.ceil(count.low_chars / LOW_CHARS_PER_TOKEN), count.high, ttl, count.unbounded)
+
+
+class RunningBounds:
+    """The bounds of a prompt read part by part in API order (tools, system, then each message's blocks), by the
+    rules of `input_bounds`: after each part, `low` and `high` bound the prefix read so far (what a prompt cache
+    entry ending there would hold)."""
+
+    def __init__(self) -> None:
+        self._count = _Count()
+
+    def tools(self, tools: Any) -> None:
+        self._count.tools(tools)
+
+    def system(self, system: Any) -> None:
+        self._count.content(system)
+
+    def message(self) -> None:
+        self._count.high += MESSAGE_TOKENS
+
+    def block(self, block: Any) -> None:
+        self._count.block(block)
+
+    @property
+    def low(self) -> int:
+        return math.ceil(self._count.low_chars / LOW_CHARS_PER_TOKEN)
+
+    @property
+    def high(self) -> int:
+        return self._count.high
+
+    @property
+    def unbounded(self) -> str | None:
+        return self._count.unbounded
