@@ -156,14 +156,7 @@ def message_cost_usd(model: str | None, usage: dict | None, *, at: datetime | No
     price = price_for(model, at)
     if price is None or not isinstance(usage, Mapping) or _has_unpriced_charges(usage):
         return None
-    read = _tokens(usage, "cache_read_input_tokens")
-    write_total = _tokens(usage, "cache_creation_input_tokens")
-    split = usage.get("cache_creation")
-    if isinstance(split, Mapping):
-        write_1h = _tokens(split, "ephemeral_1h_input_tokens")
-        write_5m = max(write_total - write_1h, _tokens(split, "ephemeral_5m_input_tokens"))
-    else:
-        write_1h, write_5m = 0, write_total
+    write_5m, write_1h, read = _cache_tokens(usage)
     fresh = _tokens(usage, "input_tokens")
     rates = price.rates_for(fresh + write_5m + write_1h + read)
     standard = (
@@ -174,6 +167,36 @@ def message_cost_usd(model: str | None, usage: dict | None, *, at: datetime | No
         + read * rates.cache_read
     )
     return standard * batch_discount() / MTOK
+
+
+def _cache_tokens(usage: Mapping[str, Any]) -> tuple[int, int, int]:
+    """(5-minute writes, 1-hour writes, reads). Writes are split by TTL when `cache_creation` breaks them down; any
+    part it does not account for is a 5-minute write, the API's default TTL."""
+    write_total = _tokens(usage, "cache_creation_input_tokens")
+    split = usage.get("cache_creation")
+    if isinstance(split, Mapping):
+        write_1h = _tokens(split, "ephemeral_1h_input_tokens")
+        write_5m = max(write_total - write_1h, _tokens(split, "ephemeral_5m_input_tokens"))
+    else:
+        write_1h, write_5m = 0, write_total
+    return write_5m, write_1h, _tokens(usage, "cache_read_input_tokens")
+
+
+def cache_saving_usd(model: str | None, usage: dict | None, *, at: datetime | None = None) -> float | None:
+    """What prompt caching saved on one succeeded request, at batch rates: its cached tokens (written and read)
+    priced as plain input, minus what they were billed as cache writes and reads. Negative when writes cost more
+    than reads saved (a write is billed 1.25x or 2x input and saves nothing itself). None when the model's price or
+    the usage is unknown. Per-search charges do not change it: they are not input tokens."""
+    price = price_for(model, at)
+    if price is None or not isinstance(usage, Mapping):
+        return None
+    write_5m, write_1h, read = _cache_tokens(usage)
+    if not (write_5m or write_1h or read):
+        return 0.0
+    rates = price.rates_for(_tokens(usage, "input_tokens") + write_5m + write_1h + read)
+    plain = (write_5m + write_1h + read) * rates.input
+    billed = write_5m * rates.cache_write_5m + write_1h * rates.cache_write_1h + read * rates.cache_read
+    return (plain - billed) * batch_discount() / MTOK
 
 
 def _has_unpriced_charges(usage: Mapping[str, Any]) -> bool:

@@ -88,6 +88,7 @@ class BatchRecord:
     results_error: str | None = None  # why the last results download failed (results_state `failed`)
     group_id: str | None = None  # a part of this group (a file sent as several batches: core/groups.py)
     group_part: int | None = None  # its 1-based part number
+    cache_saved_usd: float | None = None  # what prompt caching saved over its results (None: unknown or pending)
 
     @property
     def can_cancel(self) -> bool:
@@ -148,6 +149,7 @@ class BatchRecord:
             "deleted_remotely": self.deleted_remotely,
             "group_id": self.group_id,
             "group_part": self.group_part,
+            "cache_saved_usd": self.cache_saved_usd,  # cached tokens as plain input minus their cache price
         }
 
 
@@ -174,6 +176,7 @@ class ResultRow:
     cache_creation_input_tokens: int | None = None
     cache_read_input_tokens: int | None = None
     cost_usd: float | None = None
+    cache_saved_usd: float | None = None  # what prompt caching saved (core/cost.cache_saving_usd); may be negative
 
     @property
     def display_custom_id(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from batchtui.core.cost import message_cost_usd
+from batchtui.core.cost import cache_saving_usd, message_cost_usd
 from batchtui.core.models import RESULT_TYPES, ResultRow
 from batchtui.core.sanitize import clean
 
@@ -86,9 +86,10 @@ def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any], 
         tokens = [usage.get(k) for k in _USAGE_KEYS]
         tokens = [t if type(t) is int else None for t in tokens]  # not bool, not float, not text
         cost = message_cost_usd(model, usage, at=at)
+        cache_saved = cache_saving_usd(model, usage, at=at)
     else:
         tokens = [None, None, None, None]
-        cost = None
+        cost = cache_saved = None
     return ResultRow(
         batch_id,
         custom_id,
@@ -101,6 +102,7 @@ def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any], 
         None,
         *tokens,
         cost,
+        cache_saved,
     )
 
 

@@ -19,7 +19,7 @@ BATCH_COLUMNS = (
     "id, processing_status, count_processing, count_succeeded, count_errored, count_canceled, count_expired, "
     "created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, label, source_file, "
     "submission_id, parent_batch_id, results_state, results_rows, cost_usd, last_synced_at, last_request_id, "
-    "deleted_remotely, results_error, group_id, group_part"
+    "deleted_remotely, results_error, group_id, group_part, cache_saved_usd"
 )
 
 # The API's fields are replaced; local ones are only filled on insert, from a submission already linked to this
@@ -93,6 +93,7 @@ def batch_from_row(row: Sequence[Any]) -> BatchRecord:
         results_error=row[23],
         group_id=row[24],
         group_part=row[25],
+        cache_saved_usd=row[26],
     )
 
 

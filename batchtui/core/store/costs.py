@@ -16,6 +16,15 @@ BATCH_TOTAL_SQL = (
     "FROM results AS r INDEXED BY results_scan WHERE r.batch_key = batches.key)"
 )
 
+# What prompt caching saved over a batch's results: NULL (unknown) when a succeeded result's saving is unknown (no
+# known price). Only rows with a saving other than 0, or an unknown one, are in the partial index it reads: a sum over
+# the table itself would read every row's raw JSON (the column lies after it).
+CACHED_ROWS = "(cache_saved_usd != 0 OR (cache_saved_usd IS NULL AND result_type = 'succeeded'))"
+BATCH_CACHE_SAVED_SQL = (
+    "(SELECT CASE WHEN sum(r.cache_saved_usd IS NULL) > 0 THEN NULL ELSE total(r.cache_saved_usd) END "
+    f"FROM results AS r INDEXED BY results_cached WHERE r.batch_key = batches.key AND {CACHED_ROWS})"
+)
+
 
 class CostsMixin(StoreBase):
     async def batch_cost(self, batch_id: str) -> BatchCost | None:

@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
-from batchtui.core.store.costs import BATCH_TOTAL_SQL, CostsMixin
+from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, BATCH_TOTAL_SQL, CostsMixin
 from batchtui.core.store.db import execute, executemany
 from batchtui.core.store.errors import NotFoundError
 from batchtui.core.store.search import SearchMixin, fts_query, index_rows, search_state, unindex_rows
@@ -16,7 +16,8 @@ from batchtui.core.store.search import SearchMixin, fts_query, index_rows, searc
 # ResultRow's fields after batch_id, in order: a row is ResultRow(batch_id, *row).
 _COLUMNS = (
     "r.custom_id, r.result_type, r.raw, r.text, r.model, r.stop_reason, r.error_type, r.error_message, "
-    "r.input_tokens, r.output_tokens, r.cache_creation_input_tokens, r.cache_read_input_tokens, r.cost_usd"
+    "r.input_tokens, r.output_tokens, r.cache_creation_input_tokens, r.cache_read_input_tokens, r.cost_usd, "
+    "r.cache_saved_usd"
 )
 _VALUES = attrgetter(*(c.removeprefix("r.") for c in _COLUMNS.split(", ")))
 _CUSTOM_ID = attrgetter("custom_id")
@@ -25,14 +26,15 @@ _CUSTOM_ID = attrgetter("custom_id")
 _UPSERT = """
 INSERT INTO results (
     batch_key, custom_id, result_type, raw, text, model, stop_reason, error_type, error_message,
-    input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, cache_saved_usd
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (batch_key, custom_id) DO UPDATE SET
     result_type = excluded.result_type, raw = excluded.raw, text = excluded.text, model = excluded.model,
     stop_reason = excluded.stop_reason, error_type = excluded.error_type, error_message = excluded.error_message,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
     cache_creation_input_tokens = excluded.cache_creation_input_tokens,
-    cache_read_input_tokens = excluded.cache_read_input_tokens, cost_usd = excluded.cost_usd
+    cache_read_input_tokens = excluded.cache_read_input_tokens, cost_usd = excluded.cost_usd,
+    cache_saved_usd = excluded.cache_saved_usd
 """
 
 # Filters, counts and the custom_id order are answered from this covering index; only returned rows are read.
@@ -76,7 +78,7 @@ class ResultsMixin(SearchMixin, CostsMixin):
                 conn,
                 "UPDATE batches SET results_state = 'complete', results_error = NULL, "
                 "results_rows = (SELECT count(*) FROM results INDEXED BY results_scan WHERE batch_key = batches.key), "
-                f"cost_usd = {BATCH_TOTAL_SQL} WHERE id = ?",
+                f"cost_usd = {BATCH_TOTAL_SQL}, cache_saved_usd = {BATCH_CACHE_SAVED_SQL} WHERE id = ?",
                 (batch_id,),
             )
             if not updated:

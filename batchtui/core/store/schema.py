@@ -6,10 +6,17 @@ crash mid-upgrade leaves the previous version intact.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import aiosqlite
 
+from batchtui.core.store.cache_backfill import price_cache_savings
+from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, CACHED_ROWS
 from batchtui.core.store.db import execute
 from batchtui.core.store.errors import SchemaTooNewError
+
+# A step is SQL, or (rarely: a figure SQL cannot compute) a coroutine run on the connection in the same transaction.
+Step = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 
 # v1: batches, the submission log, submitted requests and results.
 _V1 = (
@@ -233,7 +240,19 @@ _V9 = (
     "ALTER TABLE submissions ADD COLUMN lease_until TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+# v10: what prompt caching saved, per result (its cached tokens as plain input minus what they cost as cache writes
+# and reads) and per batch (NULL while a succeeded result's saving is unknown). The partial index holds only the
+# rows with a saving other than $0 or an unknown one, so a batch's sum reads neither the others nor any raw JSON.
+# Results stored before are priced from their raw usage (cache_backfill.py), and complete batches summed.
+_V10: tuple[Step, ...] = (
+    "ALTER TABLE results ADD COLUMN cache_saved_usd REAL",
+    "ALTER TABLE batches ADD COLUMN cache_saved_usd REAL",
+    f"CREATE INDEX results_cached ON results (batch_key, cache_saved_usd, result_type) WHERE {CACHED_ROWS}",
+    price_cache_savings,
+    f"UPDATE batches SET cache_saved_usd = {BATCH_CACHE_SAVED_SQL} WHERE results_state = 'complete'",
+)
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -259,7 +278,10 @@ async def migrate(conn: aiosqlite.Connection, path: object, *, target: int = LAT
                 await execute(conn, "COMMIT")
                 return version
             for statement in MIGRATIONS[version]:
-                await execute(conn, statement)
+                if isinstance(statement, str):
+                    await execute(conn, statement)
+                else:
+                    await statement(conn)
             await execute(conn, f"PRAGMA user_version = {version + 1}")
             await execute(conn, "COMMIT")
         except BaseException:
