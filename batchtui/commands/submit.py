@@ -10,6 +10,7 @@ from batchtui.commands.hooks import describe_outcome, hook_settings_of, outcome_
 from batchtui.commands.input_flags import add_input_flags, defaults_from
 from batchtui.commands.output import Progress, emit_json, note
 from batchtui.commands.session import cli_session
+from batchtui.commands.submit_cache import add_cache_flags, describe_cache, suggestion
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, UsageError, describe, is_sdk_error
 from batchtui.core.events import ResultsProgress
@@ -37,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "start a new one rather than continue an unfinished group of the same file",
     )
     add_input_flags(p)
+    add_cache_flags(p)
     engine = p.add_argument_group("Temporal engine (--engine temporal)")
     engine.add_argument(
         "--engine", choices=("local", "temporal"), default="local",
@@ -65,6 +67,8 @@ async def dispatch(args: argparse.Namespace) -> int:
             "--notify-webhook and --on-complete need --wait here (this process must see the batch end); or set "
             "them under [hooks] in config.toml so `batchtui sync --watch` and the dashboard run them"
         )
+    if args.engine == "temporal" and args.auto_cache and not args.dry_run:
+        raise UsageError("--auto-cache works with the local engine; a workflow sends the file as it is")
     if args.engine == "temporal":
         if args.dry_run:
             return await run(args)  # nothing is sent: the same validation and estimate
@@ -108,6 +112,7 @@ SPLIT_LIMITS = SplitLimits()
 async def run(args: argparse.Namespace) -> int:
     from batchtui.commands.submit_group import print_plan, report_group
     from batchtui.service.actions import WaitGaveUp, wait
+    from batchtui.service.auto_cache import AutoCache
     from batchtui.service.group_submit import GroupOutcome, submit_source
     from batchtui.service.hooks import HookOutcome, HookRunner
     from batchtui.service.submit import ValidationFailed, submit
@@ -133,10 +138,12 @@ async def run(args: argparse.Namespace) -> int:
                     fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,
                 )  # fmt: skip
             else:
+                # A dry run without --auto-cache estimates it anyway, to suggest it when the saving is large.
+                cache = AutoCache(args.auto_cache, args.auto_cache_share) if args.auto_cache or args.dry_run else None
                 outcome = await submit_source(
                     session, args.file, SPLIT_LIMITS, label=args.label, dry_run=args.dry_run, force=args.force,
                     fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,
-                    on_note=lambda line: progress.done() or note(line),
+                    on_note=lambda line: progress.done() or note(line), auto_cache=cache,
                 )  # fmt: skip
         except ValidationFailed as exc:
             progress.done()
@@ -149,6 +156,11 @@ async def run(args: argparse.Namespace) -> int:
         for line in outcome.notes:
             note(line)
         info = summary(outcome.report)
+        cached = getattr(outcome, "auto_cache", None)
+        if cached is not None:
+            info["auto_cache"] = cached.to_json()
+            if not args.json and (tip := describe_cache(cached) if cached.applied else suggestion(cached)):
+                note(tip)  # before the outcome: a script reading stdout still gets only the ids
         if isinstance(outcome, GroupOutcome):
             if args.dry_run:
                 return print_plan(args, outcome.report, info)

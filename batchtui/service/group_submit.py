@@ -25,10 +25,12 @@ continues it. Crash windows, and what the next submit of the same file does:
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from batchtui.core.cache_estimate import AutoCacheSummary
 from batchtui.core.errors import (
     BatchtuiError,
     DuplicateSubmission,
@@ -42,6 +44,7 @@ from batchtui.core.inputs import RequestDefaults, ValidationReport
 from batchtui.core.inputs.split import SplitLimits
 from batchtui.core.models import BatchRecord, Submission
 from batchtui.core.store.errors import InvalidTransitionError
+from batchtui.service.auto_cache import AutoCache, prepare_cached
 from batchtui.service.queue import QueueFeeder, QueuePolicy, QueueTooSmall, QueueWaitGaveUp
 from batchtui.service.session import Session
 from batchtui.service.split import PreparedParts, prepare_parts
@@ -103,6 +106,7 @@ class GroupOutcome:
     continued: bool = False  # an unfinished group of the same file was continued
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # why it stopped before every part had its batch
+    auto_cache: AutoCacheSummary | None = None  # what auto-caching marked (or would) and should save
 
     @property
     def batch_ids(self) -> list[str]:
@@ -130,24 +134,36 @@ async def submit_source(
     on_progress: ProgressSink | None = None,
     on_note: NoteSink | None = None,
     policy: QueuePolicy | None = None,
+    auto_cache: AutoCache | None = None,
 ) -> SubmitOutcome | GroupOutcome:
     """Submit a file (or requests made by code), split into a group when it passes one batch's limits. A source
-    that fits in one batch goes through `submit` exactly as before (a SubmitOutcome, no group)."""
+    that fits in one batch goes through `submit` exactly as before (a SubmitOutcome, no group). `auto_cache`
+    (a file only): mark shared prefixes for prompt caching, or with `apply` False only estimate what it would save
+    (service/auto_cache.py)."""
     spool_dir = None if dry_run else session.spool_dir
-    prepared = await asyncio.to_thread(
-        prepare_parts, source, spool_dir, limits, fmt=fmt, defaults=defaults, on_progress=on_progress,
-        keep_metadata=True,
-    )  # fmt: skip
+    summary = None
+    if auto_cache is not None and isinstance(source, str | os.PathLike):
+        prepared, summary = await asyncio.to_thread(
+            prepare_cached, source, spool_dir, limits, auto_cache, fmt=fmt, defaults=defaults,
+            on_progress=on_progress, keep_metadata=True,
+        )  # fmt: skip
+    else:
+        prepared = await asyncio.to_thread(
+            prepare_parts, source, spool_dir, limits, fmt=fmt, defaults=defaults, on_progress=on_progress,
+            keep_metadata=True,
+        )  # fmt: skip
+    outcome: SubmitOutcome | GroupOutcome
     if dry_run:
         prepared.discard()
-        if prepared.split:
-            return GroupOutcome(prepared.report)
-        return SubmitOutcome(prepared.report)
-    if not prepared.split:
-        return await submit(session, prepared.parts[0], label=label, force=force, on_progress=on_progress)
-    return await submit_group(
-        session, prepared, label=label, force=force, on_progress=on_progress, on_note=on_note, policy=policy
-    )
+        outcome = GroupOutcome(prepared.report) if prepared.split else SubmitOutcome(prepared.report)
+    elif not prepared.split:
+        outcome = await submit(session, prepared.parts[0], label=label, force=force, on_progress=on_progress)
+    else:
+        outcome = await submit_group(
+            session, prepared, label=label, force=force, on_progress=on_progress, on_note=on_note, policy=policy
+        )
+    outcome.auto_cache = summary
+    return outcome
 
 
 async def submit_group(

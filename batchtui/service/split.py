@@ -15,7 +15,7 @@ from pathlib import Path
 
 from batchtui.core.inputs import RequestDefaults, SourceRequest, ValidationReport, validate_file
 from batchtui.core.inputs.split import SplitLimits, Splitter
-from batchtui.core.inputs.validate import validate_requests
+from batchtui.core.inputs.validate import ParamsTransform, validate_requests
 from batchtui.service.spool import SpoolWriter
 from batchtui.service.submit import PREPARE_REPORT_EVERY, Prepared, ProgressSink, Source, ValidationFailed
 
@@ -99,9 +99,11 @@ def prepare_parts(
     name: str = "<requests>",
     on_progress: ProgressSink | None = None,
     keep_metadata: bool = False,
+    transform: ParamsTransform | None = None,
 ) -> PreparedParts:
     """`prepare`, splitting: validate `source` and (when `spool_dir` is given) spool each part in the same pass.
-    Blocking: run it on a thread. Raises ValidationFailed (nothing kept) when any request is bad."""
+    Blocking: run it on a thread. Raises ValidationFailed (nothing kept) when any request is bad. `transform`
+    (a file only) rewrites each request's params before it is priced, sized and spooled (service/auto_cache.py)."""
     is_file = isinstance(source, str | os.PathLike)
     writer = PartedSpoolWriter(spool_dir, limits, keep_metadata=keep_metadata) if spool_dir is not None else None
 
@@ -115,8 +117,12 @@ def prepare_parts(
     kept = False
     try:
         if is_file:
-            report = validate_file(source, fmt=fmt, defaults=defaults, on_request=sink, split=limits)  # type: ignore[arg-type]
+            report = validate_file(
+                source,  # type: ignore[arg-type]
+                fmt=fmt, defaults=defaults, on_request=sink, split=limits, transform=transform,
+            )  # fmt: skip
         else:
+            assert transform is None, "requests made by code are sent as given"
             report = validate_requests(source, name=name, on_request=sink, split=limits)  # type: ignore[arg-type]
         if not report.ok:
             raise ValidationFailed(report)

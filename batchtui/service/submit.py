@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from batchtui.core.cache_estimate import AutoCacheSummary
 from batchtui.core.errors import (
     BatchtuiError,
     DuplicateSubmission,
@@ -96,6 +97,7 @@ class SubmitOutcome:
     batch: BatchRecord | None = None
     probable: bool = False  # `batch` is the submission's probable batch (answer lost), not yet verified
     notes: list[str] = field(default_factory=list)
+    auto_cache: AutoCacheSummary | None = None  # what auto-caching marked (or would) and should save
 
     @property
     def batch_ids(self) -> list[str]:

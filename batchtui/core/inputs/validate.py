@@ -44,6 +44,9 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # Called with each valid request and its item exactly as the create body carries it (compact JSON, UTF-8): the
 # submit path spools these bytes in the same pass as the validation, so a file is read once.
 RequestSink = Callable[[SourceRequest, bytes], None]
+# Rewrites a valid request's params before it is priced, sized and encoded (auto-caching adds its breakpoints so):
+# the report and the body then describe what is sent.
+ParamsTransform = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class InvalidInputFile(ValueError):
@@ -119,8 +122,10 @@ class _Scan:
         on_warning: Callable[[InputError], None],
         on_request: RequestSink | None = None,
         split: SplitLimits | None = None,
+        transform: ParamsTransform | None = None,
     ) -> None:
         self.path = path
+        self._transform = transform
         self.file = os.fspath(path)
         self._detect = fmt is None  # by content and extension, once the file is open
         self._on_request = on_request
@@ -240,6 +245,8 @@ class _Scan:
             self._error(_at_item(e, req.item))
         for w in warnings:
             self._on_warning(_at_item(w, req.item))
+        if self._transform is not None and not errors:
+            req = replace(req, params=self._transform(req.params))
         if req.generated:
             self.report.generated_ids += 1
         model = req.params.get("model")
@@ -343,12 +350,16 @@ def validate_file(
     defaults: RequestDefaults | None = None,
     on_request: RequestSink | None = None,
     split: SplitLimits | None = None,
+    transform: ParamsTransform | None = None,
 ) -> ValidationReport:
     """Check a whole file without submitting anything. Keeps the first `max_errors` errors and counts the rest.
     `on_request(req, item_bytes)` sees each valid request while no error has been found yet. `split`: a file over
-    one batch's limits is not an error; `report.parts` plans the parts it would be sent as."""
+    one batch's limits is not an error; `report.parts` plans the parts it would be sent as. `transform` rewrites
+    each valid request's params before they are priced and encoded (checks see them as the file has them)."""
     collector = Collector(max_errors)
-    scan = _Scan(path, fmt, defaults, collector.error, collector.file_error, collector.warn, on_request, split)
+    scan = _Scan(
+        path, fmt, defaults, collector.error, collector.file_error, collector.warn, on_request, split, transform
+    )
     for _ in scan.run():
         pass
     return _collected(scan, collector)
