@@ -160,6 +160,7 @@ async def show(args: argparse.Namespace) -> int:
         ("archived", fmt.ago(batch.archived_at) if batch.archived_at else "—"),
         ("results", f"{batch.results_state} ({fmt.count(batch.results_rows)} stored)"),
         ("cost", spend.batch_cost_text(batch, split)),
+        ("prompt caching", spend.cache_saving_text(batch)),
         ("source file", clean(batch.source_file or "—")),
         ("parent batch", batch.parent_batch_id or "—"),
         ("last request-id", batch.last_request_id or "—"),

@@ -65,6 +65,15 @@ def _money(f: Figures) -> str:
     return fmt.money(f.cost_usd) + (f" (+ {parts})" if parts else "")
 
 
+def _cache(f: Figures) -> str:
+    """What prompt caching saved where known (negative: writes cost more than reads saved), and what is left out."""
+    known = f.priced_batches + f.unknown_cost_batches - f.cache_unknown_batches  # results stored, saving known
+    if known <= 0:
+        return "unknown" if f.cache_unknown_batches else "pending"
+    text = fmt.money(f.cache_saved_usd)
+    return text + (f" (+ {f.cache_unknown_batches} unknown)" if f.cache_unknown_batches else "")
+
+
 async def run(args: argparse.Namespace) -> int:
     from batchtui.service.stats import collect
 
@@ -85,6 +94,7 @@ async def run(args: argparse.Namespace) -> int:
           f"success rate {_rate(t.success_rate)}")  # fmt: skip
     print(f"  spent {_money(t)} at batch rates; "
           f"the standard API: {fmt.money(t.standard_cost_usd)}; saved {_saved(t)}")  # fmt: skip
+    print(f"  prompt caching saved {_cache(t)} (cached tokens as plain input, minus their cache price)")
     print(f"  turnaround: median {fmt.duration(t.turnaround(0.5))}, p90 {fmt.duration(t.turnaround(0.9))}, "
           f"max {fmt.duration(max(t.turnarounds) if t.turnarounds else None)}")  # fmt: skip
     days = list(stats.days.items())
@@ -92,9 +102,9 @@ async def run(args: argparse.Namespace) -> int:
     print()
     rows = [[day, fmt.count(f.batches), fmt.count(f.requests), _rate(f.success_rate),
              _money(f), _saved(f),
-             fmt.duration(f.turnaround(0.5))] for day, f in days]  # fmt: skip
-    headers = ["DAY (UTC)", "BATCHES", "REQUESTS", "SUCCESS", "COST", "SAVED", "TURNAROUND"]
-    print(table(headers, rows, {1, 2, 3, 4, 5, 6}))
+             fmt.duration(f.turnaround(0.5)), _cache(f)] for day, f in days]  # fmt: skip
+    headers = ["DAY (UTC)", "BATCHES", "REQUESTS", "SUCCESS", "COST", "SAVED", "TURNAROUND", "CACHING SAVED"]
+    print(table(headers, rows, {1, 2, 3, 4, 5, 6, 7}))
     if stats.error_types:
         print()
         print(table(["ERROR TYPE", "RESULTS"], [[k, fmt.count(v)] for k, v in stats.error_types.items()], {1}))

@@ -104,6 +104,31 @@ def batch_cost_text(batch: BatchRecord, split: BatchCost | None = None) -> str:
     )
 
 
+def cache_saving_status(batch: BatchRecord) -> CostStatus:
+    if batch.cache_saved_usd is not None:
+        return "known"
+    if batch.results_state in ("complete", "unavailable"):
+        return UNKNOWN
+    return "pending"
+
+
+def cache_saving_text(batch: BatchRecord) -> str:
+    """What prompt caching saved over a batch's results, from their usage, or why it is not known."""
+    status = cache_saving_status(batch)
+    if status == "pending":
+        return f"{fmt.MISSING} (results not downloaded yet)"
+    if status == UNKNOWN:
+        if batch.results_state == "unavailable":
+            return f"{UNKNOWN} (the results were never downloaded and are no longer available)"
+        return f"{UNKNOWN} (some results have no known price)"
+    saved = batch.cache_saved_usd or 0.0
+    if saved == 0:  # a sum of non-zero savings is never exactly 0: nothing was cached
+        return "$0.00 (nothing was written to or read from the prompt cache)"
+    if saved < 0:
+        return f"cost {fmt.money(-saved)} more than no caching (cache writes that too few reads made up for)"
+    return f"saved {fmt.money(saved)} (cached tokens as plain input, minus their cache write and read price)"
+
+
 def totals_text(totals: SpendTotals) -> str:
     """`spent $12.34 · saved $12.34`, then what the figures leave out."""
     text = f"spent {fmt.money(totals.spent_usd)} · saved {fmt.money(totals.saved_usd)}"

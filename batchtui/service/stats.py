@@ -30,6 +30,8 @@ class Figures:
     priced_batches: int = 0
     unknown_cost_batches: int = 0
     pending_cost_batches: int = 0
+    cache_saved_usd: float = 0.0  # what prompt caching saved (known part; may be negative)
+    cache_unknown_batches: int = 0
     turnarounds: list[float] = field(default_factory=list, repr=False)
 
     def add(self, row: DayRow) -> None:
@@ -46,6 +48,8 @@ class Figures:
         self.priced_batches += row.priced_batches
         self.unknown_cost_batches += row.unknown_cost_batches
         self.pending_cost_batches += row.pending_cost_batches
+        self.cache_saved_usd += row.cache_saved_usd
+        self.cache_unknown_batches += row.cache_unknown_batches
 
     @property
     def finished(self) -> int:
@@ -68,7 +72,7 @@ class Figures:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         del data["turnarounds"]
-        for key in ("cost_usd", "standard_cost_usd", "saved_usd"):
+        for key in ("cost_usd", "standard_cost_usd", "saved_usd", "cache_saved_usd"):
             data[key] = round(data[key], 6)  # float sums carry noise past the micro-dollar
         data.update(
             success_rate=_round(self.success_rate, 4),

@@ -27,6 +27,8 @@ class DayRow:
     priced_batches: int
     unknown_cost_batches: int  # ended, results stored or gone, and some billed result has no known price
     pending_cost_batches: int  # running, or results not downloaded yet
+    cache_saved_usd: float = 0.0  # what prompt caching saved, over the batches where that is known
+    cache_unknown_batches: int = 0  # results stored or gone, and what caching saved is not known
 
 
 class StatsMixin(StoreBase):
@@ -35,7 +37,9 @@ class StatsMixin(StoreBase):
             f"SELECT {_DAY}, count(*), sum(count_processing), sum(count_succeeded), sum(count_errored), "
             "sum(count_canceled), sum(count_expired), total(cost_usd), count(cost_usd), "
             "coalesce(sum(cost_usd IS NULL AND results_state IN ('complete', 'unavailable')), 0), "
-            "coalesce(sum(cost_usd IS NULL AND results_state NOT IN ('complete', 'unavailable')), 0) "
+            "coalesce(sum(cost_usd IS NULL AND results_state NOT IN ('complete', 'unavailable')), 0), "
+            "total(cache_saved_usd), "
+            "coalesce(sum(cache_saved_usd IS NULL AND results_state IN ('complete', 'unavailable')), 0) "
             f"FROM batches WHERE created_at >= ? GROUP BY {_DAY} ORDER BY {_DAY}",
             (wire_time(since) if since else "",),
         )
