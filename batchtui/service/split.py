@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,20 +101,24 @@ def prepare_parts(
     on_progress: ProgressSink | None = None,
     keep_metadata: bool = False,
     transform: ParamsTransform | None = None,
+    observe: Callable[[SourceRequest], None] | None = None,
 ) -> PreparedParts:
     """`prepare`, splitting: validate `source` and (when `spool_dir` is given) spool each part in the same pass.
     Blocking: run it on a thread. Raises ValidationFailed (nothing kept) when any request is bad. `transform`
-    (a file only) rewrites each request's params before it is priced, sized and spooled (service/auto_cache.py)."""
+    (a file only) rewrites each request's params before it is priced, sized and spooled (service/auto_cache.py);
+    `observe` sees every valid request as read (while the file has no error)."""
     is_file = isinstance(source, str | os.PathLike)
     writer = PartedSpoolWriter(spool_dir, limits, keep_metadata=keep_metadata) if spool_dir is not None else None
 
     def on_request(req: SourceRequest, item: bytes) -> None:
-        assert writer is not None
-        writer.add(req, item)
-        if on_progress and writer.count % PREPARE_REPORT_EVERY == 0:
-            on_progress("prepare", writer.count, 0)
+        if observe is not None:
+            observe(req)
+        if writer is not None:
+            writer.add(req, item)
+            if on_progress and writer.count % PREPARE_REPORT_EVERY == 0:
+                on_progress("prepare", writer.count, 0)
 
-    sink = on_request if writer is not None else None
+    sink = on_request if writer is not None or observe is not None else None
     kept = False
     try:
         if is_file:

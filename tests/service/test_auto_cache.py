@@ -137,3 +137,20 @@ async def test_a_dry_run_estimates_and_suggests_without_marking_or_sending(
         await submit_source(session, apart, ONE, dry_run=True, auto_cache=AutoCache(apply=False))
     ).auto_cache is None
     assert server_batch_ids(other_tool) == []
+
+
+async def test_when_large_marks_a_large_saving_and_sends_a_small_one_as_it_is(tmp_path: Path, session: Session) -> None:
+    large, _ = prepare_cached(shared_file(tmp_path), session.spool_dir, ONE, AutoCache(apply=None))
+    rows = [request(f"r-{i}", DOCS["A"], "Write a long essay.") for i in range(2)]
+    for r in rows:
+        r["params"]["max_tokens"] = 64_000  # the reply's bound dwarfs what caching the document saves
+    small, summary = prepare_cached(write(tmp_path / "essays.jsonl", rows), session.spool_dir, ONE, AutoCache(None))
+    try:
+        assert b'"cache_control"' in large.parts[0].spool.read_bytes()  # type: ignore[union-attr]
+        assert summary is not None and not summary.applied and not summary.large
+        assert summary.estimate.requests_marked == 2  # found and estimated, not applied
+        assert b'"cache_control"' not in small.parts[0].spool.read_bytes()  # type: ignore[union-attr]
+        assert len(list(session.spool_dir.glob("*.json"))) == 2  # the passes left no other spool behind
+    finally:
+        large.discard()
+        small.discard()
