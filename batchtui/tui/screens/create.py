@@ -9,7 +9,10 @@ changing one checks the file again.
 A file over one batch's limits is not refused: the preview shows the parts it goes as (a group of batches, in file
 order), and Submit hands it to an app worker (tui/group_send.py) that sends part after part, waiting for a full
 processing queue if need be. The dialog follows it and may be closed meanwhile: the sending goes on, and the
-group's row is in the list from its first part."""
+group's row is in the list from its first part.
+
+Auto-cache (service/auto_cache.py): a checkbox, shown when requests share a prefix long enough to cache, on by
+default when the estimated saving is large; toggling it checks the file again, marked or as it is."""
 
 from __future__ import annotations
 
@@ -25,20 +28,23 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
 from batchtui.core import fmt
+from batchtui.core.cache_estimate import AutoCacheSummary
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
 from batchtui.core.inputs import READERS, InputError, RequestDefaults, ValidationReport
 from batchtui.core.inputs.split import SplitLimits
 from batchtui.core.sanitize import clean
+from batchtui.service.auto_cache import AutoCache, prepare_cached
 from batchtui.service.queue import QueuePolicy
-from batchtui.service.split import PreparedParts, prepare_parts
+from batchtui.service.split import PreparedParts
 from batchtui.service.submit import SubmitOutcome, ValidationFailed, submit
 from batchtui.tui.file_dialogs import FileOpen, Filters
 from batchtui.tui.group_send import GroupSendDone, GroupSendNote, GroupSendProgress, start_group_send
 from batchtui.tui.host import session_of
 from batchtui.tui.safe import as_content, content_assemble
+from batchtui.tui.screens.create_cache import cache_content
 from batchtui.tui.screens.create_parts import parts_content
 
 
@@ -101,7 +107,7 @@ def defaults_from_fields(model: str, max_tokens: str, temperature: str, system: 
 def _discard_result(done: asyncio.Future[Any]) -> None:
     """A validation overtaken by a newer one still finishes on its thread: drop what it spooled."""
     if not done.cancelled() and done.exception() is None:
-        done.result().discard()
+        done.result()[0].discard()
 
 
 class CreateScreen(ModalScreen[str | None]):
@@ -114,6 +120,8 @@ class CreateScreen(ModalScreen[str | None]):
     #create-model { width: 1fr; }
     #create-max-tokens, #create-temperature { width: 16; }
     #create-system { width: 1fr; }
+    #create-cache-row { height: auto; display: none; }
+    #create-cache { width: 1fr; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -122,10 +130,13 @@ class CreateScreen(ModalScreen[str | None]):
     ]
 
     class Validated(Message):
-        def __init__(self, report: ValidationReport | None, problem: str | None = None) -> None:
+        def __init__(
+            self, report: ValidationReport | None, problem: str | None = None, cache: AutoCacheSummary | None = None
+        ) -> None:
             super().__init__()
             self.report = report
             self.problem = problem
+            self.cache = cache
 
     class Progress(Message):
         def __init__(self, phase: str, done: int, total: int) -> None:
@@ -158,6 +169,7 @@ class CreateScreen(ModalScreen[str | None]):
         self.blocked: str | None = "checking the file…"  # why Submit is disabled, if it is
         self.defaults: RequestDefaults | str = RequestDefaults()  # or why the fields do not make defaults
         self._revalidate: Timer | None = None
+        self.auto_cache: bool | None = None  # None: on when the saving is large, until the checkbox is toggled
 
     def compose(self) -> ComposeResult:
         with Vertical(id="create-dialog", classes="dialog"):
@@ -166,6 +178,9 @@ class CreateScreen(ModalScreen[str | None]):
                 id="create-title",
             )
             yield Static(Content.styled("Checking the file…", "dim"), id="create-summary")
+            with Horizontal(id="create-cache-row"):
+                yield Checkbox("Auto-cache", id="create-auto-cache", compact=True)
+                yield Static(id="create-cache")
             with VerticalScroll(id="create-parts"):
                 yield Static(id="create-part-list")
             with VerticalScroll(id="create-problems"):
@@ -209,18 +224,19 @@ class CreateScreen(ModalScreen[str | None]):
 
     # -- workers: I/O only, results go back as messages ------------------------------------------------------
 
-    def _prepare(self, defaults: RequestDefaults) -> PreparedParts:
+    def _prepare(self, defaults: RequestDefaults) -> tuple[PreparedParts, AutoCacheSummary | None]:
         """Validate the file and, when there is an API to send to, spool its body (one spool per part, when it is
-        over one batch's limits) in the same pass (blocking)."""
+        over one batch's limits) in the same pass, auto-cached as the checkbox says (blocking)."""
         session = session_of(self.app)
         spool_dir = session.spool_dir if session.online else None
 
         def progress(phase: str, done: int, total: int) -> None:
             self.post_message(self.Progress(phase, done, total))  # thread-safe: this runs on a thread
 
-        return prepare_parts(
-            self.path, spool_dir, self.limits, defaults=defaults, on_progress=progress, keep_metadata=True
-        )
+        return prepare_cached(
+            self.path, spool_dir, self.limits, AutoCache(self.auto_cache), defaults=defaults, on_progress=progress,
+            keep_metadata=True,
+        )  # fmt: skip
 
     @work(exclusive=True, group="validate", exit_on_error=False)
     async def validate(self) -> None:
@@ -230,7 +246,7 @@ class CreateScreen(ModalScreen[str | None]):
             return
         job = asyncio.ensure_future(asyncio.to_thread(self._prepare, defaults))
         try:
-            prepared = await asyncio.shield(job)
+            prepared, cache = await asyncio.shield(job)
         except asyncio.CancelledError:  # newer defaults: this result is stale
             job.add_done_callback(_discard_result)
             raise
@@ -244,7 +260,7 @@ class CreateScreen(ModalScreen[str | None]):
                 return
             self._discard()
             self.prepared = prepared
-            self.post_message(self.Validated(prepared.report))
+            self.post_message(self.Validated(prepared.report, cache=cache))
 
     @work(exclusive=True, group="submit", exit_on_error=False)
     async def send(self, label: str | None) -> None:
@@ -257,7 +273,7 @@ class CreateScreen(ModalScreen[str | None]):
             prepared = self.prepared
             if prepared is None or not prepared.parts or any(p.spool is None for p in prepared.parts):
                 assert isinstance(self.defaults, RequestDefaults)  # sent before (and refused): read the file again
-                prepared = await asyncio.to_thread(self._prepare, self.defaults)
+                prepared, _ = await asyncio.to_thread(self._prepare, self.defaults)
             self.prepared = None  # the submission owns the spools from here on
             if prepared.split:  # an app worker sends it: it may wait for the queue long after this dialog closes
                 self.post_message(self.GroupHandedOver(prepared.digest))
@@ -288,6 +304,7 @@ class CreateScreen(ModalScreen[str | None]):
             self._block(message.problem or "the file could not be read")
             return
         summary.update(summary_content(report))
+        self._show_cache(message.cache)
         parts = self.query_one("#create-parts", VerticalScroll)
         parts.display = len(report.parts) > 1
         if parts.display:
@@ -308,6 +325,22 @@ class CreateScreen(ModalScreen[str | None]):
             self._block("the file holds no requests")
         else:
             self._block(None)
+
+    def _show_cache(self, cache: AutoCacheSummary | None) -> None:
+        row = self.query_one("#create-cache-row")
+        row.display = cache is not None and cache.estimate.requests_marked > 0  # only when something is shared
+        self.query_one("#create-cache", Static).update(cache_content(cache))
+        box = self.query_one("#create-auto-cache", Checkbox)
+        with box.prevent(Checkbox.Changed):  # what was prepared, not a toggle: no new check
+            box.value = cache is not None and cache.applied
+
+    @on(Checkbox.Changed, "#create-auto-cache")
+    def auto_cache_changed(self, message: Checkbox.Changed) -> None:
+        """Check the file again, marked or as it is; nothing is sent meanwhile."""
+        self.auto_cache = message.value
+        self._discard()
+        self._block("checking the file…")
+        self.validate()
 
     def _block(self, reason: str | None) -> None:
         self.blocked = reason
