@@ -115,6 +115,10 @@ def count_fields(b: BatchRecord) -> list[Field]:
     fields.append(("cost", money(b.cost_usd, cost), "yellow" if cost == UNKNOWN else ""))
     if cost == "known":
         fields.append(("saved", fmt.money(saved_usd(b.cost_usd)), "green"))  # against the standard API
+    if b.cache_saved_usd:  # what prompt caching saved (only where it was used): from the usage, may be negative
+        saved = b.cache_saved_usd
+        text = f"saved {fmt.money(saved)}" if saved > 0 else f"cost {fmt.money(-saved)} more"
+        fields.append(("caching", text, "green" if saved > 0 else "yellow"))
     if b.processing_status != "ended":
         # Honest about what the API gives: no per-request progress until the whole batch ends.
         fields.append(("", "counts move only when the batch ends", "dim italic"))

@@ -81,6 +81,8 @@ def totals_columns(stats: Stats) -> tuple[Content, Content]:
         ("standard API", money_cell(t, t.standard_cost_usd, callout=False), ""),
         ("saved", money_cell(t, t.saved_usd, callout=False), "bold green" if t.priced_batches else ""),
     ]
+    if t.cache_saved_usd:  # only where prompt caching was used (its unknown part is called out with it)
+        cost.append(("caching", cache_text(t), "green" if t.cache_saved_usd > 0 else "yellow"))
     if n := t.unknown_cost_batches:
         cost.append((UNKNOWN, f"{_batches(n)}: no known price, or results gone; never guessed", "yellow"))
     if n := t.pending_cost_batches:
@@ -88,6 +90,15 @@ def totals_columns(stats: Stats) -> tuple[Content, Content]:
     turnaround = f"median {fmt.duration(t.turnaround(0.5))} · p90 {fmt.duration(t.turnaround(0.9))}"
     cost.append(("turnaround", f"{turnaround} · max {fmt.duration(max(t.turnarounds, default=None))}", ""))
     return _fields(ran), _fields(cost)
+
+
+def cache_text(f: Figures) -> str:
+    """What prompt caching saved, from the usage (negative: writes that too few reads made up for)."""
+    saved = f.cache_saved_usd
+    text = f"saved {fmt.money(saved)}" if saved >= 0 else f"cost {fmt.money(-saved)} more"
+    if n := f.cache_unknown_batches:
+        text += f" (+ {UNKNOWN} for {_batches(n)})"
+    return text
 
 
 def _batches(n: int) -> str:
