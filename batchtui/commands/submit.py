@@ -105,6 +105,18 @@ def summary(report: ValidationReport) -> dict:
     }
 
 
+# A plain dry run estimates auto-caching (to suggest it) for files up to this size: the counting and the second
+# pass it takes would more than double a dry run of a 250 MB file.
+SUGGEST_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the validator says what is wrong with it
+
+
 # One part of a split file: the API's limits with a safety margin (core/inputs/split.py). Tests make it small.
 SPLIT_LIMITS = SplitLimits()
 
@@ -138,8 +150,9 @@ async def run(args: argparse.Namespace) -> int:
                     fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,
                 )  # fmt: skip
             else:
-                # A dry run without --auto-cache estimates it anyway, to suggest it when the saving is large.
-                cache = AutoCache(args.auto_cache, args.auto_cache_share) if args.auto_cache or args.dry_run else None
+                cache = AutoCache(True, args.auto_cache_share) if args.auto_cache else None
+                if args.dry_run and not args.auto_cache and _size(args.file) <= SUGGEST_MAX_BYTES:
+                    cache = AutoCache(False, args.auto_cache_share)  # estimated anyway, to suggest it when large
                 outcome = await submit_source(
                     session, args.file, SPLIT_LIMITS, label=args.label, dry_run=args.dry_run, force=args.force,
                     fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,

@@ -99,10 +99,13 @@ class SavingEstimate:
         unknown = price is None or any(c.unbounded for c in cands if c.ttl or c in added)
         if unknown and added:
             self.unknown_requests += 1
-        bounds = input_bounds(marking.params)
+        # The request's own bounds pick the rates only where a model has a long-prompt band (Haiku 5.5).
+        banded = price is not None and price.long_prompt is not None
+        bounds = input_bounds(marking.params) if banded else None
         scale = batch_discount() / MTOK
         minimum = minimum_tokens(model) if isinstance(model, str) else 0
-        for scenario, tokens in (("low", bounds.low), ("high", bounds.high)):
+        for scenario in ("low", "high"):
+            tokens = 0 if bounds is None else (bounds.low if scenario == "low" else bounds.high)
             rates = price.rates_for(tokens) if price is not None else _NO_RATES  # the cache is simulated either way
             of = _low if scenario == "low" else _high
             with_marks = _benefit(_points(cands, added, of), minimum, self._seen_in(scenario, True), rates)

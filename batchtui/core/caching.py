@@ -76,13 +76,14 @@ def _text_blocks(content: Any) -> list[Any] | None:
     return content if isinstance(content, list) and content else None
 
 
-def candidates(params: Mapping[str, Any]) -> list[Candidate]:
-    """The request's candidate prefixes, shortest first (see the module docstring)."""
+def candidates(params: Mapping[str, Any], *, high_only: bool = False) -> list[Candidate]:
+    """The request's candidate prefixes, shortest first (see the module docstring). `high_only`: without the lower
+    token bounds (0), which take most of the time and pass 1 does not need."""
     model = params.get("model")
     if not isinstance(model, str):
         return []
     h = hashlib.blake2b(model.encode("utf-8", "surrogatepass"), digest_size=8)
-    bounds = RunningBounds()
+    bounds = RunningBounds(high_only=high_only)
     out: list[Candidate] = []
 
     def add(target: Target, holder: Any) -> None:
@@ -129,7 +130,7 @@ class PrefixCounter:
 
     def add(self, params: Mapping[str, Any]) -> None:
         model = params.get("model")
-        for c in candidates(params):
+        for c in candidates(params, high_only=True):
             if c.eligible(model):  # type: ignore[arg-type]
                 self.counts[c.key] = self.counts.get(c.key, 0) + 1
 

@@ -175,13 +175,21 @@ def input_bounds(params: Mapping[str, Any]) -> InputBounds:
     return InputBounds(math.ceil(count.low_chars / LOW_CHARS_PER_TOKEN), count.high, ttl, count.unbounded)
 
 
+class _HighCount(_Count):
+    """The upper bound alone: one pass over each text instead of a dozen (`low` stays 0)."""
+
+    def text(self, value: Any) -> None:
+        if isinstance(value, str):
+            self.high += len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+
+
 class RunningBounds:
     """The bounds of a prompt read part by part in API order (tools, system, then each message's blocks), by the
     rules of `input_bounds`: after each part, `low` and `high` bound the prefix read so far (what a prompt cache
-    entry ending there would hold)."""
+    entry ending there would hold). `high_only`: the same `high`, faster, and no `low` (0)."""
 
-    def __init__(self) -> None:
-        self._count = _Count()
+    def __init__(self, *, high_only: bool = False) -> None:
+        self._count = _HighCount() if high_only else _Count()
 
     def tools(self, tools: Any) -> None:
         self._count.tools(tools)

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from batchtui.core.cache_rules import minimum_tokens
-from batchtui.core.caching import AutoCacher, PrefixCounter
+from batchtui.core.caching import AutoCacher, PrefixCounter, candidates
 
 MODEL = "claude-sonnet-5"  # caches prefixes of 1,024 tokens and more
 LONG = "Refunds are due within five working days of an accepted claim. " * 80  # ~5 kB: over the minimum
@@ -141,3 +141,11 @@ def test_requests_using_automatic_caching_are_left_alone() -> None:
 def test_an_already_marked_shared_prefix_is_not_marked_twice() -> None:
     requests = [req(f"Q{i}?", system=[text(LONG, cache_control=EPHEMERAL)]) for i in range(3)]
     assert mark_all(requests) == requests
+
+
+def test_pass_one_counts_with_the_same_upper_bounds_pass_two_chooses_by() -> None:
+    tools = [{"name": "lookup", "description": "Übersicht ✓ " * 50, "input_schema": {"type": "object"}}]
+    params = first_turn(doc(LONG), text("Größe? " * 30), text("Q?"), tools=tools, system=[text("Sys ✓ " * 40)])
+    exact, fast = candidates(params), candidates(params, high_only=True)
+    assert [c.high for c in fast] == [c.high for c in exact] and len(exact) == 5
+    assert [c.key for c in fast] == [c.key for c in exact] and all(c.low == 0 for c in fast)
