@@ -79,6 +79,7 @@ CSV_COLUMNS = (
     "thinking",  # the reply's thinking blocks; "[redacted thinking]" for encrypted ones
     "tool_use",  # the reply's tool calls: a JSON array of {"name", "input"}
     "other_content",  # any other block (server tool calls and results...), each "[type]" then its content
+    "cache_saved_usd",  # what prompt caching saved on it (cached tokens as plain input minus their cache price)
 )
 PROGRESS_EVERY = 100  # rows between on_progress calls; also called once at the end with the total
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): `=HYPERLINK(...)` in a reply
@@ -105,6 +106,13 @@ def _cost_cell(usd: float | None, row: ResultRow) -> str:
     if result_cost_status(row) == UNKNOWN:
         return UNKNOWN
     return "" if usd is None else f"{usd:.10f}".rstrip("0").rstrip(".")
+
+
+def _cache_cell(row: ResultRow) -> str:
+    # Known apart from the cost: per-search charges leave a cost unknown but not what caching saved.
+    if row.result_type == "succeeded" and row.cache_saved_usd is None:
+        return UNKNOWN
+    return "" if row.cache_saved_usd is None else f"{row.cache_saved_usd:.10f}".rstrip("0").rstrip(".")
 
 
 _OWN_COLUMNS = frozenset({"text", "thinking", "redacted_thinking", "tool_use"})
@@ -179,6 +187,7 @@ class _CsvWriter:
                 _cost_cell(standard_cost_usd(row.cost_usd), row),
                 _cost_cell(saved_usd(row.cost_usd), row),
                 *(text(cell) for cell in _block_cells(row)),
+                _cache_cell(row),
                 *(text(_metadata_cell(metadata[c])) if metadata and c in metadata else "" for c in self.columns),
             )
         )

@@ -4,6 +4,8 @@ reporting what caching really saved, from the usage."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -64,6 +66,9 @@ def test_show_and_stats_report_what_caching_really_saved(cli, tmp_path) -> None:
     assert code == 0 and json.loads(out)["cache_saved_usd"] == pytest.approx(saved) and saved > 0
     code, out, _ = cli("show", batch_id)
     assert "prompt caching  saved $" in out
+    code, out, _ = cli("results", batch_id, "--format", "csv")
+    per_result = [float(r["cache_saved_usd"]) for r in csv.DictReader(io.StringIO(out))]
+    assert sum(per_result) == pytest.approx(saved) and min(per_result) < 0 < max(per_result)  # the write, the reads
     code, out, _ = cli("stats", "--json")
     assert json.loads(out)["totals"]["cache_saved_usd"] == pytest.approx(saved, abs=1e-6)
     code, out, _ = cli("stats")

@@ -38,6 +38,7 @@ def _ok(cid: str, text: str = "Hello!", **kw: object) -> ResultRow:
         "input_tokens": 11,
         "output_tokens": 36,
         "cost_usd": 0.000286,
+        "cache_saved_usd": 0.0,  # no cache tokens: caching saved exactly nothing
     }
     fields.update(kw)
     return ResultRow("msgbatch_01", cid, "succeeded", raw, text=text, **fields)
@@ -93,9 +94,12 @@ async def test_csv_columns_and_values() -> None:
     assert text.startswith(",".join(CSV_COLUMNS) + "\r\n")  # RFC 4180 line ends
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == list(CSV_COLUMNS)
-    # cost, then the standard API's price of the same usage and the saving; then thinking, tool_use, other blocks
-    assert rows[1] == ["q1", "succeeded", "Hello!", "", "", "11", "36", "0.000286", "0.000572", "0.000286", "", "", ""]
-    assert rows[2] == ["q2", "errored", "", "invalid_request_error", "max_tokens: Field required", *[""] * 8]
+    # cost, then the standard API's price of the same usage and the saving; then thinking, tool_use, other blocks;
+    # then what prompt caching saved
+    assert rows[1] == [
+        "q1", "succeeded", "Hello!", "", "", "11", "36", "0.000286", "0.000572", "0.000286", "", "", "", "0"
+    ]  # fmt: skip
+    assert rows[2] == ["q2", "errored", "", "invalid_request_error", "max_tokens: Field required", *[""] * 9]
     assert rows[3][:2] == ["q3", "canceled"]
     assert len(rows) == 5
 
@@ -114,10 +118,11 @@ async def test_csv_multiline_and_unicode_survive() -> None:
 
 
 async def test_csv_cost_is_plain_decimal() -> None:
-    text, _ = await _export([_ok("q1", cost_usd=0.00001), _ok("q2", cost_usd=None)], "csv")
+    text, _ = await _export([_ok("q1", cost_usd=0.00001), _ok("q2", cost_usd=None, cache_saved_usd=None)], "csv")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1][7] == "0.00001"
     assert rows[2][7:10] == ["unknown"] * 3  # billed, but no known price: never blank, never a guess
+    assert rows[2][-1] == "unknown" and rows[1][-1] == "0"  # what caching saved, likewise
 
 
 @given(st.text())
