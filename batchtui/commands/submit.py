@@ -67,7 +67,7 @@ async def dispatch(args: argparse.Namespace) -> int:
             "--notify-webhook and --on-complete need --wait here (this process must see the batch end); or set "
             "them under [hooks] in config.toml so `batchtui sync --watch` and the dashboard run them"
         )
-    if args.engine == "temporal" and args.auto_cache and not args.dry_run:
+    if args.engine == "temporal" and args.auto_cache:
         raise UsageError("--auto-cache works with the local engine; a workflow sends the file as it is")
     if args.engine == "temporal":
         if args.dry_run:

@@ -46,8 +46,9 @@ def test_a_plain_dry_run_suggests_auto_cache_when_the_saving_is_large(cli, tmp_p
 
 
 def test_auto_cache_needs_the_local_engine(cli, tmp_path) -> None:
-    code, _, err = cli("submit", str(write(tmp_path)), "--auto-cache", "--engine", "temporal")
-    assert code == 2 and "--auto-cache works with the local engine" in err
+    for dry_run in ((), ("--dry-run",)):
+        code, _, err = cli("submit", str(write(tmp_path)), "--auto-cache", "--engine", "temporal", *dry_run)
+        assert code == 2 and "--auto-cache works with the local engine" in err
 
 
 @pytest.mark.emulator(batch_seconds=0.5, error_rate=0.0, expire_rate=0.0)
