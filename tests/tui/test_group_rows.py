@@ -211,3 +211,24 @@ async def test_a_hostile_group_name_is_shown_literally(make_app, cache_store, li
         text = screen_text(app)
         assert clean(name)[:40] in text
         assert app.is_running and "\x1b" not in text and "\x1b" not in app.export_screenshot()
+
+
+async def test_hiding_parts_from_the_last_one_puts_the_cursor_on_its_group(
+    make_app, cache_store, live_api, batch_emulator, tmp_path
+):
+    older = await send_group(cache_store, live_api, tmp_path, label="first run")
+    batch_emulator.clock.advance(5)
+    newer = await send_group(cache_store, live_api, tmp_path, label="second run")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await settle(pilot, app)
+        table = table_of(app)
+        assert table.batch_ids == [newer.group.id, older.group.id]  # type: ignore[union-attr]
+        await pilot.press("p", "down", "down", "down")
+        assert table.cursor_batch_id == newer.batch_ids[2]
+        await pilot.press("left")  # the row under the cursor goes: the cursor goes to its group, not the next row
+        assert table.cursor_batch_id == newer.group.id  # type: ignore[union-attr]
+        await pilot.press("down", "p", "down", "down", "down", "p")  # `p` on a part hides its group's parts too
+        assert table.cursor_batch_id == older.group.id  # type: ignore[union-attr]
+        assert table.batch_ids == [newer.group.id, older.group.id]  # type: ignore[union-attr]

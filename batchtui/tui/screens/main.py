@@ -518,13 +518,14 @@ class MainScreen(Screen[None]):
     def show_parts(self, group_id: str, expand: bool) -> None:
         """Show or hide a group's parts beneath it; the cursor stays on the group (or moves up to it from a part
         being hidden)."""
+        was = self.cursor_batch_id
         if expand:
             self.groups.expanded.add(group_id)
         else:
             self.groups.expanded.discard(group_id)
         self.render_list()
-        if not expand and self.cursor_batch_id not in (group_id, None) and self.cursor_group is None:
-            self.table.select_batch(group_id)
+        if was is not None and self.groups.part_of.get(was) == group_id and not self.table.has_row(was):
+            self.table.select_batch(group_id)  # its row went: the cursor would land on whatever took its place
         self.show_detail()
 
     def action_retry(self) -> None:

@@ -338,6 +338,9 @@ class BatchTable(DataTable[Text]):
         """Row keys in display order."""
         return [row.key.value for row in self.ordered_rows if row.key.value is not None]
 
+    def has_row(self, key: str) -> bool:
+        return key in self._shown
+
     def select_batch(self, batch_id: str) -> bool:
         if batch_id not in self._shown:
             return False
