@@ -41,7 +41,7 @@ from batchtui.core.groups import GROUP_PREFIX, GroupSummary
 from batchtui.core.models import BatchRecord, ResultFilter, WorkflowLink
 from batchtui.core.sanitize import clean
 from batchtui.core.spend import totals_of, totals_text
-from batchtui.tui.group_list import Entry, GroupList
+from batchtui.tui.group_list import Entry, GroupList, Row
 from batchtui.tui.group_send import GroupSendDone, GroupSendNote
 from batchtui.tui.hooks import activity_line
 from batchtui.tui.messages import ApiCallMessage, BatchCreated, SyncEventMessage
@@ -287,7 +287,7 @@ class MainScreen(Screen[None]):
         visible = self.shown_entries
         listed = visible[:LIST_LIMIT]
         cells, marks, links, groups = self.rows.cells, self.marks, self.links, self.groups
-        rows: list[tuple[str, tuple]] = []
+        rows: list[Row] = []
         tree: dict[str, bool] = {}
         parents: dict[str, str] = {}
         represented = 0
