@@ -14,6 +14,7 @@ from batchtui.core.store.cache_backfill import price_cache_savings
 from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, CACHED_ROWS
 from batchtui.core.store.db import execute
 from batchtui.core.store.errors import SchemaTooNewError
+from batchtui.core.store.queue_schema import QUEUE_STEP
 
 # A step is SQL, or (rarely: a figure SQL cannot compute) a coroutine run on the connection in the same transaction.
 Step = str | Callable[[aiosqlite.Connection], Awaitable[None]]
@@ -252,7 +253,10 @@ _V10: tuple[Step, ...] = (
     f"UPDATE batches SET cache_saved_usd = {BATCH_CACHE_SAVED_SQL} WHERE results_state = 'complete'",
 )
 
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
+# v11: the request queue (`batchtui queue`): queued requests, the flush log, the triggers (queue_schema.py).
+_V11: tuple[Step, ...] = QUEUE_STEP
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11)
 LATEST_VERSION = len(MIGRATIONS)
 
 
