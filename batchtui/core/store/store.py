@@ -13,6 +13,8 @@ from batchtui.core.store.hooks import HooksMixin
 from batchtui.core.store.leases import new_owner
 from batchtui.core.store.lineage import LineageMixin
 from batchtui.core.store.metadata import RequestMetadataMixin
+from batchtui.core.store.queue import QueueMixin
+from batchtui.core.store.queue_flushes import QueueFlushMixin
 from batchtui.core.store.requests import RequestsMixin
 from batchtui.core.store.results import ResultsMixin
 from batchtui.core.store.schema import migrate
@@ -31,6 +33,8 @@ class Store(
     RequestMetadataMixin,
     HooksMixin,
     StatsMixin,
+    QueueMixin,
+    QueueFlushMixin,
 ):
     """Open with `await Store.open(path)` and always close it (`async with` or `close()`): aiosqlite's worker
     thread is not a daemon, so a forgotten store keeps the process alive."""
