@@ -15,6 +15,7 @@ from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, CACHED_ROWS
 from batchtui.core.store.db import execute
 from batchtui.core.store.errors import SchemaTooNewError
 from batchtui.core.store.queue_schema import QUEUE_STEP
+from batchtui.core.store.reuse_schema import REUSE_STEP
 
 # A step is SQL, or (rarely: a figure SQL cannot compute) a coroutine run on the connection in the same transaction.
 Step = str | Callable[[aiosqlite.Connection], Awaitable[None]]
@@ -256,7 +257,10 @@ _V10: tuple[Step, ...] = (
 # v11: the request queue (`batchtui queue`): queued requests, the flush log, the triggers (queue_schema.py).
 _V11: tuple[Step, ...] = QUEUE_STEP
 
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11)
+# v12: answer reuse (`submit --reuse`): reused answers, where they came from, local batches (reuse_schema.py).
+_V12: tuple[Step, ...] = REUSE_STEP
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12)
 LATEST_VERSION = len(MIGRATIONS)
 
 
