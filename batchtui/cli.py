@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from batchtui import __version__
-from batchtui.commands import batches, emulator, groups, hooks, results, retry, stats, submit, sync, temporal
+from batchtui.commands import batches, emulator, groups, hooks, queue, results, retry, stats, submit, sync, temporal
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     batches.add_parsers(sub)
     groups.add_parser(sub)
     sync.add_parser(sub)
+    queue.add_parser(sub)
     hooks.add_parser(sub)
     retry.add_parsers(sub)
     stats.add_parser(sub)

@@ -15,6 +15,7 @@ from batchtui.core.events import (
     BatchEnded,
     HookDelivered,
     HookFailed,
+    QueueFlushed,
     ResultsComplete,
     ResultsFailed,
     ResultsProgress,
@@ -22,6 +23,7 @@ from batchtui.core.events import (
     SyncEvent,
     SyncFailed,
 )
+from batchtui.core.queue import config_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,9 +37,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     from batchtui.service.hooks import HookRunner
+    from batchtui.service.queue_runner import QueueFlusher
     from batchtui.service.sync import sync_once, watch
 
     hooks = hook_settings_of(args)  # a bad flag or config is a usage error before anything runs
+    queue_config = config_settings() if args.watch else None
     async with cli_session(args) as session:
         runner = HookRunner(session, hooks) if hooks.any else None
         if runner is not None:
@@ -47,6 +51,8 @@ async def run(args: argparse.Namespace) -> int:
             note("watching; Ctrl-C to stop")
             stop = asyncio.Event()
             hook_task = asyncio.create_task(runner.run(stop)) if runner else None  # never blocks the poll loop
+            # The request queue's triggers (size, age), in a task of their own too.
+            queue_task = asyncio.create_task(QueueFlusher(session, queue_config).run(stop))
             try:
                 await watch(session)
             except asyncio.CancelledError:
@@ -55,6 +61,7 @@ async def run(args: argparse.Namespace) -> int:
                 stop.set()
                 if hook_task is not None:
                     await asyncio.wait_for(hook_task, 60)
+                await asyncio.wait_for(queue_task, 60)
             return 0
         progress = Progress("results")
         session.events_to(lambda e: _show_progress(e, progress))
@@ -100,6 +107,9 @@ def _watch_event(event: SyncEvent, as_json: bool) -> None:
         note(f"sync failed: {event.message}; retrying in {fmt.duration(event.retry_in)}")
     elif isinstance(event, HookDelivered):
         note(f"{event.batch_id}: hook done: {event.target}")
+    elif isinstance(event, QueueFlushed):
+        what = f"queue flush #{event.flush_id} ({event.reason}): {fmt.count(event.request_count)} request(s)"
+        note(f"{what} sent as {event.batch_id}" if event.batch_id else f"{what} not sent: {event.error}")
     elif isinstance(event, HookFailed):
         later = f"; trying again in {fmt.duration(event.retry_in)}" if event.retry_in is not None else "; gave up"
         note(f"{event.batch_id}: hook failed: {event.target}: {event.message}{later}")

@@ -77,6 +77,18 @@ class HookFailed:
     retry_in: float | None
 
 
+@dataclass(frozen=True)
+class QueueFlushed:
+    """The request queue sent a batch (`batch_id`), or tried and could not (`error`: its requests wait queued, or
+    taken until reconcile decides)."""
+
+    flush_id: int
+    reason: str  # size | age | manual
+    request_count: int
+    batch_id: str | None
+    error: str | None = None
+
+
 SyncEvent = (
     BatchesUpdated
     | BatchEnded
@@ -88,5 +100,6 @@ SyncEvent = (
     | SubmissionResolved
     | HookDelivered
     | HookFailed
+    | QueueFlushed
 )
 EventSink = Callable[[SyncEvent], None]

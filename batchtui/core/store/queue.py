@@ -34,11 +34,13 @@ class QueuedRequest:
     item_bytes: int
     line: int | None = None
     metadata: str | None = None  # a JSON object, or None
+    source_file: str | None = None
 
 
 @dataclass(frozen=True)
 class Clash:
     custom_id: str
+    file: str | None
     line: int | None
     other_file: str | None
     other_line: int | None
@@ -47,13 +49,12 @@ class Clash:
 class QueueClash(UsageError):
     """custom_ids already in the queue: a batch needs them unique, and the queue may put any two in one batch."""
 
-    def __init__(self, source_file: str | None, clashes: list[Clash], total: int) -> None:
+    def __init__(self, clashes: list[Clash], total: int) -> None:
         self.clashes = clashes
         self.total = total
-        here = source_file or "<requests>"
         lines = [
-            f'{here}:{c.line}: custom_id "{c.custom_id}" is already queued from {c.other_file or "<requests>"}'
-            + (f":{c.other_line}" if c.other_line is not None else "")
+            f'{c.file or "<requests>"}:{c.line}: custom_id "{c.custom_id}" is already queued from '
+            f"{c.other_file or '<requests>'}" + (f":{c.other_line}" if c.other_line is not None else "")
             for c in clashes
         ]
         more = f"\n… and {total - len(clashes)} more" if total > len(clashes) else ""
@@ -85,12 +86,12 @@ class QueueMixin(StoreBase):
         rows: Iterable[QueuedRequest],
         *,
         add_id: str,
-        source_file: str | None,
         added_at: datetime | None = None,
     ) -> int:
-        """Queue every row or none: one transaction (fsynced), read a chunk at a time so a big file is never held
-        in memory. A custom_id already in the queue raises QueueClash naming both sources, and nothing is added.
-        Concurrent adders are serialized by the write lock, so the check and the insert cannot interleave."""
+        """Queue every row or none (rows of several files: all of them or none): one transaction (fsynced), read a
+        chunk at a time so a big file is never held in memory. A custom_id already in the queue (or earlier in these
+        rows) raises QueueClash naming both sources, and nothing is added. Concurrent adders are serialized by the
+        write lock, so the check and the insert cannot interleave."""
         at = wire_time(added_at or datetime.now(UTC))
         source = iter(rows)
         added = 0
@@ -107,12 +108,12 @@ class QueueMixin(StoreBase):
                     conn,
                     "INSERT INTO queue_requests (custom_id, params, params_hash, item_bytes, metadata, source_file, "
                     "line, add_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(r.custom_id, r.params, r.params_hash, r.item_bytes, r.metadata, source_file, r.line, add_id, at)
+                    [(r.custom_id, r.params, r.params_hash, r.item_bytes, r.metadata, r.source_file, r.line, add_id, at)
                      for r in chunk],
                 )  # fmt: skip
                 added += len(chunk)
             if clash_count:
-                raise QueueClash(source_file, clashes, clash_count)  # rolls the whole add back
+                raise QueueClash(clashes, clash_count)  # rolls the whole add back
         return added
 
     async def queue_clear(self) -> int:
@@ -182,10 +183,10 @@ class QueueMixin(StoreBase):
 
 
 async def _clashes(conn: aiosqlite.Connection, chunk: list[QueuedRequest]) -> list[Clash]:
-    lines = {r.custom_id: r.line for r in chunk}
+    mine = {r.custom_id: r for r in chunk}
     rows = await conn.execute_fetchall(
         "SELECT custom_id, source_file, line FROM queue_requests WHERE custom_id IN (SELECT value FROM json_each(?)) "
         "ORDER BY seq",
-        (json.dumps(list(lines)),),
+        (json.dumps(list(mine)),),
     )
-    return [Clash(cid, lines[cid], source, line) for cid, source, line in rows]
+    return [Clash(cid, mine[cid].source_file, mine[cid].line, source, line) for cid, source, line in rows]

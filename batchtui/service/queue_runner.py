@@ -1,0 +1,103 @@
+"""The queue's triggers, watched by whatever runs the sync loop (`sync --watch`, the dashboard): a task of its own
+that flushes when the queue reaches its size or its oldest request its age, and sleeps until the next flush is due
+otherwise (looking again at least every `IDLE_WAKE`, for requests another process added).
+
+Several flushers may run at once (a dashboard and `sync --watch` on one cache): each claim is exclusive, so each
+request goes in exactly one batch (service/queue_flush.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from batchtui.core.events import QueueFlushed, SubmissionResolved, SyncEvent
+from batchtui.core.inputs import SplitLimits
+from batchtui.core.queue import QueueSettings
+from batchtui.service.queue_flush import FlushOutcome, flush_queue, queue_status, settle
+from batchtui.service.session import Session
+
+log = logging.getLogger(__name__)
+
+IDLE_WAKE = 30.0  # seconds: how soon requests added by another process are noticed
+MIN_WAIT = 0.5
+
+
+class QueueFlusher:
+    def __init__(
+        self,
+        session: Session,
+        config: QueueSettings | None = None,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        limits: SplitLimits | None = None,
+        idle: float = IDLE_WAKE,
+    ) -> None:
+        self.session = session
+        self.config = config
+        self.clock = clock
+        self.limits = limits
+        self.idle = idle
+        self._wake = asyncio.Event()
+
+    def poke(self) -> None:
+        """Look again now (a flush asked for, requests added here)."""
+        self._wake.set()
+
+    def listen(self) -> None:
+        """A reconciled submission may be a flush's: settle it at once rather than on the next round."""
+        with contextlib.suppress(Exception):  # offline: no engine, nothing will be reconciled anyway
+            self.session.engine.add_listener(self._on_event)
+
+    def _on_event(self, event: SyncEvent) -> None:
+        if isinstance(event, SubmissionResolved):
+            self._wake.set()
+
+    async def run_once(self) -> list[FlushOutcome]:
+        """One look: flush if a trigger is due, and say what was sent."""
+        outcomes = await flush_queue(self.session, config=self.config, now=self.clock(), limits=self.limits)
+        for o in outcomes:
+            self._emit(QueueFlushed(o.flush.id, o.flush.reason, o.flush.request_count, o.batch.id if o.batch else None,
+                                    None if o.sent else (o.error or o.flush.error)))  # fmt: skip
+        if any(o.sent for o in outcomes):
+            with contextlib.suppress(Exception):
+                self.session.engine.poke()  # list the new batches now
+        return outcomes
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        stop = stop or asyncio.Event()
+        self.listen()
+        while not stop.is_set():
+            self._wake.clear()
+            wait = self.idle
+            try:
+                await self.run_once()
+                wait = await self.seconds_to_next()
+            except Exception:  # the API or the store busy: the queue keeps everything for the next round
+                log.exception("request queue: a flush round failed")
+                with contextlib.suppress(Exception):
+                    await settle(self.session)  # a claim this round left behind goes back to the queue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first_of(self._wake, stop), wait)
+
+    async def seconds_to_next(self) -> float:
+        status = await queue_status(self.session, self.config)
+        upcoming = status.next_flush(self.clock())
+        if upcoming is None:
+            return self.idle
+        return max(MIN_WAIT, min(self.idle, (upcoming[0] - self.clock()).total_seconds()))
+
+    def _emit(self, event: QueueFlushed) -> None:
+        with contextlib.suppress(Exception):  # no engine (offline): nothing to report through
+            self.session.engine.emit(event)
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
