@@ -183,10 +183,17 @@ class QueueMixin(StoreBase):
 
 
 async def _clashes(conn: aiosqlite.Connection, chunk: list[QueuedRequest]) -> list[Clash]:
-    mine = {r.custom_id: r for r in chunk}
+    """Rows of `chunk` whose custom_id is queued already, or used earlier in the chunk (two files of one add)."""
+    mine: dict[str, QueuedRequest] = {}
+    found: list[Clash] = []
+    for r in chunk:
+        first = mine.setdefault(r.custom_id, r)
+        if first is not r:
+            found.append(Clash(r.custom_id, r.source_file, r.line, first.source_file, first.line))
     rows = await conn.execute_fetchall(
         "SELECT custom_id, source_file, line FROM queue_requests WHERE custom_id IN (SELECT value FROM json_each(?)) "
         "ORDER BY seq",
         (json.dumps(list(mine)),),
     )
-    return [Clash(cid, mine[cid].source_file, mine[cid].line, source, line) for cid, source, line in rows]
+    found += [Clash(cid, mine[cid].source_file, mine[cid].line, source, line) for cid, source, line in rows]
+    return found
