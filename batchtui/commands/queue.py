@@ -175,8 +175,8 @@ async def list_queue(args: argparse.Namespace) -> int:
     if status.taken:
         print(f"{fmt.count(status.taken)} request(s) taken by flushes still being sent or resolved (`batchtui sync`)")
     print(f"triggers: {triggers(status.settings)}")
-    if status.failures_in_a_row:
-        print(f"{status.failures_in_a_row} flush(es) failed in a row; automatic flushes wait before trying again")
+    if status.recent and status.recent[0].state == "failed":
+        print(f"the last flush failed: {clean(status.recent[0].error or '')}; its requests wait in the queue")
     if status.recent:
         print()
         print(

@@ -88,7 +88,8 @@ def effective_settings(
 
 
 def failure_backoff(failures_in_a_row: int) -> timedelta:
-    """How long automatic flushes wait after the last of `failures_in_a_row` failed flushes (1 min, 2, 4 … 1 h)."""
+    """How long a flusher waits after the last of `failures_in_a_row` flushes that it could not send (1 min, 2,
+    4 … 1 h): an API that is down or refusing is not hammered every round."""
     if failures_in_a_row <= 0:
         return timedelta(0)
     return min(FAILURE_BACKOFF_CAP, FAILURE_BACKOFF * 2 ** (failures_in_a_row - 1))
@@ -138,22 +139,14 @@ class QueueStatus:
     oldest_added_at: datetime | None
     taken: int  # claimed by a flush whose outcome is not final yet (being sent, or answer lost: reconcile decides)
     settings: QueueSettings
-    failures_in_a_row: int = 0
-    last_failure_at: datetime | None = None
     recent: list[FlushRecord] = field(default_factory=list)  # newest first
-
-    @property
-    def backoff_until(self) -> datetime | None:
-        if not self.failures_in_a_row or self.last_failure_at is None:
-            return None
-        return self.last_failure_at + failure_backoff(self.failures_in_a_row)
+    backoff_until: datetime | None = None  # a flusher that just failed waits till then (its own memory)
 
     def due_reason(self, now: datetime) -> str | None:
         """size / age when an automatic flush should run now, else None."""
         if not self.queued:
             return None
-        backoff = self.backoff_until
-        if backoff is not None and now < backoff:
+        if self.backoff_until is not None and now < self.backoff_until:
             return None
         if self.queued >= self.settings.flush_size:
             return "size"
@@ -168,9 +161,8 @@ class QueueStatus:
         when, why = self.oldest_added_at + self.settings.flush_age, "age"
         if self.queued >= self.settings.flush_size:
             when, why = now, "size"
-        backoff = self.backoff_until
-        if backoff is not None and backoff > when:
-            return backoff, f"{why}, retrying after a failed flush"
+        if self.backoff_until is not None and self.backoff_until > when:
+            return self.backoff_until, f"{why}, after a failed flush"
         return when, why
 
     def to_json(self, now: datetime) -> dict[str, object]:
@@ -184,6 +176,5 @@ class QueueStatus:
             "settings": self.settings.to_json(),
             "next_flush_at": upcoming[0].isoformat() if upcoming else None,
             "next_flush_reason": upcoming[1] if upcoming else None,
-            "failures_in_a_row": self.failures_in_a_row,
             "flushes": [f.to_json() for f in self.recent],
         }

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
@@ -98,15 +98,17 @@ async def flush_queue(
     now: datetime | None = None,
     limits: SplitLimits | None = None,
     on_progress: ProgressSink | None = None,
+    backoff_until: datetime | None = None,
 ) -> list[FlushOutcome]:
-    """Flush now (`force`), or only when a trigger is due at `now`. Returns one outcome per batch attempted; stops
-    at the first batch that was not sent (the rest stay queued for the next try)."""
+    """Flush now (`force`), or only when a trigger is due at `now` (and not before `backoff_until`: a flusher
+    whose last try failed). Returns one outcome per batch attempted; stops at the first batch that was not sent
+    (the rest stay queued for the next try)."""
     limits = limits or SplitLimits()
     session.require_api()
     notes: list[str] = []
     await reconcile_first(session, notes)  # earlier flushes whose answer was lost: resolved first, if they can be
     await settle(session)
-    status = await queue_status(session, config)
+    status = replace(await queue_status(session, config), backoff_until=backoff_until)
     clock = now or datetime.now(UTC)
     first: DueRule
     if force:
@@ -117,7 +119,7 @@ async def flush_queue(
             return []
 
         def first(count: int, oldest: datetime | None) -> str | None:  # re-checked inside the claim transaction
-            again = QueueStatus(count, 0, oldest, 0, status.settings, status.failures_in_a_row, status.last_failure_at)
+            again = QueueStatus(count, 0, oldest, 0, status.settings, backoff_until=backoff_until)
             return again.due_reason(clock)
 
     upto = await session.store.queue_last_seq()  # this event takes what is queued now, not what comes meanwhile

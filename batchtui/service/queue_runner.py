@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from batchtui.core.events import QueueFlushed, SubmissionResolved, SyncEvent
 from batchtui.core.inputs import SplitLimits
-from batchtui.core.queue import QueueSettings
+from batchtui.core.queue import QueueSettings, failure_backoff
 from batchtui.service.queue_flush import FlushOutcome, flush_queue, queue_status, settle
 from batchtui.service.session import Session
 
@@ -41,6 +42,10 @@ class QueueFlusher:
         self.limits = limits
         self.idle = idle
         self._wake = asyncio.Event()
+        # Its own flushes that could not be sent, in a row: it waits before trying again (a flush found failed
+        # after another process died does not count: nothing is wrong with the API then).
+        self.failures = 0
+        self.backoff_until: datetime | None = None
 
     def poke(self) -> None:
         """Look again now (a flush asked for, requests added here)."""
@@ -57,7 +62,15 @@ class QueueFlusher:
 
     async def run_once(self) -> list[FlushOutcome]:
         """One look: flush if a trigger is due, and say what was sent."""
-        outcomes = await flush_queue(self.session, config=self.config, now=self.clock(), limits=self.limits)
+        now = self.clock()
+        outcomes = await flush_queue(
+            self.session, config=self.config, now=now, limits=self.limits, backoff_until=self.backoff_until
+        )
+        if outcomes and not outcomes[-1].sent:
+            self.failures += 1
+            self.backoff_until = now + failure_backoff(self.failures)
+        elif outcomes:
+            self.failures, self.backoff_until = 0, None
         for o in outcomes:
             self._emit(QueueFlushed(o.flush.id, o.flush.reason, o.flush.request_count, o.batch.id if o.batch else None,
                                     None if o.sent else (o.error or o.flush.error)))  # fmt: skip
@@ -83,7 +96,7 @@ class QueueFlusher:
                 await asyncio.wait_for(_first_of(self._wake, stop), wait)
 
     async def seconds_to_next(self) -> float:
-        status = await queue_status(self.session, self.config)
+        status = replace(await queue_status(self.session, self.config), backoff_until=self.backoff_until)
         upcoming = status.next_flush(self.clock())
         if upcoming is None:
             return self.idle

@@ -70,3 +70,21 @@ async def test_the_task_sleeps_until_poked_past_the_age(session, batch_emulator,
     (flush,) = await session.store.flushes()
     assert flush.reason == "age" and flush.request_count == 4
     assert sent_custom_ids(batch_emulator)[0] == dict.fromkeys(ids(4), 1)
+
+
+async def test_a_flusher_that_could_not_send_backs_off(offline_session, tmp_path):
+    session = offline_session
+    await add_to_queue(session, [write_requests(tmp_path / "a.jsonl", 6)], now=T0)
+    clock = Clock(T0 + timedelta(minutes=20))
+    flusher = QueueFlusher(session, SETTINGS, clock=clock, idle=3600)
+    (failed,) = await flusher.run_once()
+    assert not failed.sent and failed.flush.state == "failed"
+    assert flusher.backoff_until == clock.now + timedelta(minutes=1)
+    assert await flusher.seconds_to_next() == 60.0
+    clock.now += timedelta(seconds=30)
+    assert await flusher.run_once() == [], "not before its backoff"
+    clock.now += timedelta(seconds=31)
+    assert len(await flusher.run_once()) == 1 and flusher.failures == 2
+    assert flusher.backoff_until == clock.now + timedelta(minutes=2)
+    assert [f.state for f in await session.store.flushes()] == ["failed", "failed"]
+    assert (await session.store.queue_status(SETTINGS)).queued == 6, "they wait in the queue"

@@ -157,29 +157,14 @@ class QueueMixin(StoreBase):
                 f"SELECT {FLUSH_COLUMNS} FROM queue_flushes ORDER BY id DESC LIMIT ?", (RECENT_FLUSHES,)
             )
         ]
-        failures, last_failure = await self._failures_in_a_row()
         return QueueStatus(
             queued=queued,
             queued_bytes=int(queued_bytes),
             oldest_added_at=parse_time(oldest),
             taken=taken,
             settings=settings,
-            failures_in_a_row=failures,
-            last_failure_at=last_failure,
             recent=recent,
         )
-
-    async def _failures_in_a_row(self) -> tuple[int, datetime | None]:
-        """Failed flushes since the last one that sent its batch, and when the latest of them failed."""
-        rows = await self._db.fetchall(
-            "SELECT state, finished_at FROM queue_flushes WHERE state IN ('sent', 'failed') ORDER BY id DESC LIMIT 16"
-        )
-        failures = 0
-        for state, _ in rows:
-            if state != "failed":
-                break
-            failures += 1
-        return failures, (parse_time(rows[0][1]) if failures else None)
 
 
 async def _clashes(conn: aiosqlite.Connection, chunk: list[QueuedRequest]) -> list[Clash]:
