@@ -15,6 +15,7 @@ from batchtui.temporal.names import workflow_id_for as workflow_id_for
 DEFAULT_TASK_QUEUE = "batchtui"
 SUBMISSION_WORKFLOW = "BatchSubmission"
 POLLER_WORKFLOW = "BatchPoller"
+QUEUE_WORKFLOW = "BatchQueue"
 
 # Search attributes: how the poller finds tracking workflows and `batchtui workflows` lists phases, with no query
 # (queries need a live worker) and no per-workflow call.
@@ -27,3 +28,8 @@ SEARCH_ATTRIBUTES = (PHASE, BATCH_ID, BATCH_IDS)
 def poller_id_for(task_queue: str) -> str:
     """One poller per task queue: each queue is its own fleet of workers."""
     return f"batchtui-poller-{task_queue}"
+
+
+def queue_id_for(task_queue: str) -> str:
+    """One request queue per task queue, like the poller."""
+    return f"batchtui-queue-{task_queue}"

@@ -1,5 +1,5 @@
-"""`batchtui worker`: the submission and poller workflows and their activities on one task queue, with the same
-cache, key and base URL as every other command. SIGINT/SIGTERM stop it cleanly (activities get a grace period)."""
+"""`batchtui worker`: the submission, poller and queue workflows and their activities on one task queue, with the
+same cache, key and base URL as every other command. SIGINT/SIGTERM stop it cleanly (activities get a grace period)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from batchtui.temporal.activities import BatchActivities
 from batchtui.temporal.client import connect, ensure_poller, ensure_search_attributes
 from batchtui.temporal.models import PollerInput
 from batchtui.temporal.poller_workflow import PollerWorkflow
+from batchtui.temporal.queue_activities import QueueActivities
+from batchtui.temporal.queue_workflow import QueueWorkflow
 from batchtui.temporal.workflow import SubmissionWorkflow
 
 GRACE = timedelta(seconds=10)
@@ -56,8 +58,8 @@ async def run_worker(
         worker = Worker(
             client,
             task_queue=options.task_queue,
-            workflows=[SubmissionWorkflow, PollerWorkflow],
-            activities=activities.all(),
+            workflows=[SubmissionWorkflow, PollerWorkflow, QueueWorkflow],
+            activities=[*activities.all(), *QueueActivities().all()],
             graceful_shutdown_timeout=GRACE,
         )
         async with worker:
