@@ -89,14 +89,18 @@ class BatchRecord:
     group_id: str | None = None  # a part of this group (a file sent as several batches: core/groups.py)
     group_part: int | None = None  # its 1-based part number
     cache_saved_usd: float | None = None  # what prompt caching saved over its results (None: unknown or pending)
+    local: bool = False  # made here, never on the API: every answer of its submission was reused (core/reuse.py)
+    reused_rows: int = 0  # answers reused from earlier batches, shown among its results
+    reuse_saved_usd: float = 0.0  # what those answers cost when they were made (the known part)
+    reuse_unpriced: int = 0  # reused answers whose cost is not known
 
     @property
     def can_cancel(self) -> bool:
-        return self.processing_status == "in_progress" and not self.deleted_remotely
+        return self.processing_status == "in_progress" and not self.deleted_remotely and not self.local
 
     @property
     def can_delete(self) -> bool:
-        return self.processing_status == "ended" and not self.deleted_remotely
+        return self.processing_status == "ended" and not self.deleted_remotely and not self.local
 
     @property
     def display_name(self) -> str:
@@ -150,6 +154,10 @@ class BatchRecord:
             "group_id": self.group_id,
             "group_part": self.group_part,
             "cache_saved_usd": self.cache_saved_usd,  # cached tokens as plain input minus their cache price
+            "local": self.local,
+            "reused_requests": self.reused_rows,
+            "reuse_saved_usd": round(self.reuse_saved_usd, 10),  # the known part; see reuse_unpriced_requests
+            "reuse_unpriced_requests": self.reuse_unpriced,
         }
 
 
@@ -177,6 +185,15 @@ class ResultRow:
     cache_read_input_tokens: int | None = None
     cost_usd: float | None = None
     cache_saved_usd: float | None = None  # what prompt caching saved (core/cost.cache_saving_usd); may be negative
+    # A reused answer (`submit --reuse`): copied from this batch's result of that custom_id, not sent again; its
+    # own cost is $0 and `reuse_saved_usd` is what the source cost (None: unknown).
+    reused_from: str | None = None
+    reused_custom_id: str | None = None
+    reuse_saved_usd: float | None = None
+
+    @property
+    def reused(self) -> bool:
+        return self.reused_from is not None
 
     @property
     def display_custom_id(self) -> str:
@@ -221,6 +238,7 @@ class Submission:
     group_part: int | None = None  # its 1-based part number
     lease_owner: str | None = None  # the process recording or sending it (core/store/leases.py)
     lease_until: datetime | None = None
+    source_digest: str | None = None  # the file's requests as read, whatever was reused (service/reuse.py)
 
     @property
     def unresolved(self) -> bool:

@@ -19,7 +19,8 @@ BATCH_COLUMNS = (
     "id, processing_status, count_processing, count_succeeded, count_errored, count_canceled, count_expired, "
     "created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, label, source_file, "
     "submission_id, parent_batch_id, results_state, results_rows, cost_usd, last_synced_at, last_request_id, "
-    "deleted_remotely, results_error, group_id, group_part, cache_saved_usd"
+    "deleted_remotely, results_error, group_id, group_part, cache_saved_usd, local, reused_rows, reuse_saved_usd, "
+    "reuse_unpriced"
 )
 
 # The API's fields are replaced; local ones are only filled on insert, from a submission already linked to this
@@ -94,6 +95,10 @@ def batch_from_row(row: Sequence[Any]) -> BatchRecord:
         group_id=row[24],
         group_part=row[25],
         cache_saved_usd=row[26],
+        local=bool(row[27]),
+        reused_rows=row[28],
+        reuse_saved_usd=row[29],
+        reuse_unpriced=row[30],
     )
 
 
@@ -180,7 +185,10 @@ class BatchesMixin(StoreBase):
     async def sync_view(self) -> dict[str, tuple[str, datetime, bool]]:
         """id -> (processing_status, created_at, deleted_remotely) of every cached batch: what a refresh needs to
         decide how far to page, without building a full BatchRecord per batch on every poll."""
-        rows = await self._db.fetchall("SELECT id, processing_status, created_at, deleted_remotely FROM batches")
+        # A local batch (every answer reused) is never listed by the API: a full refresh must not call it deleted.
+        rows = await self._db.fetchall(
+            "SELECT id, processing_status, created_at, deleted_remotely FROM batches WHERE local = 0"
+        )
         return {r[0]: (r[1], parse_time(r[2]), bool(r[3])) for r in rows}  # type: ignore[misc]
 
     async def in_flight_ids(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from batchtui.core.models import BatchRecord, Submission, parse_time
 from batchtui.core.store.base import StoreBase
 from batchtui.core.store.batches import BATCH_COLUMNS, batch_from_row, wire_time
 from batchtui.core.store.db import execute, executemany
+from batchtui.core.store.reuse import ReuseRow, insert_reuses
 from batchtui.core.store.submissions import SUBMISSION_COLUMNS, submission_from_row
 
 _GROUP_COLUMNS = "id, name, source_file, digest, request_count, body_bytes, part_count, created_at"
@@ -37,8 +38,12 @@ class GroupsMixin(StoreBase):
         digest: str,
         parts: Sequence[PartSpec],
         group_id: str | None = None,
+        source_digest: str | None = None,
+        reused: Iterable[ReuseRow] = (),
     ) -> GroupRecord:
-        """The group and every part's plan, in one durable transaction, before any part is sent."""
+        """The group and every part's plan, in one durable transaction, before any part is sent. `source_digest`:
+        the file's requests as read, whatever was reused (service/reuse.py), to find the group again; `reused`: the
+        answers it took from the cache, streamed in (its first part's batch shows them: core/store/reuse.py)."""
         group_id = group_id or new_group_id()
         now = wire_time(datetime.now(UTC))
         async with self._db.transaction(durable=True) as conn:
@@ -48,6 +53,9 @@ class GroupsMixin(StoreBase):
                 (group_id, name, source_file, digest, sum(p.request_count for p in parts),
                  sum(p.body_bytes for p in parts), len(parts), now),
             )  # fmt: skip
+            if source_digest is not None:
+                await execute(conn, "UPDATE groups SET source_digest = ? WHERE id = ?", (source_digest, group_id))
+            await insert_reuses(conn, group_id, reused)
             await executemany(
                 conn,
                 f"INSERT INTO group_parts ({_PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -69,6 +77,14 @@ class GroupsMixin(StoreBase):
     async def unfinished_group(self, digest: str) -> GroupSummary | None:
         """The newest group of this plan with a part that has no batch yet: submitting the file again continues it."""
         for group in await self._summaries("WHERE digest = ?", (digest,)):
+            if not group.complete:
+                return group
+        return None
+
+    async def unfinished_group_of_source(self, source_digest: str) -> GroupSummary | None:
+        """The newest unfinished group made from these very requests, however much of them it reused: the same file
+        submitted again continues it as it was planned, whatever the cache answers now."""
+        for group in await self._summaries("WHERE source_digest = ?", (source_digest,)):
             if not group.complete:
                 return group
         return None

@@ -31,7 +31,7 @@ SELECT id, key FROM chain ORDER BY created_at, id
 _COLUMNS = (
     "w.batch_key, w.custom_id, w.result_type, w.raw, w.text, w.model, w.stop_reason, w.error_type, "
     "w.error_message, w.input_tokens, w.output_tokens, w.cache_creation_input_tokens, w.cache_read_input_tokens, "
-    "w.cost_usd, w.cache_saved_usd"
+    "w.cost_usd, w.cache_saved_usd, w.reused_from, w.reused_custom_id, w.reuse_saved_usd"
 )
 
 

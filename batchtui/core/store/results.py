@@ -11,15 +11,18 @@ from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
 from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, BATCH_TOTAL_SQL, CostsMixin
 from batchtui.core.store.db import execute, executemany
 from batchtui.core.store.errors import NotFoundError
+from batchtui.core.store.reuse import materialise_for_batch
 from batchtui.core.store.search import SearchMixin, fts_query, index_rows, search_state, unindex_rows
 
-# ResultRow's fields after batch_id, in order: a row is ResultRow(batch_id, *row).
-_COLUMNS = (
+# What a download writes: ResultRow's fields after batch_id, in order.
+_WRITTEN = (
     "r.custom_id, r.result_type, r.raw, r.text, r.model, r.stop_reason, r.error_type, r.error_message, "
     "r.input_tokens, r.output_tokens, r.cache_creation_input_tokens, r.cache_read_input_tokens, r.cost_usd, "
     "r.cache_saved_usd"
 )
-_VALUES = attrgetter(*(c.removeprefix("r.") for c in _COLUMNS.split(", ")))
+# What a read returns: those, then where a reused answer came from (core/store/reuse.py). ResultRow(batch_id, *row).
+_COLUMNS = _WRITTEN + ", r.reused_from, r.reused_custom_id, r.reuse_saved_usd"
+_VALUES = attrgetter(*(c.removeprefix("r.") for c in _WRITTEN.split(", ")))
 _CUSTOM_ID = attrgetter("custom_id")
 
 # An upsert keeps the row's rowid (INSERT OR REPLACE would not), which the search index is keyed on.
@@ -74,6 +77,7 @@ class ResultsMixin(SearchMixin, CostsMixin):
         """The download is complete: state `complete`, row count and total cost (None when a billed result has no
         known price: a partial sum would read as the whole)."""
         async with self._db.transaction() as conn:
+            await materialise_for_batch(conn, batch_id)  # answers its submission reused, if not copied in yet
             updated = await execute(
                 conn,
                 "UPDATE batches SET results_state = 'complete', results_error = NULL, "

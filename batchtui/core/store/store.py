@@ -17,6 +17,7 @@ from batchtui.core.store.queue import QueueMixin
 from batchtui.core.store.queue_flushes import QueueFlushMixin
 from batchtui.core.store.requests import RequestsMixin
 from batchtui.core.store.results import ResultsMixin
+from batchtui.core.store.reuse import ReuseMixin
 from batchtui.core.store.schema import migrate
 from batchtui.core.store.search import PROMPT_TEXT_FN, prompt_text
 from batchtui.core.store.stats import StatsMixin
@@ -35,6 +36,7 @@ class Store(
     StatsMixin,
     QueueMixin,
     QueueFlushMixin,
+    ReuseMixin,
 ):
     """Open with `await Store.open(path)` and always close it (`async with` or `close()`): aiosqlite's worker
     thread is not a daemon, so a forgotten store keeps the process alive."""

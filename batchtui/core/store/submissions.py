@@ -16,11 +16,13 @@ from batchtui.core.store.batches import wire_time
 from batchtui.core.store.db import execute
 from batchtui.core.store.errors import InvalidTransitionError, NotFoundError
 from batchtui.core.store.leases import LeasesMixin
+from batchtui.core.store.reuse import materialise_reuses
 from batchtui.core.store.search import drop_search_index
 
 SUBMISSION_COLUMNS = (
     "id, state, source_file, label, request_count, body_bytes, params_digest, created_at, sent_at, batch_id, error, "
-    "parent_batch_id, candidate_batch_id, workflow_id, workflow_phase, group_id, group_part, lease_owner, lease_until"
+    "parent_batch_id, candidate_batch_id, workflow_id, workflow_phase, group_id, group_part, lease_owner, lease_until, "
+    "source_digest"
 )
 _LEASED_STATES = ("recorded", "sending")  # this process is about to send, or sending: nobody else may judge it
 
@@ -57,6 +59,7 @@ def submission_from_row(row: Sequence[Any]) -> Submission:
         group_part=row[16],
         lease_owner=row[17],
         lease_until=parse_time(row[18]),
+        source_digest=row[19],
     )
 
 
@@ -78,18 +81,20 @@ class SubmissionsMixin(LeasesMixin):
         workflow_id: str | None = None,
         group_id: str | None = None,
         group_part: int | None = None,
+        source_digest: str | None = None,
     ) -> Submission:
         """`submission_id`: given by a caller that must know it before recording (a Temporal workflow's id derives
-        from it); otherwise a fresh one. `group_id`, `group_part`: a part of a group (core/groups.py)."""
+        from it); otherwise a fresh one. `group_id`, `group_part`: a part of a group (core/groups.py).
+        `source_digest`: the file's requests as read, whatever was reused (service/reuse.py)."""
         submission_id = submission_id or uuid.uuid4().hex
         async with self._db.transaction(durable=True) as conn:
             await execute(
                 conn,
                 "INSERT INTO submissions (id, state, source_file, label, request_count, body_bytes, params_digest, "
-                "created_at, parent_batch_id, workflow_id, group_id, group_part, lease_owner, lease_until) "
-                "VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, parent_batch_id, workflow_id, group_id, group_part, lease_owner, lease_until, "
+                "source_digest) VALUES (?, 'recorded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (submission_id, source_file, label, request_count, body_bytes, params_digest, _now(), parent_batch_id,
-                 workflow_id, group_id, group_part, self.lease_owner, self._lease_until()),
+                 workflow_id, group_id, group_part, self.lease_owner, self._lease_until(), source_digest),
             )  # fmt: skip
         self._lease_taken(submission_id)
         return await self._must_get_submission(submission_id)
@@ -145,6 +150,7 @@ class SubmissionsMixin(LeasesMixin):
                 (submission_id, batch_id),
             )
             await drop_search_index(conn, batch_id)  # its documents now have prompts
+            await materialise_reuses(conn, submission_id)  # the answers it took from the cache join its results
 
         return await self._transition(
             submission_id,
