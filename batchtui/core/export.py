@@ -80,6 +80,11 @@ CSV_COLUMNS = (
     "tool_use",  # the reply's tool calls: a JSON array of {"name", "input"}
     "other_content",  # any other block (server tool calls and results...), each "[type]" then its content
     "cache_saved_usd",  # what prompt caching saved on it (cached tokens as plain input minus their cache price)
+    # A reused answer (`submit --reuse`): the batch and custom_id it was copied from, and what that result cost
+    # (what not sending it again saved); its own cost columns read 0. Blank for an answer sent in this batch.
+    "reused_from_batch_id",
+    "reused_from_custom_id",
+    "reuse_saved_usd",
 )
 PROGRESS_EVERY = 100  # rows between on_progress calls; also called once at the end with the total
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): `=HYPERLINK(...)` in a reply
@@ -106,6 +111,13 @@ def _cost_cell(usd: float | None, row: ResultRow) -> str:
     if result_cost_status(row) == UNKNOWN:
         return UNKNOWN
     return "" if usd is None else f"{usd:.10f}".rstrip("0").rstrip(".")
+
+
+def _reuse_cells(row: ResultRow) -> tuple[str, str, str]:
+    if not row.reused:
+        return "", "", ""
+    saved = UNKNOWN if row.reuse_saved_usd is None else f"{row.reuse_saved_usd:.10f}".rstrip("0").rstrip(".")
+    return row.reused_from or "", row.reused_custom_id or "", saved
 
 
 def _cache_cell(row: ResultRow) -> str:
@@ -188,6 +200,7 @@ class _CsvWriter:
                 _cost_cell(saved_usd(row.cost_usd), row),
                 *(text(cell) for cell in _block_cells(row)),
                 _cache_cell(row),
+                *(text(cell) for cell in _reuse_cells(row)),
                 *(text(_metadata_cell(metadata[c])) if metadata and c in metadata else "" for c in self.columns),
             )
         )
@@ -238,6 +251,12 @@ class _MarkdownWriter:
             self.batch_id = row.batch_id
             w(f"# Results of {_code_span(row.batch_id)}\n\n")
         w(f"## {_code_span(row.custom_id)} — {row.result_type}\n\n")
+        if row.reused:
+            saved = UNKNOWN if row.reuse_saved_usd is None else fmt.money(row.reuse_saved_usd)
+            w(
+                f"_Reused from {_code_span(row.reused_from or '')} · {_code_span(row.reused_custom_id or '')}: "
+                f"not sent again, saved {saved}._\n\n"
+            )
         if row.result_type == "succeeded":
             details = []
             if row.model:

@@ -95,11 +95,12 @@ async def test_csv_columns_and_values() -> None:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == list(CSV_COLUMNS)
     # cost, then the standard API's price of the same usage and the saving; then thinking, tool_use, other blocks;
-    # then what prompt caching saved
+    # then what prompt caching saved; then where a reused answer came from (blank: answered in this batch)
     assert rows[1] == [
-        "q1", "succeeded", "Hello!", "", "", "11", "36", "0.000286", "0.000572", "0.000286", "", "", "", "0"
+        "q1", "succeeded", "Hello!", "", "", "11", "36", "0.000286", "0.000572", "0.000286", "", "", "", "0",
+        "", "", "",
     ]  # fmt: skip
-    assert rows[2] == ["q2", "errored", "", "invalid_request_error", "max_tokens: Field required", *[""] * 9]
+    assert rows[2] == ["q2", "errored", "", "invalid_request_error", "max_tokens: Field required", *[""] * 12]
     assert rows[3][:2] == ["q3", "canceled"]
     assert len(rows) == 5
 
@@ -122,7 +123,8 @@ async def test_csv_cost_is_plain_decimal() -> None:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1][7] == "0.00001"
     assert rows[2][7:10] == ["unknown"] * 3  # billed, but no known price: never blank, never a guess
-    assert rows[2][-1] == "unknown" and rows[1][-1] == "0"  # what caching saved, likewise
+    saved = CSV_COLUMNS.index("cache_saved_usd")
+    assert rows[2][saved] == "unknown" and rows[1][saved] == "0"  # what caching saved, likewise
 
 
 @given(st.text())
