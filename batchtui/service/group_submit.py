@@ -43,12 +43,15 @@ from batchtui.core.groups import GroupPart, GroupRecord, GroupSummary, PartSpec
 from batchtui.core.inputs import RequestDefaults, ValidationReport
 from batchtui.core.inputs.split import SplitLimits
 from batchtui.core.models import BatchRecord, Submission
+from batchtui.core.reuse import ReuseSummary
 from batchtui.core.store.errors import InvalidTransitionError
 from batchtui.service.auto_cache import AutoCache, prepare_cached
 from batchtui.service.queue import QueueFeeder, QueuePolicy, QueueTooSmall, QueueWaitGaveUp
+from batchtui.service.reuse import Reuse, ReuseSetup, record_all_reused, setup_for, summarise
+from batchtui.service.reuse_pass import reuse_rows
 from batchtui.service.session import Session
 from batchtui.service.split import PreparedParts, prepare_parts
-from batchtui.service.spool import read_spool, spooled_metadata, spooled_requests
+from batchtui.service.spool import read_spool, spooled_requests
 from batchtui.service.submit import (
     CREATE_ATTEMPTS,
     RETRY_CAP,
@@ -61,6 +64,7 @@ from batchtui.service.submit import (
     reconcile_first,
     refuse_duplicate,
     resolve_failed_create,
+    store_sidecars,
     submit,
 )
 
@@ -107,6 +111,7 @@ class GroupOutcome:
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # why it stopped before every part had its batch
     auto_cache: AutoCacheSummary | None = None  # what auto-caching marked (or would) and should save
+    reuse: ReuseSummary | None = None  # what was answered from the cache instead of sent (shown with part 1)
 
     @property
     def batch_ids(self) -> list[str]:
@@ -135,34 +140,65 @@ async def submit_source(
     on_note: NoteSink | None = None,
     policy: QueuePolicy | None = None,
     auto_cache: AutoCache | None = None,
+    reuse: Reuse | None = None,
 ) -> SubmitOutcome | GroupOutcome:
     """Submit a file (or requests made by code), split into a group when it passes one batch's limits. A source
     that fits in one batch goes through `submit` exactly as before (a SubmitOutcome, no group). `auto_cache`
     (a file only): mark shared prefixes for prompt caching, or with `apply` False only estimate what it would save
-    (service/auto_cache.py)."""
+    (service/auto_cache.py). `reuse`: answer from the cache the requests it already answered, and send only the
+    rest (service/reuse.py); when it answers every one, nothing is sent and the answers get a local batch."""
     spool_dir = None if dry_run else session.spool_dir
-    summary = None
-    if auto_cache is not None and isinstance(source, str | os.PathLike):
-        prepared, summary = await asyncio.to_thread(
-            prepare_cached, source, spool_dir, limits, auto_cache, fmt=fmt, defaults=defaults,
-            on_progress=on_progress, keep_metadata=True,
-        )  # fmt: skip
-    else:
-        prepared = await asyncio.to_thread(
+
+    async def prepare(setup: ReuseSetup) -> tuple[PreparedParts, AutoCacheSummary | None]:
+        if auto_cache is not None and isinstance(source, str | os.PathLike):
+            return await asyncio.to_thread(
+                prepare_cached, source, spool_dir, limits, auto_cache, fmt=fmt, defaults=defaults,
+                on_progress=on_progress, keep_metadata=True, reuse=setup,
+            )  # fmt: skip
+        parts = await asyncio.to_thread(
             prepare_parts, source, spool_dir, limits, fmt=fmt, defaults=defaults, on_progress=on_progress,
-            keep_metadata=True,
+            keep_metadata=True, pipe=setup.first(),
         )  # fmt: skip
+        return parts, None
+
+    prepared, summary = await prepare(setup_for(session, reuse, dry_run=dry_run))
+    notes: list[str] = []
+    if not dry_run and not force and prepared.source_digest is not None:
+        unfinished = await session.store.unfinished_group_of_source(prepared.source_digest)
+        if unfinished is not None and unfinished.group.digest != prepared.digest:
+            # The cache answers more (or less) of the file than when its group was planned: follow the plan.
+            prepared.discard()
+            prepared, summary = await prepare(setup_for(session, reuse, dry_run=False, owner=unfinished.group.id))
+            reuse = Reuse(True, reuse.max_age if reuse else None)
+            notes.append(
+                f"group {unfinished.group.id} of this file is unfinished: it goes on as it was planned, reusing "
+                "the answers it reused then"
+            )
+    reused = summarise(prepared.report, prepared.reuse, reuse)
     outcome: SubmitOutcome | GroupOutcome
     if dry_run:
         prepared.discard()
         outcome = GroupOutcome(prepared.report) if prepared.split else SubmitOutcome(prepared.report)
+    elif not prepared.parts:  # every request answered from the cache: nothing to send
+        assert prepared.reuse is not None and prepared.reuse.dropped, "an empty plan with nothing reused"
+        outcome = SubmitOutcome(prepared.report)
+        outcome.batch = await record_all_reused(
+            session, prepared.reuse, label=label, source_file=prepared.source_file,
+            source_digest=prepared.source_digest or "",
+        )  # fmt: skip
+        outcome.submission = await session.store.get_submission(outcome.batch.submission_id or "")
     elif not prepared.split:
-        outcome = await submit(session, prepared.parts[0], label=label, force=force, on_progress=on_progress)
+        outcome = await submit(
+            session, prepared.parts[0], label=label, force=force, on_progress=on_progress, reuse=prepared.reuse,
+            source_digest=prepared.source_digest,
+        )  # fmt: skip
     else:
         outcome = await submit_group(
             session, prepared, label=label, force=force, on_progress=on_progress, on_note=on_note, policy=policy
         )
+    outcome.notes[:0] = notes
     outcome.auto_cache = summary
+    outcome.reuse = reused
     return outcome
 
 
@@ -192,7 +228,7 @@ async def submit_group(
         if not force:
             for i, part in enumerate(prepared.parts, 1):
                 if i not in done:
-                    await refuse_duplicate(session, part.digest)  # type: ignore[arg-type]
+                    await refuse_duplicate(session, part.digest, prepared.source_digest)  # type: ignore[arg-type]
         group = existing.group if existing else await _record_group(session, prepared, label)
     except BaseException:
         prepared.discard()
@@ -215,7 +251,7 @@ async def submit_group(
                 continue
             if outcome.error is not None:
                 continue  # stopped: the rest stay pending, for the next submit of the file
-            sender = _PartSender(session, group, part, spooled, feeder, note, on_progress)
+            sender = _PartSender(session, group, part, spooled, feeder, note, on_progress, prepared.source_digest)
             try:
                 await sender.send(result, create_attempts, retry_cap)
             except STOPPERS as exc:
@@ -249,12 +285,20 @@ def _specs(prepared: PreparedParts) -> list[PartSpec]:
 
 
 async def _record_group(session: Session, prepared: PreparedParts, label: str | None) -> GroupRecord:
-    return await session.store.record_group(
-        name=group_name(label, prepared.source_file),
-        source_file=prepared.source_file,
-        digest=prepared.digest,
-        parts=_specs(prepared),
-    )
+    """The group, every part's plan and the answers it reused (shown with part 1), in one transaction."""
+    pipe = prepared.reuse
+    try:
+        return await session.store.record_group(
+            name=group_name(label, prepared.source_file),
+            source_file=prepared.source_file,
+            digest=prepared.digest,
+            parts=_specs(prepared),
+            source_digest=prepared.source_digest,
+            reused=reuse_rows(pipe.sidecar.path) if pipe is not None and pipe.sidecar is not None else (),
+        )
+    finally:
+        if pipe is not None:
+            pipe.discard()
 
 
 @dataclass
@@ -269,6 +313,7 @@ class _PartSender:
     feeder: QueueFeeder
     note: NoteSink
     on_progress: ProgressSink | None
+    source_digest: str | None = None  # the group's file, as read (service/reuse_pass.py)
 
     @property
     def title(self) -> str:
@@ -346,10 +391,10 @@ class _PartSender:
                 params_digest=spec.params_digest,
                 group_id=self.group.id,
                 group_part=spec.part,
+                source_digest=self.source_digest,
             )
         await store.add_requests(sub.id, spooled_requests(spool))  # an upsert: a reopened part may hold some
-        if self.spooled.metadata is not None:
-            await store.add_request_metadata(sub.id, spooled_metadata(self.spooled.metadata))
+        await store_sidecars(self.session, sub.id, self.spooled, None)  # the group holds its reused answers
         return await store.mark_submission_sending(sub.id)
 
     async def _resolve(self, sub: Submission, exc: Exception, result: PartOutcome) -> None:

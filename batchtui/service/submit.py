@@ -40,6 +40,8 @@ from batchtui.core.errors import (
 from batchtui.core.inputs import RequestDefaults, SourceRequest, ValidationReport, validate_file
 from batchtui.core.inputs.validate import validate_requests
 from batchtui.core.models import BatchRecord, Submission
+from batchtui.core.reuse import ReuseSummary
+from batchtui.service.reuse_pass import ReusePass, file_hashes, reuse_rows
 from batchtui.service.session import Session
 from batchtui.service.spool import SpoolWriter, read_spool, spool_path, spooled_metadata, spooled_requests
 
@@ -77,6 +79,7 @@ class Prepared:
     body_bytes: int = 0
     request_count: int = 0
     metadata: Path | None = None  # the requests' local metadata (spool sidecar), stored with them, never sent
+    hashes: Path | None = None  # file hashes of requests sent changed (service/reuse_pass.py), stored with them
 
     def discard(self) -> None:
         if self.spool is not None:
@@ -85,9 +88,10 @@ class Prepared:
         self.drop_metadata()
 
     def drop_metadata(self) -> None:
-        if self.metadata is not None:
-            self.metadata.unlink(missing_ok=True)
-            self.metadata = None
+        for sidecar in (self.metadata, self.hashes):
+            if sidecar is not None:
+                sidecar.unlink(missing_ok=True)
+        self.metadata = self.hashes = None
 
 
 @dataclass
@@ -98,6 +102,7 @@ class SubmitOutcome:
     probable: bool = False  # `batch` is the submission's probable batch (answer lost), not yet verified
     notes: list[str] = field(default_factory=list)
     auto_cache: AutoCacheSummary | None = None  # what auto-caching marked (or would) and should save
+    reuse: ReuseSummary | None = None  # what was answered from the cache instead of sent (`--reuse`)
 
     @property
     def batch_ids(self) -> list[str]:
@@ -161,8 +166,12 @@ async def submit(
     on_progress: ProgressSink | None = None,
     create_attempts: int = CREATE_ATTEMPTS,
     retry_cap: float = RETRY_CAP,
+    reuse: ReusePass | None = None,
+    source_digest: str | None = None,
 ) -> SubmitOutcome:
-    """Submit `source` (a file path, an iterable of requests, or what `prepare` returned) as one batch."""
+    """Submit `source` (a file path, an iterable of requests, or what `prepare` returned) as one batch. `reuse`:
+    the answers its pass took from the cache, recorded with the submission before it is sent (service/reuse.py);
+    `source_digest`: the file's requests as read, so the same file is recognised however much of it was reused."""
     if isinstance(source, Prepared):
         prepared = source
     else:
@@ -179,7 +188,7 @@ async def submit(
         assert prepared.spool is not None and prepared.digest is not None, "prepared without a spool (dry run?)"
         await reconcile_first(session, outcome.notes)
         if not force:
-            await refuse_duplicate(session, prepared.digest)
+            await refuse_duplicate(session, prepared.digest, source_digest)
     except BaseException:
         prepared.discard()
         raise
@@ -192,14 +201,13 @@ async def submit(
             body_bytes=prepared.body_bytes,
             params_digest=prepared.digest,
             parent_batch_id=parent_batch_id,
+            source_digest=source_digest,
         )
         spool = spool_path(session.store.path, submission.id)
         os.replace(prepared.spool, spool)
         prepared.spool = spool
         await session.store.add_requests(submission.id, spooled_requests(spool))
-        if prepared.metadata is not None:
-            await session.store.add_request_metadata(submission.id, spooled_metadata(prepared.metadata))
-            prepared.drop_metadata()
+        await store_sidecars(session, submission.id, prepared, reuse)
         await session.store.mark_submission_sending(submission.id)
         try:
             batch = await send_spool(session, spool, prepared.body_bytes, on_progress, create_attempts, retry_cap)
@@ -210,6 +218,21 @@ async def submit(
         outcome.submission = await session.store.get_submission(submission.id)
         spool.unlink(missing_ok=True)
         return outcome
+
+
+async def store_sidecars(session: Session, submission_id: str, prepared: Prepared, reuse: ReusePass | None) -> None:
+    """What the pass kept beside the spool, stored with the submission before it is sent: the requests' metadata,
+    the file hashes of requests sent changed, and the answers taken from the cache (materialised into its batch's
+    results once that exists: core/store/reuse.py)."""
+    store = session.store
+    if prepared.metadata is not None:
+        await store.add_request_metadata(submission_id, spooled_metadata(prepared.metadata))
+    if prepared.hashes is not None:
+        await store.set_reuse_hashes(submission_id, file_hashes(prepared.hashes))
+    prepared.drop_metadata()
+    if reuse is not None and reuse.sidecar is not None:
+        await store.record_reuses(submission_id, reuse_rows(reuse.sidecar.path))
+        reuse.discard()
 
 
 async def reconcile_first(session: Session, notes: list[str]) -> None:
@@ -225,9 +248,11 @@ async def reconcile_first(session: Session, notes: list[str]) -> None:
         notes.append(f"could not reconcile earlier submissions first: {describe(exc)}")
 
 
-async def refuse_duplicate(session: Session, digest: str) -> None:
+async def refuse_duplicate(session: Session, digest: str, source_digest: str | None = None) -> None:
+    """Refuse a body identical to an unresolved submission's, or the same file (`source_digest`) however much of
+    it is now answered from the cache: what the cache answers changes the body, not the risk of a second batch."""
     for other in await session.store.unresolved_submissions():
-        if other.params_digest == digest:
+        if other.params_digest == digest or (source_digest is not None and other.source_digest == source_digest):
             where = f" from {other.source_file}" if other.source_file else ""
             raise DuplicateSubmission(
                 f"submission {other.id}{where} has exactly these requests and its outcome is still unknown "
