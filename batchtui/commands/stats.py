@@ -74,6 +74,16 @@ def _cache(f: Figures) -> str:
     return text + (f" (+ {f.cache_unknown_batches} unknown)" if f.cache_unknown_batches else "")
 
 
+def _reuse(f: Figures) -> str:
+    """What reused answers saved (what they cost when they were made), and how many of them have no known cost."""
+    if not f.reused_requests:
+        return "—"
+    if f.reuse_unpriced_requests == f.reused_requests:
+        return "unknown"
+    unknown = f" (+ {fmt.count(f.reuse_unpriced_requests)} unknown)" if f.reuse_unpriced_requests else ""
+    return fmt.money(f.reuse_saved_usd) + unknown
+
+
 async def run(args: argparse.Namespace) -> int:
     from batchtui.service.stats import collect
 
@@ -95,6 +105,9 @@ async def run(args: argparse.Namespace) -> int:
     print(f"  spent {_money(t)} at batch rates; "
           f"the standard API: {fmt.money(t.standard_cost_usd)}; saved {_saved(t)}")  # fmt: skip
     print(f"  prompt caching saved {_cache(t)} (cached tokens as plain input, minus their cache price)")
+    if t.reused_requests:
+        print(f"  reused {fmt.count(t.reused_requests)} answers from earlier batches instead of sending them again: "
+              f"saved {_reuse(t)}")  # fmt: skip
     print(f"  turnaround: median {fmt.duration(t.turnaround(0.5))}, p90 {fmt.duration(t.turnaround(0.9))}, "
           f"max {fmt.duration(max(t.turnarounds) if t.turnarounds else None)}")  # fmt: skip
     days = list(stats.days.items())
@@ -104,7 +117,11 @@ async def run(args: argparse.Namespace) -> int:
              _money(f), _saved(f),
              fmt.duration(f.turnaround(0.5)), _cache(f)] for day, f in days]  # fmt: skip
     headers = ["DAY (UTC)", "BATCHES", "REQUESTS", "SUCCESS", "COST", "SAVED", "TURNAROUND", "CACHING SAVED"]
-    print(table(headers, rows, {1, 2, 3, 4, 5, 6, 7}))
+    if t.reused_requests:  # only where answers were reused: other users' tables stay as they were
+        for row, (_, f) in zip(rows, days, strict=True):
+            row += [fmt.count(f.reused_requests), _reuse(f)]
+        headers += ["REUSED", "REUSE SAVED"]
+    print(table(headers, rows, set(range(1, len(headers)))))
     if stats.error_types:
         print()
         print(table(["ERROR TYPE", "RESULTS"], [[k, fmt.count(v)] for k, v in stats.error_types.items()], {1}))

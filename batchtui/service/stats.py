@@ -32,6 +32,9 @@ class Figures:
     pending_cost_batches: int = 0
     cache_saved_usd: float = 0.0  # what prompt caching saved (known part; may be negative)
     cache_unknown_batches: int = 0
+    reused_requests: int = 0  # answered from earlier batches instead of sent (`submit --reuse`)
+    reuse_saved_usd: float = 0.0  # what those answers cost when they were made (known part)
+    reuse_unpriced_requests: int = 0  # reused answers whose cost is not known
     turnarounds: list[float] = field(default_factory=list, repr=False)
 
     def add(self, row: DayRow) -> None:
@@ -50,6 +53,9 @@ class Figures:
         self.pending_cost_batches += row.pending_cost_batches
         self.cache_saved_usd += row.cache_saved_usd
         self.cache_unknown_batches += row.cache_unknown_batches
+        self.reused_requests += row.reused_requests
+        self.reuse_saved_usd += row.reuse_saved_usd
+        self.reuse_unpriced_requests += row.reuse_unpriced
 
     @property
     def finished(self) -> int:
@@ -72,7 +78,7 @@ class Figures:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         del data["turnarounds"]
-        for key in ("cost_usd", "standard_cost_usd", "saved_usd", "cache_saved_usd"):
+        for key in ("cost_usd", "standard_cost_usd", "saved_usd", "cache_saved_usd", "reuse_saved_usd"):
             data[key] = round(data[key], 6)  # float sums carry noise past the micro-dollar
         data.update(
             success_rate=_round(self.success_rate, 4),

@@ -29,17 +29,23 @@ class DayRow:
     pending_cost_batches: int  # running, or results not downloaded yet
     cache_saved_usd: float = 0.0  # what prompt caching saved, over the batches where that is known
     cache_unknown_batches: int = 0  # results stored or gone, and what caching saved is not known
+    reused_requests: int = 0  # answered from earlier batches instead of sent (`submit --reuse`)
+    reuse_saved_usd: float = 0.0  # what those answers cost when they were made (the known part)
+    reuse_unpriced: int = 0  # reused answers whose cost is not known
 
 
 class StatsMixin(StoreBase):
     async def stats_days(self, since: datetime | None = None) -> list[DayRow]:
+        """Per day. A local batch (answers reused, nothing sent) is no batch the API ran: only its reuse counts."""
         rows = await self._db.fetchall(
-            f"SELECT {_DAY}, count(*), sum(count_processing), sum(count_succeeded), sum(count_errored), "
-            "sum(count_canceled), sum(count_expired), total(cost_usd), count(cost_usd), "
+            f"SELECT {_DAY}, sum(local = 0), sum(count_processing), sum(count_succeeded * (local = 0)), "
+            "sum(count_errored), sum(count_canceled), sum(count_expired), total(cost_usd), "
+            "count(CASE WHEN local = 0 THEN cost_usd END), "
             "coalesce(sum(cost_usd IS NULL AND results_state IN ('complete', 'unavailable')), 0), "
             "coalesce(sum(cost_usd IS NULL AND results_state NOT IN ('complete', 'unavailable')), 0), "
             "total(cache_saved_usd), "
-            "coalesce(sum(cache_saved_usd IS NULL AND results_state IN ('complete', 'unavailable')), 0) "
+            "coalesce(sum(cache_saved_usd IS NULL AND results_state IN ('complete', 'unavailable')), 0), "
+            "sum(reused_rows), total(reuse_saved_usd), sum(reuse_unpriced) "
             f"FROM batches WHERE created_at >= ? GROUP BY {_DAY} ORDER BY {_DAY}",
             (wire_time(since) if since else "",),
         )
@@ -49,7 +55,7 @@ class StatsMixin(StoreBase):
         """(day, seconds from creation to end) of every ended batch."""
         rows = await self._db.fetchall(
             f"SELECT {_DAY}, (julianday(ended_at) - julianday(created_at)) * 86400.0 FROM batches "
-            "WHERE ended_at IS NOT NULL AND created_at >= ? ORDER BY created_at",
+            "WHERE ended_at IS NOT NULL AND local = 0 AND created_at >= ? ORDER BY created_at",
             (wire_time(since) if since else "",),
         )
         return [(r[0], max(0.0, r[1])) for r in rows]
