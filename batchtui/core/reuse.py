@@ -21,6 +21,11 @@ _AGE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+def is_local_batch_id(batch_id: str) -> bool:
+    """A batch made here for answers reused in full: it was never on the API, so nothing is asked of it there."""
+    return batch_id.startswith(LOCAL_PREFIX)
+
+
 def parse_max_age(text: str) -> timedelta:
     """`30d`, `12h`, `2w`, `90m` → a timedelta; ValueError says what is accepted."""
     m = _AGE.match(text)
@@ -121,3 +126,14 @@ class ReuseSummary:
             "estimated_cost_usd": {"low": low, "high": high},  # of what is sent
             "unpriced_requests": self.unpriced_requests,
         }
+
+
+def batch_reuse_text(reused: int, saved_usd: float, unpriced: int) -> str:
+    """`12 answers from earlier batches, saved $0.34` (a batch's reused rows summed), `—` when none."""
+    if not reused:
+        return "—"
+    if unpriced == reused:
+        saving = "unknown"
+    else:
+        saving = money(saved_usd) + (f" + unknown for {count(unpriced)}" if unpriced else "")
+    return f"{count(reused)} answer{'s' if reused != 1 else ''} from earlier batches, not sent again: saved {saving}"

@@ -27,6 +27,7 @@ from batchtui.core.events import (
 )
 from batchtui.core.models import parse_time
 from batchtui.core.result_lines import parse_result_line
+from batchtui.core.reuse import is_local_batch_id
 from batchtui.core.schedule import PollSchedule
 from batchtui.core.store import Store
 
@@ -132,7 +133,10 @@ class SyncEngine:
         return changed
 
     async def refresh_one(self, batch_id: str) -> None:
-        """Retrieve one batch (e.g. right after cancel or create)."""
+        """Retrieve one batch (e.g. right after cancel or create). A local batch (answers reused) is not asked for:
+        the API never had it, and its 404 would read as deleted."""
+        if is_local_batch_id(batch_id):
+            return
         batch = await self.api.retrieve(batch_id)
         changes = await self.store.upsert_batches(
             [batch], synced_at=datetime.now(UTC), request_id=self.api.last_request_id

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error, is_transient, retry_after_seconds
 from batchtui.core.models import BatchRecord
+from batchtui.core.reuse import is_local_batch_id
 from batchtui.core.schedule import PollSchedule
 from batchtui.service.session import Session
 
@@ -23,6 +24,9 @@ class ActionOutcome:
     message: str = ""
 
 
+LOCAL_NOTE = "a local batch (every answer reused from earlier batches): never on the API, nothing to do there"
+
+
 def _not_found(exc: BaseException) -> bool:
     return is_sdk_error(exc) and getattr(exc, "status_code", None) == 404
 
@@ -32,6 +36,9 @@ async def cancel(session: Session, batch_ids: Iterable[str]) -> list[ActionOutco
     api, store = session.require_api(), session.store
     out = []
     for batch_id in batch_ids:
+        if is_local_batch_id(batch_id):
+            out.append(ActionOutcome(batch_id, False, "local", LOCAL_NOTE))
+            continue
         try:
             batch = await api.cancel(batch_id)
         except Exception as exc:
@@ -53,6 +60,9 @@ async def delete(session: Session, batch_ids: Iterable[str], *, force: bool = Fa
     store = session.store
     out = []
     for batch_id in batch_ids:
+        if is_local_batch_id(batch_id):
+            out.append(ActionOutcome(batch_id, False, "local", LOCAL_NOTE))
+            continue
         try:
             out.append(await _delete_one(session, batch_id, force))
         except Exception as exc:
