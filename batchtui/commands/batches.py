@@ -12,6 +12,7 @@ from batchtui.core import fmt, spend
 from batchtui.core.cost import saved_usd
 from batchtui.core.errors import BatchtuiError, describe
 from batchtui.core.models import BatchRecord
+from batchtui.core.reuse import batch_reuse_text
 from batchtui.core.sanitize import clean
 from batchtui.core.spend import batch_cost_status
 
@@ -147,7 +148,7 @@ async def show(args: argparse.Namespace) -> int:
     fields = [
         ("id", batch.id),
         ("label", clean(batch.label or "—")),
-        ("status", batch.status_label),
+        ("status", batch.status_label + (" (local: every answer reused, nothing was sent)" if batch.local else "")),
         (
             "requests",
             f"{fmt.count(c.total)} total: {fmt.count(c.processing)} processing, "
@@ -161,6 +162,7 @@ async def show(args: argparse.Namespace) -> int:
         ("results", f"{batch.results_state} ({fmt.count(batch.results_rows)} stored)"),
         ("cost", spend.batch_cost_text(batch, split)),
         ("prompt caching", spend.cache_saving_text(batch)),
+        ("reused", batch_reuse_text(batch.reused_rows, batch.reuse_saved_usd, batch.reuse_unpriced)),
         ("source file", clean(batch.source_file or "—")),
         ("parent batch", batch.parent_batch_id or "—"),
         ("last request-id", batch.last_request_id or "—"),

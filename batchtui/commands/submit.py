@@ -11,10 +11,12 @@ from batchtui.commands.input_flags import add_input_flags, defaults_from
 from batchtui.commands.output import Progress, emit_json, note
 from batchtui.commands.session import cli_session
 from batchtui.commands.submit_cache import add_cache_flags, describe_cache, suggestion
+from batchtui.commands.submit_reuse import add_reuse_flags, describe_reuse, reuse_json, reuse_options
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, UsageError, describe, is_sdk_error
 from batchtui.core.events import ResultsProgress
 from batchtui.core.inputs import SplitLimits, ValidationReport
+from batchtui.core.models import BatchRecord, Submission
 from batchtui.core.sanitize import clean
 
 
@@ -39,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_input_flags(p)
     add_cache_flags(p)
+    add_reuse_flags(p)
     engine = p.add_argument_group("Temporal engine (--engine temporal)")
     engine.add_argument(
         "--engine", choices=("local", "temporal"), default="local",
@@ -69,6 +72,11 @@ async def dispatch(args: argparse.Namespace) -> int:
         )
     if args.engine == "temporal" and args.auto_cache:
         raise UsageError("--auto-cache works with the local engine; a workflow sends the file as it is")
+    if args.engine == "temporal" and reuse_options(args) is not None:
+        raise UsageError(
+            "--reuse works with the local engine; a workflow sends the file as it is (its worker's cache, not "
+            "this one, holds what it answered)"
+        )
     if args.engine == "temporal":
         if args.dry_run:
             return await run(args)  # nothing is sent: the same validation and estimate
@@ -156,7 +164,7 @@ async def run(args: argparse.Namespace) -> int:
                 outcome = await submit_source(
                     session, args.file, SPLIT_LIMITS, label=args.label, dry_run=args.dry_run, force=args.force,
                     fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,
-                    on_note=lambda line: progress.done() or note(line), auto_cache=cache,
+                    on_note=lambda line: progress.done() or note(line), auto_cache=cache, reuse=reuse_options(args),
                 )  # fmt: skip
         except ValidationFailed as exc:
             progress.done()
@@ -174,6 +182,12 @@ async def run(args: argparse.Namespace) -> int:
             info["auto_cache"] = cached.to_json()
             if not args.json and (tip := describe_cache(cached) if cached.applied else suggestion(cached)):
                 note(tip)  # before the outcome: a script reading stdout still gets only the ids
+        reused = getattr(outcome, "reuse", None)
+        if reused is not None:
+            where = None if args.dry_run else _reuse_batch(outcome)
+            info["reuse"] = reuse_json(reused, where)
+            if not args.json:
+                note(describe_reuse(reused, dry_run=args.dry_run, where=where))
         if isinstance(outcome, GroupOutcome):
             if args.dry_run:
                 return print_plan(args, outcome.report, info)
@@ -183,6 +197,10 @@ async def run(args: argparse.Namespace) -> int:
                 emit_json({"batch_ids": [], "dry_run": True, **info})
             else:
                 low, high = outcome.report.estimated_cost_usd
+                body, sending = info["body_bytes"], ""
+                if reused is not None and reused.reused:  # what would go out: the rest
+                    (low, high), body = reused.estimated_cost_usd, reused.body_bytes
+                    sending = f" ({fmt.count(reused.sent)} after reuse)"
                 models = ", ".join(f"{m} ×{fmt.count(n)}" for m, n in outcome.report.models.most_common())
                 generated = outcome.report.generated_ids
                 plural = "s" if generated != 1 else ""
@@ -191,13 +209,15 @@ async def run(args: argparse.Namespace) -> int:
                 rest = f" + unknown for {fmt.count(unknown)} request{'s' if unknown != 1 else ''}" if unknown else ""
                 print(
                     f"{clean(str(args.file))} ({outcome.report.format}): {fmt.count(info['request_count'])} valid "
-                    f"requests{ids}, {fmt.naturalsize(info['body_bytes'])} to send; models: {clean(models)}; "
+                    f"requests{ids}, {fmt.naturalsize(body)} to send{sending}; models: {clean(models)}; "
                     f"estimated cost {fmt.money(low)}–{fmt.money(high)}{rest} at batch rates. "
                     "Nothing was sent (--dry-run)."
                 )
             return 0
         batch, submission = outcome.batch, outcome.submission
         assert batch is not None and submission is not None
+        if batch.local:  # every request answered from the cache: nothing was sent, nothing to wait for
+            return _all_reused(args, batch, submission, info)
         if not args.json:
             note(
                 f"submitted {fmt.count(batch.request_counts.total)} requests as {batch.id}"
@@ -255,3 +275,31 @@ async def run(args: argparse.Namespace) -> int:
         if error:
             note(error)
     return code
+
+
+def _reuse_batch(outcome: object) -> str | None:
+    """The batch whose results hold the reused answers: the new (or local) batch, or a group's first part's."""
+    from batchtui.service.group_submit import GroupOutcome
+
+    if isinstance(outcome, GroupOutcome):
+        return outcome.parts[0].batch_id if outcome.parts else None
+    batch = getattr(outcome, "batch", None)
+    return batch.id if batch is not None else None
+
+
+def _all_reused(args: argparse.Namespace, batch: BatchRecord, submission: Submission, info: dict) -> int:
+    """No batch was created: the local batch's id is printed (where `batchtui results` reads the answers)."""
+    if args.json:
+        emit_json(
+            {
+                "batch_ids": [],  # none was created on the API
+                "submission_id": submission.id,
+                "submission_state": "reused",
+                "dry_run": False,
+                "batch": batch.to_json(),  # local: true
+                **info,
+            }
+        )
+    else:
+        print(batch.id)
+    return 0
