@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from batchtui.core.models import params_hash
+from batchtui.core.models import ResultFilter, params_hash
 from batchtui.core.result_lines import parse_result_line
 from batchtui.core.store import Store
 from tests.core.conftest import SYNCED, BatchFactory, LineFactory, params
@@ -99,6 +99,11 @@ async def test_reused_answers_join_the_batch_once_it_is_the_submissions_and_coun
     batch = await store.get_batch("msgbatch_dst")
     assert batch is not None and (batch.reused_rows, batch.reuse_unpriced) == (2, 1)
     assert batch.reuse_saved_usd == source["a"].cost_usd
+    # Its prompt is the source request's: shown beside it, and found by a search of this batch.
+    assert await store.get_request_params("msgbatch_dst", "again-a") == params("hello")
+    found = [r.custom_id for r in await store.page_results("msgbatch_dst", ResultFilter(search="hello"), offset=0,
+                                                           limit=10)]  # fmt: skip
+    assert found == ["again-a"]
 
     # Its own result arrives with the download; the total is what was paid for it alone.
     await store.upsert_batches([make_batch("msgbatch_dst", status="ended", succeeded=1)], synced_at=SYNCED)

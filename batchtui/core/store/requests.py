@@ -64,12 +64,22 @@ class RequestsMixin(StoreBase):
             await drop_search_index(conn, batch_id)  # its documents now have prompts
 
     async def get_request_params(self, batch_id: str, custom_id: str) -> str | None:
-        """The params JSON text as submitted, or None when the batch was not submitted through batchtui."""
-        return await self._db.scalar(
+        """The params JSON text as submitted, or None when the batch was not submitted through batchtui. A reused
+        answer's (`submit --reuse`) are those of the request it was copied from: identical, as the file had them."""
+        params = await self._db.scalar(
             "SELECT r.params FROM submissions AS s JOIN requests AS r ON r.submission_id = s.id "
             "WHERE s.batch_id = ? AND r.custom_id = ?",
             (batch_id, custom_id),
         )
+        if params is None:
+            source = await self._db.fetchone(
+                "SELECT r.reused_from, r.reused_custom_id FROM results AS r JOIN batches AS b ON b.key = r.batch_key "
+                "WHERE b.id = ? AND r.custom_id = ? AND r.reused_from IS NOT NULL",
+                (batch_id, custom_id),
+            )
+            if source is not None and source[0] != batch_id:
+                return await self.get_request_params(source[0], source[1])
+        return params
 
     async def iter_batch_requests(self, batch_id: str, *, chunk: int = 2000) -> AsyncIterator[tuple[str, str]]:
         """(custom_id, params JSON) of every request submitted as this batch, in custom_id order, `chunk` rows per

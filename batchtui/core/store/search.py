@@ -23,9 +23,13 @@ INDEX_CHUNK = 5000  # documents per transaction while building: well under a sec
 
 PROMPT_TEXT_FN = "batchtui_prompt_text"
 
-# One document per result row (FTS rowid = results rowid). Prompts come from the batch's submission, if any.
+# One document per result row (FTS rowid = results rowid). Prompts come from the batch's submission, if any; a
+# reused answer's (`submit --reuse`) from the request it was copied from (coalesce looks only when needed).
 _DOCS = f"""
-SELECT r.rowid, {PROMPT_TEXT_FN}(q.params), coalesce(r.text, '') || char(10) || coalesce(r.error_message, '')
+SELECT r.rowid, {PROMPT_TEXT_FN}(coalesce(q.params, (
+    SELECT u.params FROM submissions AS us JOIN requests AS u ON u.submission_id = us.id
+    WHERE r.reused_from IS NOT NULL AND us.batch_id = r.reused_from AND u.custom_id = r.reused_custom_id
+))), coalesce(r.text, '') || char(10) || coalesce(r.error_message, '')
 FROM results AS r
 LEFT JOIN requests AS q ON q.submission_id = (SELECT id FROM submissions WHERE batch_id = :batch_id)
     AND q.custom_id = r.custom_id
