@@ -47,7 +47,15 @@ from batchtui.core.reuse import ReuseSummary
 from batchtui.core.store.errors import InvalidTransitionError
 from batchtui.service.auto_cache import AutoCache, prepare_cached
 from batchtui.service.queue import QueueFeeder, QueuePolicy, QueueTooSmall, QueueWaitGaveUp
-from batchtui.service.reuse import Reuse, ReuseSetup, record_all_reused, setup_for, summarise
+from batchtui.service.reuse import (
+    FOLLOWING_NOTE,
+    Reuse,
+    ReuseSetup,
+    setup_for,
+    submit_unsplit,
+    summarise,
+    unfinished_plan,
+)
 from batchtui.service.reuse_pass import reuse_rows
 from batchtui.service.session import Session
 from batchtui.service.split import PreparedParts, prepare_parts
@@ -65,7 +73,6 @@ from batchtui.service.submit import (
     refuse_duplicate,
     resolve_failed_create,
     store_sidecars,
-    submit,
 )
 
 NoteSink = Callable[[str], None]  # one line for the user (the CLI prints it on stderr)
@@ -163,35 +170,19 @@ async def submit_source(
 
     prepared, summary = await prepare(setup_for(session, reuse, dry_run=dry_run))
     notes: list[str] = []
-    if not dry_run and not force and prepared.source_digest is not None:
-        unfinished = await session.store.unfinished_group_of_source(prepared.source_digest)
-        if unfinished is not None and unfinished.group.digest != prepared.digest:
-            # The cache answers more (or less) of the file than when its group was planned: follow the plan.
-            prepared.discard()
-            prepared, summary = await prepare(setup_for(session, reuse, dry_run=False, owner=unfinished.group.id))
-            reuse = Reuse(True, reuse.max_age if reuse else None)
-            notes.append(
-                f"group {unfinished.group.id} of this file is unfinished: it goes on as it was planned, reusing "
-                "the answers it reused then"
-            )
+    if not dry_run and not force and (unfinished := await unfinished_plan(session, prepared)) is not None:
+        # The cache answers more (or less) of the file than when its group was planned: follow the plan.
+        prepared.discard()
+        prepared, summary = await prepare(setup_for(session, reuse, dry_run=False, owner=unfinished.group.id))
+        reuse = Reuse(True, reuse.max_age if reuse else None)
+        notes.append(FOLLOWING_NOTE.format(unfinished.group.id))
     reused = summarise(prepared.report, prepared.reuse, reuse)
     outcome: SubmitOutcome | GroupOutcome
     if dry_run:
         prepared.discard()
         outcome = GroupOutcome(prepared.report) if prepared.split else SubmitOutcome(prepared.report)
-    elif not prepared.parts:  # every request answered from the cache: nothing to send
-        assert prepared.reuse is not None and prepared.reuse.dropped, "an empty plan with nothing reused"
-        outcome = SubmitOutcome(prepared.report)
-        outcome.batch = await record_all_reused(
-            session, prepared.reuse, label=label, source_file=prepared.source_file,
-            source_digest=prepared.source_digest or "",
-        )  # fmt: skip
-        outcome.submission = await session.store.get_submission(outcome.batch.submission_id or "")
-    elif not prepared.split:
-        outcome = await submit(
-            session, prepared.parts[0], label=label, force=force, on_progress=on_progress, reuse=prepared.reuse,
-            source_digest=prepared.source_digest,
-        )  # fmt: skip
+    elif not prepared.split:  # one batch, or none at all when the cache answered every request
+        outcome = await submit_unsplit(session, prepared, label=label, force=force, on_progress=on_progress)
     else:
         outcome = await submit_group(
             session, prepared, label=label, force=force, on_progress=on_progress, on_note=on_note, policy=policy

@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from batchtui.core.inputs import ValidationReport
 from batchtui.core.models import BatchRecord
@@ -31,6 +31,11 @@ from batchtui.core.reuse import ReuseSource, ReuseSummary
 from batchtui.core.store import Store
 from batchtui.service.reuse_pass import Lookup, Pending, ReusePass, reuse_rows
 from batchtui.service.session import Session
+from batchtui.service.submit import ProgressSink, SubmitOutcome, submit
+
+if TYPE_CHECKING:
+    from batchtui.core.groups import GroupSummary
+    from batchtui.service.split import PreparedParts
 
 T = TypeVar("T")
 
@@ -128,6 +133,18 @@ def summarise(report: ValidationReport, pipe: ReusePass | None, options: Reuse |
     return ReuseSummary(options.apply, options.max_age, report.request_count, pipe.tally, sent, body, cost, unpriced)
 
 
+async def unfinished_plan(session: Session, prepared: PreparedParts) -> GroupSummary | None:
+    """An unfinished group of this very file (its source digest) planned otherwise, because the cache answers more,
+    or less, of it now: the file must be prepared again following that group's recorded decisions."""
+    if prepared.source_digest is None:
+        return None
+    group = await session.store.unfinished_group_of_source(prepared.source_digest)
+    return group if group is not None and group.group.digest != prepared.digest else None
+
+
+FOLLOWING_NOTE = "group {} of this file is unfinished: it goes on as it was planned, reusing the answers it reused then"
+
+
 async def record_all_reused(
     session: Session, pipe: ReusePass, *, label: str | None, source_file: str | None, source_digest: str
 ) -> BatchRecord:
@@ -140,3 +157,34 @@ async def record_all_reused(
         )
     finally:
         pipe.discard()
+
+
+async def submit_unsplit(
+    session: Session,
+    prepared: PreparedParts,
+    *,
+    label: str | None,
+    force: bool = False,
+    on_progress: ProgressSink | None = None,
+) -> SubmitOutcome:
+    """A prepared file that is no group: its one batch, with the answers it reused recorded first; or, when the
+    cache answered every request, a local batch and nothing sent."""
+    if prepared.parts:
+        return await submit(
+            session, prepared.parts[0], label=label, force=force, on_progress=on_progress, reuse=prepared.reuse,
+            source_digest=prepared.source_digest,
+        )  # fmt: skip
+    assert prepared.reuse is not None and prepared.reuse.dropped, "an empty plan with nothing reused"
+    outcome = SubmitOutcome(prepared.report)
+    outcome.batch = await record_all_reused(
+        session,
+        prepared.reuse,
+        label=label,
+        source_file=prepared.source_file,
+        source_digest=prepared.source_digest or "",
+    )
+    outcome.submission = await session.store.get_submission(outcome.batch.submission_id or "")
+    outcome.notes.append(
+        f"Every request was answered by earlier batches; nothing was sent. Their answers: {outcome.batch.id}"
+    )
+    return outcome
