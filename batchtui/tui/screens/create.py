@@ -12,7 +12,11 @@ processing queue if need be. The dialog follows it and may be closed meanwhile: 
 group's row is in the list from its first part.
 
 Auto-cache (service/auto_cache.py): a checkbox, shown when requests share a prefix long enough to cache, on by
-default when the estimated saving is large; toggling it checks the file again, marked or as it is."""
+default when the estimated saving is large; toggling it checks the file again, marked or as it is.
+
+Reuse (service/reuse.py): "Reuse earlier answers (N of M)", shown when earlier batches answered some requests, off
+until ticked (the preview only counts them); ticked, the file is checked again with those left out, and a file
+answered in full is stored as a local batch without sending anything."""
 
 from __future__ import annotations
 
@@ -35,17 +39,28 @@ from batchtui.core.cache_estimate import AutoCacheSummary
 from batchtui.core.errors import BatchtuiError, OutcomeUnknown, describe
 from batchtui.core.inputs import READERS, InputError, RequestDefaults, ValidationReport
 from batchtui.core.inputs.split import SplitLimits
+from batchtui.core.reuse import ReuseSummary
 from batchtui.core.sanitize import clean
 from batchtui.service.auto_cache import AutoCache, prepare_cached
 from batchtui.service.queue import QueuePolicy
+from batchtui.service.reuse import (
+    FOLLOWING_NOTE,
+    Reuse,
+    ReuseSetup,
+    setup_for,
+    submit_unsplit,
+    summarise,
+    unfinished_plan,
+)
 from batchtui.service.split import PreparedParts
-from batchtui.service.submit import SubmitOutcome, ValidationFailed, submit
+from batchtui.service.submit import SubmitOutcome, ValidationFailed
 from batchtui.tui.file_dialogs import FileOpen, Filters
 from batchtui.tui.group_send import GroupSendDone, GroupSendNote, GroupSendProgress, start_group_send
 from batchtui.tui.host import session_of
 from batchtui.tui.safe import as_content, content_assemble
 from batchtui.tui.screens.create_cache import cache_content
 from batchtui.tui.screens.create_parts import parts_content
+from batchtui.tui.screens.create_reuse import reuse_content, reuse_label
 
 
 def request_extensions() -> tuple[str, ...]:
@@ -104,6 +119,13 @@ def defaults_from_fields(model: str, max_tokens: str, temperature: str, system: 
     return RequestDefaults(model.strip() or None, tokens, system.strip() or None, temp)
 
 
+def _sendable(prepared: PreparedParts | None) -> bool:
+    """Spooled, or (every request answered from the cache) with the answers written down."""
+    if prepared is None or any(p.spool is None for p in prepared.parts):
+        return False
+    return bool(prepared.parts) or (prepared.reuse is not None and prepared.reuse.sidecar is not None)
+
+
 def _discard_result(done: asyncio.Future[Any]) -> None:
     """A validation overtaken by a newer one still finishes on its thread: drop what it spooled."""
     if not done.cancelled() and done.exception() is None:
@@ -120,8 +142,8 @@ class CreateScreen(ModalScreen[str | None]):
     #create-model { width: 1fr; }
     #create-max-tokens, #create-temperature { width: 16; }
     #create-system { width: 1fr; }
-    #create-cache-row { height: auto; display: none; }
-    #create-cache { width: 1fr; padding: 0 1; }
+    #create-cache-row, #create-reuse-row { height: auto; display: none; }
+    #create-cache, #create-reuse-text { width: 1fr; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,12 +153,17 @@ class CreateScreen(ModalScreen[str | None]):
 
     class Validated(Message):
         def __init__(
-            self, report: ValidationReport | None, problem: str | None = None, cache: AutoCacheSummary | None = None
+            self,
+            report: ValidationReport | None,
+            problem: str | None = None,
+            cache: AutoCacheSummary | None = None,
+            reuse: ReuseSummary | None = None,
         ) -> None:
             super().__init__()
             self.report = report
             self.problem = problem
             self.cache = cache
+            self.reuse = reuse
 
     class Progress(Message):
         def __init__(self, phase: str, done: int, total: int) -> None:
@@ -170,6 +197,7 @@ class CreateScreen(ModalScreen[str | None]):
         self.defaults: RequestDefaults | str = RequestDefaults()  # or why the fields do not make defaults
         self._revalidate: Timer | None = None
         self.auto_cache: bool | None = None  # None: on when the saving is large, until the checkbox is toggled
+        self.reuse = False  # leave out requests earlier batches answered (off: only counted, for the checkbox)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="create-dialog", classes="dialog"):
@@ -181,6 +209,9 @@ class CreateScreen(ModalScreen[str | None]):
             with Horizontal(id="create-cache-row"):
                 yield Checkbox("Auto-cache", id="create-auto-cache", compact=True)
                 yield Static(id="create-cache")
+            with Horizontal(id="create-reuse-row"):
+                yield Checkbox("Reuse earlier answers", id="create-reuse", compact=True)
+                yield Static(id="create-reuse-text")
             with VerticalScroll(id="create-parts"):
                 yield Static(id="create-part-list")
             with VerticalScroll(id="create-problems"):
@@ -224,9 +255,14 @@ class CreateScreen(ModalScreen[str | None]):
 
     # -- workers: I/O only, results go back as messages ------------------------------------------------------
 
-    def _prepare(self, defaults: RequestDefaults) -> tuple[PreparedParts, AutoCacheSummary | None]:
+    def _setup(self, owner: str | None = None) -> ReuseSetup:
+        """Made on the app's loop: the pass on its thread looks answers up through it."""
+        session = session_of(self.app)
+        return setup_for(session, Reuse(self.reuse), dry_run=not session.online, owner=owner)
+
+    def _prepare(self, defaults: RequestDefaults, reuse: ReuseSetup) -> tuple[PreparedParts, AutoCacheSummary | None]:
         """Validate the file and, when there is an API to send to, spool its body (one spool per part, when it is
-        over one batch's limits) in the same pass, auto-cached as the checkbox says (blocking)."""
+        over one batch's limits) in the same pass, auto-cached and reused as the checkboxes say (blocking)."""
         session = session_of(self.app)
         spool_dir = session.spool_dir if session.online else None
 
@@ -235,7 +271,7 @@ class CreateScreen(ModalScreen[str | None]):
 
         return prepare_cached(
             self.path, spool_dir, self.limits, AutoCache(self.auto_cache), defaults=defaults, on_progress=progress,
-            keep_metadata=True,
+            keep_metadata=True, reuse=reuse,
         )  # fmt: skip
 
     @work(exclusive=True, group="validate", exit_on_error=False)
@@ -244,7 +280,7 @@ class CreateScreen(ModalScreen[str | None]):
         if isinstance(defaults, str):
             self.post_message(self.Validated(None, f"Defaults: {defaults}."))
             return
-        job = asyncio.ensure_future(asyncio.to_thread(self._prepare, defaults))
+        job = asyncio.ensure_future(asyncio.to_thread(self._prepare, defaults, self._setup()))
         try:
             prepared, cache = await asyncio.shield(job)
         except asyncio.CancelledError:  # newer defaults: this result is stale
@@ -260,7 +296,8 @@ class CreateScreen(ModalScreen[str | None]):
                 return
             self._discard()
             self.prepared = prepared
-            self.post_message(self.Validated(prepared.report, cache=cache))
+            reuse = summarise(prepared.report, prepared.reuse, Reuse(self.reuse))
+            self.post_message(self.Validated(prepared.report, cache=cache, reuse=reuse))
 
     @work(exclusive=True, group="submit", exit_on_error=False)
     async def send(self, label: str | None) -> None:
@@ -270,16 +307,23 @@ class CreateScreen(ModalScreen[str | None]):
             self.post_message(self.Progress(phase, done, total))  # thread-safe: the spooling runs on a thread
 
         try:
+            session = session_of(app)
             prepared = self.prepared
-            if prepared is None or not prepared.parts or any(p.spool is None for p in prepared.parts):
-                assert isinstance(self.defaults, RequestDefaults)  # sent before (and refused): read the file again
-                prepared, _ = await asyncio.to_thread(self._prepare, self.defaults)
+            assert isinstance(self.defaults, RequestDefaults)
+            if not _sendable(prepared):  # sent before (and refused), or checked offline: read the file again
+                prepared, _ = await asyncio.to_thread(self._prepare, self.defaults, self._setup())
+            notes: list[str] = []
+            if (unfinished := await unfinished_plan(session, prepared)) is not None:
+                prepared.discard()  # the cache answers more (or less) than when its group was planned: follow it
+                prepared, _ = await asyncio.to_thread(self._prepare, self.defaults, self._setup(unfinished.group.id))
+                notes.append(FOLLOWING_NOTE.format(unfinished.group.id))
             self.prepared = None  # the submission owns the spools from here on
             if prepared.split:  # an app worker sends it: it may wait for the queue long after this dialog closes
                 self.post_message(self.GroupHandedOver(prepared.digest))
                 start_group_send(app, prepared, label=label, policy=self.policy)
                 return
-            outcome = await submit(session_of(app), prepared.parts[0], label=label, on_progress=progress)
+            outcome = await submit_unsplit(session, prepared, label=label, on_progress=progress)
+            outcome.notes[:0] = notes
         except ValidationFailed as exc:  # the file changed since the preview
             self.post_message(self.Validated(exc.report))
             self.post_message(self.Finished(None, "The file changed since it was checked; see the problems above."))
@@ -305,6 +349,7 @@ class CreateScreen(ModalScreen[str | None]):
             return
         summary.update(summary_content(report))
         self._show_cache(message.cache)
+        self._show_reuse(message.reuse)
         parts = self.query_one("#create-parts", VerticalScroll)
         parts.display = len(report.parts) > 1
         if parts.display:
@@ -333,6 +378,24 @@ class CreateScreen(ModalScreen[str | None]):
         box = self.query_one("#create-auto-cache", Checkbox)
         with box.prevent(Checkbox.Changed):  # what was prepared, not a toggle: no new check
             box.value = cache is not None and cache.applied
+
+    def _show_reuse(self, reuse: ReuseSummary | None) -> None:
+        row = self.query_one("#create-reuse-row")
+        row.display = reuse is not None and reuse.reused > 0  # only when earlier batches answered some
+        self.query_one("#create-reuse-text", Static).update(reuse_content(reuse))
+        box = self.query_one("#create-reuse", Checkbox)
+        if reuse is not None:
+            box.label = reuse_label(reuse)
+        with box.prevent(Checkbox.Changed):  # what was prepared, not a toggle: no new check
+            box.value = reuse is not None and reuse.applied
+
+    @on(Checkbox.Changed, "#create-reuse")
+    def reuse_changed(self, message: Checkbox.Changed) -> None:
+        """Check the file again, leaving the answered requests out or sending them too; nothing is sent meanwhile."""
+        self.reuse = message.value
+        self._discard()
+        self._block("checking the file…")
+        self.validate()
 
     @on(Checkbox.Changed, "#create-auto-cache")
     def auto_cache_changed(self, message: Checkbox.Changed) -> None:
