@@ -119,6 +119,10 @@ def count_fields(b: BatchRecord) -> list[Field]:
         saved = b.cache_saved_usd
         text = f"saved {fmt.money(saved)}" if saved > 0 else f"cost {fmt.money(-saved)} more"
         fields.append(("caching", text, "green" if saved > 0 else "yellow"))
+    if b.reused_rows:  # answers taken from earlier batches (`submit --reuse`): among its results, not paid again
+        unknown = f" + unknown for {fmt.count(b.reuse_unpriced)}" if b.reuse_unpriced else ""
+        text = f"{fmt.count(b.reused_rows)} answers, saved {fmt.money(b.reuse_saved_usd)}{unknown}"
+        fields.append(("reused", text + (" · nothing was sent" if b.local else ""), "green"))
     if b.processing_status != "ended":
         # Honest about what the API gives: no per-request progress until the whole batch ends.
         fields.append(("", "counts move only when the batch ends", "dim italic"))

@@ -87,6 +87,12 @@ def prompt_content(params_json: str | None) -> Content:
 
 def cost_parts(row: ResultRow) -> list[str | tuple[str, str]]:
     """The cost at batch rates, what the standard API would have charged, and the saving; or why there is none."""
+    if row.reused:  # an earlier batch's answer to the same request (`submit --reuse`): paid for once, there
+        saved = UNKNOWN if row.reuse_saved_usd is None else fmt.money(row.reuse_saved_usd)
+        return [
+            ("  reused from ", "dim"), (clean(row.reused_from or ""), "magenta"), (" · ", "dim"),
+            clean(row.reused_custom_id or ""), ("  not sent again: saved ", "dim"), (saved, "green"),
+        ]  # fmt: skip
     if row.result_type in NOT_BILLED:
         return [("  cost ", "dim"), ("not billed", "dim")]
     if result_cost_status(row) == UNKNOWN:

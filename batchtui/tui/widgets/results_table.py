@@ -107,6 +107,8 @@ def row_cells(row: ResultRow, marked: bool) -> list[str]:
 
 
 def _cost_cell(row: ResultRow) -> str:
+    if row.reused:
+        return "reused"  # an earlier batch's answer, not paid for again (the detail says from where)
     if result_cost_status(row) == UNKNOWN:
         return UNKNOWN  # billed, but no known price: never blank, never a guess
     return fmt.money(row.cost_usd) if row.cost_usd is not None else ""

@@ -83,6 +83,10 @@ def totals_columns(stats: Stats) -> tuple[Content, Content]:
     ]
     if t.cache_saved_usd:  # only where prompt caching was used (its unknown part is called out with it)
         cost.append(("caching", cache_text(t), "green" if t.cache_saved_usd > 0 else "yellow"))
+    if t.reused_requests:  # answers taken from earlier batches instead of sent again (`submit --reuse`)
+        unknown = f" (+ {UNKNOWN} for {fmt.count(t.reuse_unpriced_requests)})" if t.reuse_unpriced_requests else ""
+        text = f"{fmt.count(t.reused_requests)} answers, saved {fmt.money(t.reuse_saved_usd)}{unknown}"
+        cost.append(("reused", text, "green"))
     if n := t.unknown_cost_batches:
         cost.append((UNKNOWN, f"{_batches(n)}: no known price, or results gone; never guessed", "yellow"))
     if n := t.pending_cost_batches:
