@@ -7,8 +7,8 @@ Runs a `batchtui emulator` subprocess and the real CLI as whole processes (`subm
 
   without            the file as it is: every request pays the document at the input rate
   --auto-cache       the document marked: one request writes it (1.25x), the others read it (0.1x)
-  --reuse            a second identical run reusing the first one's results: the hook for reuse (see REUSE below);
-                     "not implemented yet" until `submit --reuse` exists
+  --reuse            a second identical run (`--auto-cache --reuse`): every request was answered by the earlier
+                     runs, so nothing is sent; its cost is $0 and what it saved is what those answers cost then
   floor              every request reading the document from the cache (no write at all), from the same usage
 
 and the estimate `submit --auto-cache --dry-run --json` gave before sending.
@@ -30,7 +30,7 @@ from typing import Any
 
 PY = sys.executable
 DOCUMENT = "Clause {n}: the supplier refunds any invoice disputed within ninety days, in full, by bank transfer. "
-REUSE = "--reuse"  # the flag another engineer adds; this script runs it as soon as `submit --help` lists it
+REUSE = "--reuse"  # run as soon as `submit --help` lists it (an older batchtui prints "not implemented yet")
 
 
 def start_emulator(state: Path) -> tuple[subprocess.Popen, str]:
@@ -69,19 +69,24 @@ def cli(base_url: str, db: Path, *args: str) -> tuple[str, float]:
 def run(base_url: str, db: Path, path: Path, *flags: str) -> dict[str, Any]:
     """Submit, wait, download; the batch's cost and the usage totals."""
     out, seconds = cli(base_url, db, "submit", str(path), "--wait", "--json", *flags)
-    batch_id = json.loads(out)["batch_ids"][0]
+    data = json.loads(out)
+    batch_id = (data["batch_ids"] or [data["batch"]["id"]])[0]  # every answer reused: the local batch holds them
     batch = json.loads(cli(base_url, db, "show", batch_id, "--json")[0])
     lines, _ = cli(base_url, db, "results", batch_id, "--format", "jsonl")
-    usage = {"input": 0, "output": 0, "write": 0, "read": 0, "writers": 0, "readers": 0}
+    usage = {"input": 0, "output": 0, "write": 0, "read": 0, "writers": 0, "readers": 0, "reused": 0}
     for line in lines.splitlines():
-        u = json.loads(line)["result"]["message"]["usage"]
+        result = json.loads(line)
+        if "reused_from" in result:  # an earlier run's answer: its usage was billed then, not now
+            usage["reused"] += 1
+            continue
+        u = result["result"]["message"]["usage"]
         usage["input"] += u["input_tokens"]
         usage["output"] += u["output_tokens"]
         usage["write"] += u["cache_creation_input_tokens"]
         usage["read"] += u["cache_read_input_tokens"]
         usage["writers"] += u["cache_creation_input_tokens"] > 0
         usage["readers"] += u["cache_read_input_tokens"] > 0
-    return {"batch": batch, "usage": usage, "seconds": seconds}
+    return {"batch": batch, "usage": usage, "seconds": seconds, "reuse": data.get("reuse")}
 
 
 def floor_cost(model: str, usage: dict[str, int]) -> float:
@@ -143,6 +148,13 @@ def report(args: argparse.Namespace, chars: int, estimate: dict, without: dict, 
         print(f"| {REUSE} (second identical run) | not implemented yet | | | | |")
     floor = floor_cost(args.model, cached["usage"])
     print(f"| floor: every request reads the document | {_money(floor)} | {floor / base:.2f}x | | | |")
+    if reused is not None:
+        r = reused["reuse"]
+        print(
+            f"\n{REUSE}: {r['reused']:,} of {r['requests']:,} requests answered from earlier batches, {r['sent']:,} "
+            f"sent{' (nothing: no batch was created)' if r['all_reused'] else ''}; saved {_money(r['saved_usd'])} "
+            f"(what those answers cost when they were made); answers read back: {reused['usage']['reused']:,}"
+        )
     a = estimate["auto_cache"]
     saved = cached["batch"]["cache_saved_usd"]
     print(
