@@ -56,6 +56,8 @@ class Sidecar:
     """JSON lines in the spool folder (0600, named after this process so a crashed run's are cleaned up)."""
 
     def __init__(self, folder: Path, suffix: str) -> None:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # it may come before the first spool makes the folder
+        os.chmod(folder, 0o700)
         self.path = folder / f"tmp-{os.getpid()}-{secrets.token_hex(6)}.{suffix}"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._out: IO[bytes] | None = os.fdopen(fd, "wb", buffering=1 << 20)
