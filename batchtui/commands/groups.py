@@ -11,6 +11,7 @@ from batchtui.core import fmt, spend
 from batchtui.core.cost import saved_usd
 from batchtui.core.errors import describe, is_sdk_error
 from batchtui.core.groups import GROUP_PREFIX, GroupSummary
+from batchtui.core.reuse import batch_reuse_text
 from batchtui.core.sanitize import clean
 
 
@@ -81,12 +82,14 @@ def print_group(g: GroupSummary) -> None:
         ("name", clean(g.group.name)),
         ("status", status_of(g)),
         ("parts", f"{g.parts_done} of {g.group.part_count} have a batch"),
-        ("requests", f"{fmt.count(g.group.request_count)} in the file; {fmt.count(c.total)} in batches: "
+        ("requests", f"{fmt.count(g.group.request_count)} {'sent' if g.reused[0] else 'in the file'}; "
+                     f"{fmt.count(c.total)} in batches: "
                      f"{fmt.count(c.processing)} processing, {fmt.count(c.succeeded)} succeeded, "
                      f"{fmt.count(c.errored)} errored, {fmt.count(c.canceled)} canceled, {fmt.count(c.expired)} "
                      "expired"),
         ("created", f"{g.group.created_at:%Y-%m-%d %H:%M:%S} UTC ({fmt.ago(g.group.created_at)})"),
         ("cost", cost_text),
+        ("reused", batch_reuse_text(*g.reused)),
         ("source file", clean(g.group.source_file or "—")),
     ]  # fmt: skip
     width = max(len(k) for k, _ in fields)

@@ -156,9 +156,20 @@ class GroupSummary:
             return None
         return sum(b.cost_usd or 0.0 for b in self.batches)
 
+    @property
+    def reused(self) -> tuple[int, float, int]:
+        """Answers its parts took from earlier batches (`submit --reuse`; shown with part 1): how many, what they
+        saved (the known part), and how many of them have no known cost."""
+        return (
+            sum(b.reused_rows for b in self.batches),
+            sum(b.reuse_saved_usd for b in self.batches),
+            sum(b.reuse_unpriced for b in self.batches),
+        )
+
     def to_json(self) -> dict[str, Any]:
         g = self.group
         cost = self.cost_usd
+        reused, reuse_saved, reuse_unpriced = self.reused
         return {
             "id": g.id,
             "type": "batch_group",
@@ -179,5 +190,8 @@ class GroupSummary:
             "standard_cost_usd": standard_cost_usd(cost),
             "saved_usd": saved_usd(cost),
             "digest": g.digest,
+            "reused_requests": reused,
+            "reuse_saved_usd": round(reuse_saved, 10),
+            "reuse_unpriced_requests": reuse_unpriced,
             "parts": [p.to_json() for p in self.parts],
         }

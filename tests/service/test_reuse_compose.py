@@ -56,6 +56,8 @@ async def test_a_group_is_planned_over_what_is_sent_and_shows_its_reused_answers
     assert not any(r.reused for r in two.values()) and len(two) == 3
     group = await session.store.get_group(outcome.group.id)  # type: ignore[union-attr]
     assert group is not None and group.complete
+    assert group.reused[0] == 4 and group.to_json()["reused_requests"] == 4
+    assert group.reused[1] == pytest.approx(outcome.reuse.tally.saved_usd)
 
 
 async def test_answers_sent_with_breakpoints_are_found_by_the_files_own_params(
