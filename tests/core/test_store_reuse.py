@@ -134,3 +134,21 @@ async def test_a_local_batch_holds_every_answer_and_is_never_a_source(
     assert (await store.answered([params_hash(params("hello"))]))[params_hash(params("hello"))].batch_id == (
         "msgbatch_src"
     )
+
+
+async def test_a_retry_keeps_the_hash_its_requests_files_had(
+    store: Store, make_batch: BatchFactory, line: LineFactory
+) -> None:
+    marked = json.dumps({**json.loads(params("doc")), "system": [{"type": "text", "text": "s",
+                        "cache_control": {"type": "ephemeral"}}]})  # fmt: skip
+    parent = await _answered(store, make_batch, line, "msgbatch_p", {"m": marked}, {"m": "errored"})
+    as_filed = params_hash(params("doc"))
+    await store.set_reuse_hashes(parent, [("m", as_filed)])
+    retry = await store.record_submission(
+        source_file=None, label=None, request_count=1, body_bytes=1, params_digest="r", parent_batch_id="msgbatch_p"
+    )
+    await store.add_requests(retry.id, [("m", marked)])  # sent again as it was sent, breakpoints and all
+    await store.upsert_batches([make_batch("msgbatch_r", status="ended", succeeded=1)], synced_at=SYNCED)
+    await store.mark_submission_created(retry.id, "msgbatch_r")
+    await store.write_results("msgbatch_r", [parse_result_line("msgbatch_r", line("m"))])
+    assert (await store.answered([as_filed]))[as_filed].batch_id == "msgbatch_r"  # the retry's answer

@@ -21,6 +21,15 @@ ON CONFLICT (submission_id, custom_id) DO UPDATE SET params = excluded.params, p
 """
 
 
+_INHERIT = """
+UPDATE requests SET reuse_hash = (
+    SELECT p.reuse_hash FROM submissions AS ps JOIN requests AS p ON p.submission_id = ps.id
+    WHERE ps.batch_id = :parent AND p.custom_id = requests.custom_id AND p.params_hash = requests.params_hash
+)
+WHERE submission_id = :sub AND reuse_hash IS NULL
+"""
+
+
 class RequestsMixin(StoreBase):
     async def add_requests(self, submission_id: str, rows: Iterable[tuple[str, str]]) -> int:
         """Store (custom_id, params_json) rows in one transaction, streaming: `rows` may be a generator over a
@@ -37,8 +46,14 @@ class RequestsMixin(StoreBase):
                 # `map` is consumed by sqlite3 on the connection's thread: hashing stays off the event loop.
                 await executemany(conn, _INSERT, map(with_hash, chunk))
                 total += len(chunk)
-            linked = await conn.execute_fetchall("SELECT batch_id FROM submissions WHERE id = ?", (submission_id,))
-            batch_id = next(iter(linked), (None,))[0]
+            linked = await conn.execute_fetchall(
+                "SELECT batch_id, parent_batch_id FROM submissions WHERE id = ?", (submission_id,)
+            )
+            batch_id, parent = next(iter(linked), (None, None))
+            if parent is not None and total:
+                # A retry sends its parent's requests as sent (auto-cache marks included): each keeps the hash its
+                # file had, so a later identical file finds the retry's answer too (core/store/reuse.py).
+                await execute(conn, _INHERIT, {"sub": submission_id, "parent": parent})
             if batch_id is not None and total:
                 # An index built before these prompts arrived (the demo copies them in after its first listing)
                 # would never find a word of them.
