@@ -170,10 +170,14 @@ async def submit_unsplit(
     """A prepared file that is no group: its one batch, with the answers it reused recorded first; or, when the
     cache answered every request, a local batch and nothing sent."""
     if prepared.parts:
-        return await submit(
-            session, prepared.parts[0], label=label, force=force, on_progress=on_progress, reuse=prepared.reuse,
-            source_digest=prepared.source_digest,
-        )  # fmt: skip
+        try:
+            return await submit(
+                session, prepared.parts[0], label=label, force=force, on_progress=on_progress, reuse=prepared.reuse,
+                source_digest=prepared.source_digest,
+            )  # fmt: skip
+        finally:
+            if prepared.reuse is not None:  # recorded with the submission, or refused before: not needed either way
+                prepared.reuse.discard()
     assert prepared.reuse is not None and prepared.reuse.dropped, "an empty plan with nothing reused"
     outcome = SubmitOutcome(prepared.report)
     outcome.batch = await record_all_reused(
