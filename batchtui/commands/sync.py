@@ -37,7 +37,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     from batchtui.service.hooks import HookRunner
-    from batchtui.service.queue_runner import QueueFlusher
     from batchtui.service.sync import sync_once, watch
 
     hooks = hook_settings_of(args)  # a bad flag or config is a usage error before anything runs
@@ -51,17 +50,14 @@ async def run(args: argparse.Namespace) -> int:
             note("watching; Ctrl-C to stop")
             stop = asyncio.Event()
             hook_task = asyncio.create_task(runner.run(stop)) if runner else None  # never blocks the poll loop
-            # The request queue's triggers (size, age), in a task of their own too.
-            queue_task = asyncio.create_task(QueueFlusher(session, queue_config).run(stop))
             try:
-                await watch(session)
+                await watch(session, queue=queue_config)  # with the request queue's triggers
             except asyncio.CancelledError:
                 pass
             finally:
                 stop.set()
                 if hook_task is not None:
                     await asyncio.wait_for(hook_task, 60)
-                await asyncio.wait_for(queue_task, 60)
             return 0
         progress = Progress("results")
         session.events_to(lambda e: _show_progress(e, progress))
@@ -109,7 +105,7 @@ def _watch_event(event: SyncEvent, as_json: bool) -> None:
         note(f"{event.batch_id}: hook done: {event.target}")
     elif isinstance(event, QueueFlushed):
         what = f"queue flush #{event.flush_id} ({event.reason}): {fmt.count(event.request_count)} request(s)"
-        note(f"{what} sent as {event.batch_id}" if event.batch_id else f"{what} not sent: {event.error}")
+        note(f"{what} sent as {event.batch_id}" if event.batch_id else f"{what}: {event.error}")
     elif isinstance(event, HookFailed):
         later = f"; trying again in {fmt.duration(event.retry_in)}" if event.retry_in is not None else "; gave up"
         note(f"{event.batch_id}: hook failed: {event.target}: {event.message}{later}")

@@ -65,7 +65,7 @@ class FlushOutcome:
             return f"{what} sent as {self.batch.id}" + (
                 " (probably: the create answer was lost)" if self.probable else ""
             )
-        return f"{what} not sent: {self.error or f.error or f.state}"
+        return f"{what}: {self.error or f.error or 'not sent (' + f.state + ')'}"
 
     def to_json(self) -> dict[str, object]:
         return {

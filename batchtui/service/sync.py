@@ -10,6 +10,8 @@ from typing import Any
 
 from batchtui.core.errors import describe, is_sdk_error
 from batchtui.core.events import SubmissionResolved
+from batchtui.core.queue import QueueSettings
+from batchtui.service.queue_runner import QueueFlusher
 from batchtui.service.reconcile import Reconciled, reconcile
 from batchtui.service.session import Session
 
@@ -63,11 +65,18 @@ async def sync_once(session: Session, batch_ids: Iterable[str] | None = None, *,
     return report
 
 
-async def watch(session: Session, stop: asyncio.Event | None = None) -> None:
-    """Poll until `stop` (or cancellation): the engine's adaptive loop, reconciling before every refresh."""
+async def watch(session: Session, stop: asyncio.Event | None = None, *, queue: QueueSettings | None = None) -> None:
+    """Poll until `stop` (or cancellation): the engine's adaptive loop, reconciling before every refresh, with the
+    request queue's triggers (`queue`: the config's, else the defaults) in a task of their own beside it."""
     engine = session.engine
     engine.before_refresh = lambda: _quiet_reconcile(session)
-    await engine.run(stop=stop)
+    flusher = asyncio.create_task(QueueFlusher(session, queue).run(stop))
+    try:
+        await engine.run(stop=stop)
+    finally:
+        # A flush cut short here is one more interrupted send: the next settle and reconcile resolve it.
+        flusher.cancel()
+        await asyncio.gather(flusher, return_exceptions=True)
 
 
 async def _quiet_reconcile(session: Session) -> None:

@@ -21,7 +21,15 @@ from batchtui.core import fmt
 from batchtui.core.activity import ApiCall
 from batchtui.core.config import TemporalSettings
 from batchtui.core.errors import describe, is_transient
-from batchtui.core.events import BatchEnded, HookFailed, SubmissionResolved, SyncEvent, SyncFailed, SyncOk
+from batchtui.core.events import (
+    BatchEnded,
+    HookFailed,
+    QueueFlushed,
+    SubmissionResolved,
+    SyncEvent,
+    SyncFailed,
+    SyncOk,
+)
 from batchtui.core.sanitize import clean
 from batchtui.core.store import Store
 from batchtui.service.session import Session
@@ -29,6 +37,7 @@ from batchtui.service.sync import watch
 from batchtui.tui.commands import BatchCommands
 from batchtui.tui.hooks import failure_text
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
+from batchtui.tui.queue import flushed_toast, load_queue_config
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.main import MainScreen
 from batchtui.tui.widgets.activity_panel import MAX_LINES
@@ -37,9 +46,11 @@ from batchtui.tui.widgets.status_bar import SyncState
 if TYPE_CHECKING:  # the SDK loads after the first paint (see launch.py)
     from batchtui.core.client import BatchApi
     from batchtui.core.hook_settings import HookSettings
+    from batchtui.core.queue import QueueStatus
     from batchtui.core.sync import SyncEngine
 
 PALETTE_BINDING = Binding("ctrl+p", "command_palette", "Commands", tooltip="Search every command by name")
+QUEUE_REFRESH = 5.0  # seconds between reads of the request queue's size (another process may add to it)
 
 
 class BatchTuiApp(App[None]):
@@ -92,6 +103,9 @@ class BatchTuiApp(App[None]):
         self.temporal = temporal or TemporalSettings()
         self.hooks = hooks if hooks is not None and hooks.any else None
         self._hooks_started = False
+        self.queue_config, queue_problems = load_queue_config()  # [queue]: a mistake is told, defaults apply
+        self.notices += queue_problems
+        self.queue: QueueStatus | None = None  # the request queue, as last read (the status bar shows it)
         if demo:
             self.sub_title = "demo · built-in emulator, no key needed"
 
@@ -118,6 +132,8 @@ class BatchTuiApp(App[None]):
             self.notify(notice, severity="warning", markup=False, timeout=15)
         if self.sync_state.offline_reason:
             self.notify(self.sync_state.offline_reason, title="Offline", severity="warning", markup=False, timeout=20)
+        self.set_interval(QUEUE_REFRESH, self.refresh_queue)
+        self.refresh_queue()
         if self._connect is not None:
             self.sync_state.syncing = True
             self.connect_in_background()
@@ -144,9 +160,21 @@ class BatchTuiApp(App[None]):
             self.sync_state.syncing = True
             # The service's poll loop: open submissions are reconciled before every refresh.
             self.run_worker(
-                watch(self.session, self._stop), name="sync", group="sync", exclusive=True, exit_on_error=False
+                # The request queue's triggers run beside it; what they send comes back as QueueFlushed.
+                watch(self.session, self._stop, queue=self.queue_config),
+                name="sync",
+                group="sync",
+                exclusive=True,
+                exit_on_error=False,
             )
         self._start_hooks()
+
+    @work(exclusive=True, group="queue", exit_on_error=False)
+    async def refresh_queue(self) -> None:
+        from batchtui.service.queue_flush import queue_status
+
+        self.queue = await queue_status(self.session, self.queue_config)
+        self.main_screen.show_status()
 
     def _start_hooks(self) -> None:
         """Completion hooks run for the app's life in a task of their own (a slow or failing hook never holds up
@@ -195,6 +223,10 @@ class BatchTuiApp(App[None]):
             self.announce_end(event.batch_id)
         elif isinstance(event, SubmissionResolved):
             self.announce_resolved(event)
+        elif isinstance(event, QueueFlushed):
+            title, text, severity = flushed_toast(event)
+            self.notify(text, title=title, severity=severity, markup=False, timeout=10)  # type: ignore[arg-type]
+            self.refresh_queue()
         elif isinstance(event, HookFailed):
             title = "Completion hook failed" if event.retry_in is not None else "Completion hook gave up"
             text = failure_text(event, self.main_screen.name_of(event.batch_id))

@@ -45,6 +45,7 @@ from batchtui.tui.group_list import Entry, GroupList, Row
 from batchtui.tui.group_send import GroupSendDone, GroupSendNote
 from batchtui.tui.hooks import activity_line
 from batchtui.tui.messages import ApiCallMessage, BatchCreated, SyncEventMessage
+from batchtui.tui.queue import status_words
 from batchtui.tui.safe import content_assemble
 from batchtui.tui.screens.confirm import ConfirmScreen
 from batchtui.tui.screens.create import CreateScreen, pick_requests_file
@@ -340,6 +341,7 @@ class MainScreen(Screen[None]):
             shown=self.listed_count() if listed is None else listed,
             marked=len(self.marks),
             now=self.tui.clock(),
+            queue=status_words(self.tui.queue, self.tui.clock()),
         )
 
     def show_detail(self) -> None:

@@ -1,5 +1,5 @@
 """One line under the list: is the cache fresh (synced when, next poll when, or offline and why), how many batches are
-in flight, and whether this is the demo."""
+in flight, what the request queue holds, and whether this is the demo."""
 
 from __future__ import annotations
 
@@ -58,7 +58,18 @@ class StatusBar(Static):
         super().__init__(**kwargs)
         self.demo = demo
 
-    def show(self, state: SyncState, *, in_flight: int, total: int, shown: int, marked: int, now: datetime) -> None:
+    def show(
+        self,
+        state: SyncState,
+        *,
+        in_flight: int,
+        total: int,
+        shown: int,
+        marked: int,
+        now: datetime,
+        queue: str | None = None,
+    ) -> None:
+        """`queue`: the request queue in a few words (tui/queue.py), when something is queued."""
         # Counts first: they always fit; a long offline explanation may be cut at the right edge instead.
         parts: list[str | tuple[str, str]] = [("DEMO", "bold reverse yellow"), " "] if self.demo else []
         parts.append((f"{fmt.count(in_flight)} in flight", "bold dodger_blue1" if in_flight else "dim"))
@@ -70,6 +81,8 @@ class StatusBar(Static):
         parts.append((batches, "dim"))
         if marked:
             parts.append((f" · {fmt.count(marked)} marked", "bold magenta"))
+        if queue:
+            parts.append((f" · {queue}", "dark_orange"))
         parts.append(("  │  ", "dim"))
         parts += sync_parts(state, now)
         self.update(content_assemble(*parts))
