@@ -31,6 +31,10 @@ class NoQueueWorkflow(BatchtuiError):
     pass
 
 
+class NoAnswer(BatchtuiError):
+    """A query timed out: no worker is polling (or the one it was stuck to died a moment ago)."""
+
+
 @dataclass
 class QueueSignalled:
     handle: WorkflowHandle
@@ -129,7 +133,13 @@ async def _running(options: EngineOptions) -> tuple[Client, WorkflowHandle]:
 async def queue_workflow_state(options: EngineOptions, *, wait: timedelta = timedelta(seconds=10)) -> QueueState:
     """Its `status` query (a worker must be running to answer it)."""
     _, handle = await _running(options)
-    return await handle.query(QueueWorkflow.status, rpc_timeout=wait)
+    try:
+        return await handle.query(QueueWorkflow.status, rpc_timeout=wait)
+    except RPCError as exc:
+        raise NoAnswer(
+            f"the queue workflow {handle.id} did not answer ({exc.message}): queries need a running worker "
+            f"(`batchtui worker --task-queue {options.task_queue}`)"
+        ) from None
 
 
 async def signal_queue_workflow(options: EngineOptions, signal: str) -> str:

@@ -5,6 +5,7 @@ used twice, clear, continue-as-new carrying the state, the CLI, and replay of a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -21,7 +22,12 @@ from temporalio.worker import Replayer
 from batchtui.core.inputs import SplitLimits
 from batchtui.temporal import ids
 from batchtui.temporal.models import Summary
-from batchtui.temporal.queue_client import add_to_queue_workflow, queue_workflow_state, signal_queue_workflow
+from batchtui.temporal.queue_client import (
+    NoAnswer,
+    add_to_queue_workflow,
+    queue_workflow_state,
+    signal_queue_workflow,
+)
 from batchtui.temporal.queue_workflow import QueueWorkflow
 from tests.queue.support import sent_custom_ids
 from tests.temporal.conftest import write_requests
@@ -32,10 +38,12 @@ HISTORIES = Path(__file__).parent / "histories" / "queue"  # apart: test_replay.
 
 async def wait_state(engine, predicate, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
+    state = None
     while True:
-        state = await queue_workflow_state(engine.options())
-        if predicate(state):
-            return state
+        with contextlib.suppress(NoAnswer):  # a worker just killed: its workflows answer once taken over
+            state = await queue_workflow_state(engine.options(), wait=timedelta(seconds=3))
+            if predicate(state):
+                return state
         assert time.monotonic() < deadline, f"stuck at {state}"
         await asyncio.sleep(0.2)
 
@@ -200,3 +208,28 @@ def test_the_cli_adds_lists_and_flushes(engine, batch_emulator, tmp_path):
         proc.wait(timeout=10)
     seen, _ = sent_custom_ids(batch_emulator)
     assert seen == dict.fromkeys(ids_of(3, "r"), 1)
+
+
+@pytest.mark.emulator(batch_seconds=1)
+async def test_a_worker_killed_mid_flush_loses_and_duplicates_nothing(engine, batch_emulator, tmp_path,
+                                                                      temporal_client):  # fmt: skip
+    proc = engine.worker_process()
+    try:
+        await add_to_queue_workflow(engine.settings, [write_requests(tmp_path / "a.jsonl", 3, "a")], engine.options(),
+                                    flush_size=5)  # fmt: skip
+        await add_to_queue_workflow(engine.settings, [write_requests(tmp_path / "b.jsonl", 4, "b")], engine.options())
+        deadline = time.monotonic() + 60
+        while not list(engine.spool.glob("q*-1-1.json")):  # the flush is cutting its batch: kill the worker now
+            assert time.monotonic() < deadline and proc.poll() is None, "the flush never started"
+            await asyncio.sleep(0.02)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    async with engine.worker():
+        state = await wait_state(engine, lambda s: len(s.flushes) == 1 and not s.flushing, timeout=120)
+        (flush,) = state.flushes
+        assert flush.request_count == 7 and len(flush.workflow_ids) == 1
+        summary = await asyncio.wait_for(submission(temporal_client, flush.workflow_ids[0]).result(), 120)
+    assert summary.phase == "done"
+    seen, batches = sent_custom_ids(batch_emulator)
+    assert batches == summary.batch_ids and seen == dict.fromkeys(ids_of(3, "a") + ids_of(4, "b"), 1)
