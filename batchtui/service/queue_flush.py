@@ -106,17 +106,19 @@ async def flush_queue(
     limits = limits or SplitLimits()
     session.require_api()
     notes: list[str] = []
-    await reconcile_first(session, notes)  # earlier flushes whose answer was lost: resolved first, if they can be
+    if force:
+        # `queue flush`: earlier flushes whose answer was lost are resolved first, if they can be (the automatic
+        # flusher runs beside the sync loop, which reconciles before every poll and tells it what moved).
+        await reconcile_first(session, notes)
     await settle(session)
     status = replace(await queue_status(session, config), backoff_until=backoff_until)
     clock = now or datetime.now(UTC)
     first: DueRule
     if force:
         first = _always("manual")
+    elif status.due_reason(clock) is None:
+        return []
     else:
-        reason = status.due_reason(clock)
-        if reason is None:
-            return []
 
         def first(count: int, oldest: datetime | None) -> str | None:  # re-checked inside the claim transaction
             again = QueueStatus(count, 0, oldest, 0, status.settings, backoff_until=backoff_until)
