@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from batchtui.service.split import PreparedParts
 
 T = TypeVar("T")
+LOOKUP_TIMEOUT = 600.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def _blocking(loop: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any, 
     """Run a store coroutine from the validator's thread on the event loop that owns the store, and wait."""
 
     def run(coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+        # A lookup takes milliseconds; bounded, so a loop that stopped (the app quitting) cannot hang the thread.
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=LOOKUP_TIMEOUT)
 
     return run
 
