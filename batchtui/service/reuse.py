@@ -190,7 +190,4 @@ async def submit_unsplit(
         source_digest=prepared.source_digest or "",
     )
     outcome.submission = await session.store.get_submission(outcome.batch.submission_id or "")
-    outcome.notes.append(
-        f"Every request was answered by earlier batches; nothing was sent. Their answers: {outcome.batch.id}"
-    )
     return outcome

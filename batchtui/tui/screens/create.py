@@ -324,6 +324,8 @@ class CreateScreen(ModalScreen[str | None]):
                 return
             outcome = await submit_unsplit(session, prepared, label=label, on_progress=progress)
             outcome.notes[:0] = notes
+            if outcome.batch is not None and outcome.batch.local:
+                outcome.notes.append(f"Every request was answered before: nothing was sent ({outcome.batch.id})")
         except ValidationFailed as exc:  # the file changed since the preview
             self.post_message(self.Validated(exc.report))
             self.post_message(self.Finished(None, "The file changed since it was checked; see the problems above."))
