@@ -116,6 +116,11 @@ def known_models() -> frozenset[str]:
 def _day(at: datetime | None) -> date:
     if at is None:
         return datetime.now(UTC).date()
+    return _day_of(at)
+
+
+@lru_cache(maxsize=64)  # a download prices every result as of the same `at`
+def _day_of(at: datetime) -> date:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return at.astimezone(UTC).date()
@@ -141,6 +146,8 @@ def _price_on(model: str, day: date) -> ModelPrice | None:
 
 def _tokens(usage: Mapping[str, Any], key: str) -> int:
     value = usage.get(key)
+    if type(value) is int:  # the usual case, checked first: this runs ~10 times per result of a 100k download
+        return value if value >= 0 else 0
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return 0
     return value
@@ -169,12 +176,41 @@ def message_cost_usd(model: str | None, usage: dict | None, *, at: datetime | No
     return standard * batch_discount() / MTOK
 
 
+def result_costs(
+    model: str | None, usage: dict | None, *, at: datetime | None = None
+) -> tuple[float | None, float | None]:
+    """(`message_cost_usd`, `cache_saving_usd`) of one succeeded result, the same figures from one price lookup and
+    one read of `usage`: the download path prices 100,000 results with it."""
+    price = price_for(model, at)
+    if price is None or not (type(usage) is dict or isinstance(usage, Mapping)):
+        return None, None
+    write_5m, write_1h, read = _cache_tokens(usage)
+    fresh = _tokens(usage, "input_tokens")
+    rates = price.rates_for(fresh + write_5m + write_1h + read)
+    scale = batch_discount()
+    cost = None
+    if not _has_unpriced_charges(usage):
+        standard = (
+            fresh * rates.input
+            + _tokens(usage, "output_tokens") * rates.output
+            + write_5m * rates.cache_write_5m
+            + write_1h * rates.cache_write_1h
+            + read * rates.cache_read
+        )
+        cost = standard * scale / MTOK
+    if not (write_5m or write_1h or read):
+        return cost, 0.0
+    plain = (write_5m + write_1h + read) * rates.input
+    billed = write_5m * rates.cache_write_5m + write_1h * rates.cache_write_1h + read * rates.cache_read
+    return cost, (plain - billed) * scale / MTOK
+
+
 def _cache_tokens(usage: Mapping[str, Any]) -> tuple[int, int, int]:
     """(5-minute writes, 1-hour writes, reads). Writes are split by TTL when `cache_creation` breaks them down; any
     part it does not account for is a 5-minute write, the API's default TTL."""
     write_total = _tokens(usage, "cache_creation_input_tokens")
     split = usage.get("cache_creation")
-    if isinstance(split, Mapping):
+    if type(split) is dict or isinstance(split, Mapping):
         write_1h = _tokens(split, "ephemeral_1h_input_tokens")
         write_5m = max(write_total - write_1h, _tokens(split, "ephemeral_5m_input_tokens"))
     else:
@@ -201,7 +237,7 @@ def cache_saving_usd(model: str | None, usage: dict | None, *, at: datetime | No
 
 def _has_unpriced_charges(usage: Mapping[str, Any]) -> bool:
     server = usage.get("server_tool_use")
-    return isinstance(server, Mapping) and _tokens(server, "web_search_requests") > 0
+    return (type(server) is dict or isinstance(server, Mapping)) and _tokens(server, "web_search_requests") > 0
 
 
 def standard_cost_usd(batch_usd: float | None) -> float | None:

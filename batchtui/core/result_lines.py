@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from batchtui.core.cost import cache_saving_usd, message_cost_usd
+from batchtui.core.cost import result_costs
 from batchtui.core.models import RESULT_TYPES, ResultRow
 from batchtui.core.sanitize import clean
 
@@ -67,26 +67,27 @@ def parse_result_line(batch_id: str, line: bytes | str, *, at: datetime | None =
 
 def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any], at: datetime | None) -> ResultRow:
     message = result.get("message")
-    if not isinstance(message, dict):
+    if type(message) is not dict:
         raise ValueError(f"succeeded result for {clean(custom_id)!r} has no message object")
     text = None
     content = message.get("content")
-    if isinstance(content, list):
+    if type(content) is list:
         # Consecutive text blocks are one answer split up (e.g. around citations): joined with nothing between.
-        parts = [b.get("text") for b in content if isinstance(b, dict) and b.get("type") == "text"]
-        parts = [p for p in parts if isinstance(p, str)]
+        parts = [t for b in content if type(b) is dict and b.get("type") == "text" and type(t := b.get("text")) is str]
         if parts:
             text = clean(parts[0] if len(parts) == 1 else "".join(parts))
     model = message.get("model")
-    if not isinstance(model, str):
+    if type(model) is not str:
         model = None
     stop_reason = message.get("stop_reason")
     usage = message.get("usage")
-    if isinstance(usage, dict):
-        tokens = [usage.get(k) for k in _USAGE_KEYS]
-        tokens = [t if type(t) is int else None for t in tokens]  # not bool, not float, not text
-        cost = message_cost_usd(model, usage, at=at)
-        cache_saved = cache_saving_usd(model, usage, at=at)
+    if type(usage) is dict:
+        get = usage.get
+        tokens = [
+            t if type(t := get(k)) is int else None  # not bool, not float, not text
+            for k in _USAGE_KEYS
+        ]
+        cost, cache_saved = result_costs(model, usage, at=at)
     else:
         tokens = [None, None, None, None]
         cost = cache_saved = None
@@ -97,7 +98,7 @@ def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any], 
         raw,
         text,
         clean(model) if model is not None else None,
-        clean(stop_reason) if isinstance(stop_reason, str) else None,
+        clean(stop_reason) if type(stop_reason) is str else None,
         None,
         None,
         *tokens,

@@ -252,3 +252,28 @@ def test_a_result_with_web_searches_is_unknown() -> None:
     assert message_cost_usd("claude-sonnet-4-5", usage, at=AT) is None
     no_search = {**usage, "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 1}}
     assert message_cost_usd("claude-sonnet-4-5", no_search, at=AT) == pytest.approx((10 * 1.5 + 10 * 7.5) / 1e6)
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        {"input_tokens": 1200, "output_tokens": 300},
+        {"input_tokens": 10, "output_tokens": 5, "cache_creation_input_tokens": 900, "cache_read_input_tokens": 40},
+        {
+            "input_tokens": 10,
+            "output_tokens": 5,
+            "cache_creation_input_tokens": 900,
+            "cache_creation": {"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": 600},
+        },
+        {"input_tokens": 250_000, "output_tokens": 1, "cache_read_input_tokens": 9},  # a long-prompt band
+        {"input_tokens": 7, "output_tokens": 3, "server_tool_use": {"web_search_requests": 2}},
+        {"input_tokens": "7", "output_tokens": True, "cache_read_input_tokens": -4},
+        {},
+    ],
+)
+@pytest.mark.parametrize("model", ["claude-sonnet-4-5", "claude-haiku-5-5", "claude-opus-5", "no-such-model", None])
+def test_result_costs_are_the_two_separate_figures(usage: dict, model: str | None) -> None:
+    # The download path prices every result with result_costs (one lookup): it must say exactly what each does.
+    for at in (None, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 11, 1)):
+        separate = (cost.message_cost_usd(model, usage, at=at), cost.cache_saving_usd(model, usage, at=at))
+        assert cost.result_costs(model, usage, at=at) == separate

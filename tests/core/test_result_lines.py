@@ -116,11 +116,11 @@ def test_cost_comes_from_model_and_usage(monkeypatch: pytest.MonkeyPatch) -> Non
 
     def fake_cost(model, usage, *, at=None):
         calls.append((model, usage, at))
-        return 0.125
+        return 0.125, -0.5
 
-    monkeypatch.setattr(result_lines, "message_cost_usd", fake_cost)
+    monkeypatch.setattr(result_lines, "result_costs", fake_cost)
     row = parse_result_line(B, SUCCEEDED)
-    assert row.cost_usd == 0.125
+    assert (row.cost_usd, row.cache_saved_usd) == (0.125, -0.5)
     usage = json.loads(SUCCEEDED)["result"]["message"]["usage"]
     assert calls == [("claude-opus-5", usage, None)]
     ran = datetime(2026, 3, 1, tzinfo=UTC)
