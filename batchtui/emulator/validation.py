@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from batchtui.emulator.params_rules import check_params
 from batchtui.emulator.wire import ApiError
 
 MAX_REQUESTS = 100_000
@@ -70,6 +71,9 @@ def validate_envelope(body: Any) -> list[dict]:
         where = f"requests.{i}"
         if not isinstance(item, dict):
             raise ApiError("invalid_request_error", f"{where}: Input should be a valid dictionary")
+        for key in item:
+            if key not in ("custom_id", "params"):  # the API's request items forbid extra keys
+                raise ApiError("invalid_request_error", f"{where}.{key}: Extra inputs are not permitted")
         cid = item.get("custom_id")
         if cid is None:
             raise ApiError("invalid_request_error", f"{where}.custom_id: Field required")
@@ -98,49 +102,7 @@ def validate_envelope(body: Any) -> list[dict]:
 
 def params_error(params: dict) -> str | None:
     """What the Messages API would reject in one request's params, or None. Reported as an errored result."""
-    model = params.get("model")
-    if model is None:
-        return "model: Field required"
-    if not isinstance(model, str) or model not in KNOWN_MODELS:
-        return f"model: {model!r} is not a known model"
-    if "max_tokens" not in params:
-        return "max_tokens: Field required"
-    mt = params["max_tokens"]
-    if isinstance(mt, bool) or not isinstance(mt, int):
-        return "max_tokens: Input should be a valid integer"
-    if mt < 0:
-        return "max_tokens: Input should be greater than or equal to 0"
-    if mt > MAX_TOKENS_CAP:
-        return f"max_tokens: {mt} > {MAX_TOKENS_CAP}, which is the maximum allowed number of output tokens"
-    if params.get("stream"):
-        return "stream: Streaming is not supported in Message Batches"
-    messages = params.get("messages")
-    if messages is None:
-        return "messages: Field required"
-    if not isinstance(messages, list):
-        return "messages: Input should be a valid list"
-    if not messages:
-        return "messages: at least one message is required"
-    for i, msg in enumerate(messages):
-        if not isinstance(msg, dict):
-            return f"messages.{i}: Input should be a valid dictionary"
-        role = msg.get("role")
-        if role not in ("user", "assistant"):
-            return f"messages.{i}.role: Input should be 'user' or 'assistant'"
-        content = msg.get("content")
-        if content is None:
-            return f"messages.{i}.content: Field required"
-        if isinstance(content, str):
-            continue
-        if not isinstance(content, list) or not content:
-            return f"messages.{i}.content: Input should be a valid string or a non-empty list of content blocks"
-        for j, block in enumerate(content):
-            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-                return f"messages.{i}.content.{j}: Input should be a content block with a 'type'"
-    system = params.get("system")
-    if system is not None and not isinstance(system, str | list):
-        return "system: Input should be a valid string or list of text blocks"
-    return None
+    return check_params(params, max_tokens_cap=MAX_TOKENS_CAP, known_models=KNOWN_MODELS)
 
 
 def prompt_text(params: dict) -> str:

@@ -114,8 +114,9 @@ def test_web_search_adds_a_server_call_its_result_and_a_search_count(
 def test_max_tokens_caps_every_kind_of_output(
     batch_emulator: Emulator, client: anthropic.Anthropic, max_tokens: int
 ) -> None:
+    # Adaptive thinking: an enabled budget must be at least 1,024 and below max_tokens, as the API requires.
     requests = [
-        make_request("think", **{**THINKING, "max_tokens": max_tokens}),
+        make_request("think", thinking={"type": "adaptive"}, max_tokens=max_tokens),
         make_request("tool", **FORCED, max_tokens=max_tokens),
     ]
     for message in _messages(client, batch_emulator, requests).values():

@@ -6,19 +6,23 @@ way to find out); warnings are probably wrong but may be fine, like a model rele
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from batchtui.core.cost import canonical_model, known_models
+from batchtui.core.inputs.blocks import block
 from batchtui.core.inputs.envelope import json_type
+from batchtui.core.inputs.params_fields import check_optional
+from batchtui.core.inputs.problems import Problems
 from batchtui.core.inputs.records import InputError, show
+from batchtui.core.sanitize import clean
 
 MAX_MESSAGES = 100_000
 MAX_TOKENS_CAP = 300_000  # the largest output any model allows (with the extended-output beta)
 # anthropic SDK 2.x sends anthropic-version 2026-10-21, which drops these sampling parameters from Messages.
 VERSION_DROPPED = ("temperature", "top_p", "top_k")
 EXAMPLE_MODEL = "claude-sonnet-4-5"
+_MESSAGE_KEYS = frozenset({"role", "content"})
 _MESSAGE_EXAMPLE = '{"role": "user", "content": "..."}'
 
 
@@ -35,21 +39,7 @@ def _is_known(model: str) -> bool:
     return canonical_model(model) in known_models()
 
 
-@dataclass
-class _Problems:
-    file: str
-    line: int
-    errors: list[InputError] = field(default_factory=list)
-    warnings: list[InputError] = field(default_factory=list)
-
-    def error(self, field: str, message: str, hint: str, code: str) -> None:
-        self.errors.append(InputError(self.file, self.line, field, message, hint, code))
-
-    def warn(self, field: str, message: str, hint: str, code: str) -> None:
-        self.warnings.append(InputError(self.file, self.line, field, message, hint, code))
-
-
-def _check_model(params: dict[str, Any], p: _Problems) -> None:
+def _check_model(params: dict[str, Any], p: Problems) -> None:
     if "model" not in params:
         p.error("params.model", "missing", f'name the model, e.g. "{EXAMPLE_MODEL}"', "missing")
         return
@@ -61,7 +51,7 @@ def _check_model(params: dict[str, Any], p: _Problems) -> None:
         p.warn("params.model", f"unknown model {show(model)}", hint, "unknown_model")
 
 
-def _check_max_tokens(params: dict[str, Any], p: _Problems) -> None:
+def _check_max_tokens(params: dict[str, Any], p: Problems) -> None:
     hint = "set max_tokens to the number of output tokens you allow"
     if "max_tokens" not in params:
         p.error("params.max_tokens", "missing", f"{hint}, e.g. 1024", "missing")
@@ -76,7 +66,7 @@ def _check_max_tokens(params: dict[str, Any], p: _Problems) -> None:
         p.warn("params.max_tokens", message, "lower it, or the request will come back errored", "max_tokens_cap")
 
 
-def _check_message(i: int, msg: Any, *, last: bool, p: _Problems) -> None:
+def _check_message(i: int, msg: Any, *, last: bool, p: Problems) -> None:
     where = f"params.messages.{i}"
     if not isinstance(msg, dict):
         message = f"must be an object with role and content (got {json_type(msg)})"
@@ -99,14 +89,16 @@ def _check_message(i: int, msg: Any, *, last: bool, p: _Problems) -> None:
         hint = "only a final assistant message (a prefill) may be empty"
         p.error(f"{where}.content", "is empty", hint, "message_content")
     elif isinstance(content, list):
-        for j, block in enumerate(content):
-            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-                hint = 'e.g. {"type": "text", "text": "..."}'
-                p.error(f"{where}.content.{j}", "must be a content block with a type", hint, "content_block")
-                break
+        for j, item in enumerate(content):
+            if not block(item, f"{where}.content.{j}", p):
+                break  # one shapeless block in a long list is enough to say
+    if not msg.keys() <= _MESSAGE_KEYS:
+        extra = [k for k in msg if k not in _MESSAGE_KEYS]
+        hint = "a message holds only role and content; put anything else in a content block or leave it out"
+        p.error(f"{where}.{clean(str(extra[0]))[:64]}", "unknown key in a message", hint, "message_key")
 
 
-def _check_messages(params: dict[str, Any], p: _Problems) -> None:
+def _check_messages(params: dict[str, Any], p: Problems) -> None:
     if "messages" not in params:
         p.error("params.messages", "missing", f"add the conversation: [{_MESSAGE_EXAMPLE}]", "missing")
         return
@@ -124,14 +116,7 @@ def _check_messages(params: dict[str, Any], p: _Problems) -> None:
             _check_message(i, msg, last=i == len(messages) - 1, p=p)
 
 
-def _check_other(params: dict[str, Any], p: _Problems) -> None:
-    if params.get("stream") is True:
-        hint = "remove stream: batch results always arrive as complete messages"
-        p.error("params.stream", "streaming is not supported in Message Batches", hint, "stream")
-    system = params.get("system")
-    if system is not None and not isinstance(system, str | list):
-        message = f"must be a string or a list of text blocks (got {json_type(system)})"
-        p.error("params.system", message, "write the system prompt as a string", "system_type")
+def _check_dropped(params: dict[str, Any], p: Problems) -> None:
     for key in VERSION_DROPPED:
         if key in params:
             message = "is not accepted by API version 2026-10-21, which anthropic SDK 2.x sends"
@@ -140,9 +125,11 @@ def _check_other(params: dict[str, Any], p: _Problems) -> None:
 
 def params_problems(params: dict[str, Any], *, file: str, line: int) -> tuple[list[InputError], list[InputError]]:
     """(errors, warnings) for one request's Messages params."""
-    p = _Problems(file, line)
+    p = Problems(file, line)
     _check_model(params, p)
     _check_max_tokens(params, p)
     _check_messages(params, p)
-    _check_other(params, p)
+    check_optional(params, p)
+    if not p.errors:
+        _check_dropped(params, p)
     return p.errors, p.warnings
