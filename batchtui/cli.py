@@ -12,7 +12,20 @@ import sys
 from pathlib import Path
 
 from batchtui import __version__
-from batchtui.commands import batches, emulator, groups, hooks, queue, results, retry, stats, submit, sync, temporal
+from batchtui.commands import (
+    batches,
+    emulator,
+    groups,
+    hooks,
+    queue,
+    results,
+    retry,
+    serve,
+    stats,
+    submit,
+    sync,
+    temporal,
+)
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
@@ -40,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_parser(sub)
     results.add_parser(sub)
     emulator.add_parser(sub)
+    serve.add_parser(sub)
     temporal.add_parsers(sub)
     return parser
 
