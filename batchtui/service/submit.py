@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batchtui.core.cache_estimate import AutoCacheSummary
 from batchtui.core.errors import (
@@ -44,6 +44,9 @@ from batchtui.core.reuse import ReuseSummary
 from batchtui.service.reuse_pass import ReusePass, file_hashes, reuse_rows
 from batchtui.service.session import Session
 from batchtui.service.spool import SpoolWriter, read_spool, spool_path, spooled_metadata, spooled_requests
+
+if TYPE_CHECKING:
+    from batchtui.service.reconcile import Reconciled
 
 CREATE_ATTEMPTS = 6  # a 429/529 answer is retried this many times in all (nothing was created by it)
 RETRY_CAP = 60.0  # seconds: the longest wait between two attempts
@@ -186,9 +189,9 @@ async def submit(
     try:
         session.require_api()
         assert prepared.spool is not None and prepared.digest is not None, "prepared without a spool (dry run?)"
-        await reconcile_first(session, outcome.notes)
+        found = await reconcile_first(session, outcome.notes)
         if not force:
-            await refuse_duplicate(session, prepared.digest, source_digest)
+            await refuse_duplicate(session, prepared.digest, source_digest, found=found)
     except BaseException:
         prepared.discard()
         raise
@@ -235,30 +238,49 @@ async def store_sidecars(session: Session, submission_id: str, prepared: Prepare
         reuse.discard()
 
 
-async def reconcile_first(session: Session, notes: list[str]) -> None:
-    """Resolve what can be resolved before sending more; a failure here must not block a submit."""
+async def reconcile_first(session: Session, notes: list[str]) -> list[Reconciled]:
+    """Resolve what can be resolved before sending more (returned); a failure here must not block a submit."""
     from batchtui.service.reconcile import reconcile
 
     if not await session.store.unresolved_submissions() and not await session.store.submissions_in("recorded"):
-        return
+        return []
     try:
-        for r in await reconcile(session):
-            notes.append(r.describe())
+        results = await reconcile(session)
     except Exception as exc:
         notes.append(f"could not reconcile earlier submissions first: {describe(exc)}")
+        return []
+    notes.extend(r.describe() for r in results)
+    return results
 
 
-async def refuse_duplicate(session: Session, digest: str, source_digest: str | None = None) -> None:
+async def refuse_duplicate(
+    session: Session, digest: str, source_digest: str | None = None, *, found: Iterable[Reconciled] = ()
+) -> None:
     """Refuse a body identical to an unresolved submission's, or the same file (`source_digest`) however much of
-    it is now answered from the cache: what the cache answers changes the body, not the risk of a second batch."""
+    it is now answered from the cache: what the cache answers changes the body, not the risk of a second batch.
+    `found`: what this run's reconcile just resolved. A submission of the same requests whose batch it found
+    (its create was cut off: the user re-runs the same command) is refused too: its batch exists."""
+    for r in found:
+        other = await session.store.get_submission(r.submission_id) if r.state == "created" and r.changed else None
+        if other is not None and (other.params_digest == digest or _same_file(other, source_digest)):
+            where = f" from {other.source_file}" if other.source_file else ""
+            raise DuplicateSubmission(
+                f"submission {other.id}{where} has exactly these requests: its create got no answer, and its batch "
+                f"{r.batch_id} was found just now. Sending them again would create a second, billed batch. Follow "
+                f"it with `batchtui show {r.batch_id}`, or pass --force to submit anyway. Nothing was submitted."
+            )
     for other in await session.store.unresolved_submissions():
-        if other.params_digest == digest or (source_digest is not None and other.source_digest == source_digest):
+        if other.params_digest == digest or _same_file(other, source_digest):
             where = f" from {other.source_file}" if other.source_file else ""
             raise DuplicateSubmission(
                 f"submission {other.id}{where} has exactly these requests and its outcome is still unknown "
                 f"({other.error or 'sent, no answer'}); sending them again could create a second, billed batch. "
                 "Run `batchtui sync` to resolve it, or pass --force to submit anyway. Nothing was submitted."
             )
+
+
+def _same_file(other: Submission, source_digest: str | None) -> bool:
+    return source_digest is not None and other.source_digest == source_digest
 
 
 async def send_spool(
