@@ -147,7 +147,8 @@ async def run(args: argparse.Namespace) -> int:
             note(f"the API is busy (nothing was created); trying again ({done} of {total - 1} retries)")
 
     hooks = hook_settings_of(args) if args.wait else None  # config hooks too; a bad value fails before sending
-    async with cli_session(args, online=not args.dry_run) as session:
+    # The SDK is imported (and a missing key said) only once the file is valid: a bad file is refused fast, keyless.
+    async with cli_session(args, online=not args.dry_run, connect=False) as session:
         runner = HookRunner(session, hooks) if hooks is not None and hooks.any and not args.dry_run else None
         if runner is not None:
             await runner.arm()  # before the batch exists: its end fires the hooks

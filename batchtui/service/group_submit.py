@@ -210,7 +210,7 @@ async def submit_group(
     outcome = GroupOutcome(prepared.report)
     note = on_note or outcome.notes.append
     try:
-        session.require_api()
+        await session.connect()  # after validation: a bad file is refused before the SDK import, key or not
         await reconcile_first(session, outcome.notes)
         existing = None if force else await session.store.unfinished_group(prepared.digest)
         done = {p.spec.part: p for p in existing.parts if p.done} if existing else {}

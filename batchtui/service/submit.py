@@ -187,7 +187,7 @@ async def submit(
         prepared.discard()
         return outcome
     try:
-        session.require_api()
+        await session.connect()  # after validation: a bad file is refused before the SDK import, key or not
         assert prepared.spool is not None and prepared.digest is not None, "prepared without a spool (dry run?)"
         found = await reconcile_first(session, outcome.notes)
         if not force:
