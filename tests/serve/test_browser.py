@@ -64,6 +64,14 @@ class Screen:
         return len(text)
 
 
+def shoot(page, name: str, tmp_path: Path) -> None:
+    """A PNG of the page; into $BATCHTUI_SCREENSHOTS when set (the README's picture: screenshots/browser.png)."""
+    page.wait_for_timeout(1000)  # for the picture only: the frames in flight reach the canvas
+    path = Path(os.environ.get("BATCHTUI_SCREENSHOTS") or tmp_path) / name
+    page.screenshot(path=path)
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
 @pytest.mark.timeout(180)
 def test_the_dashboard_in_headless_chromium(tmp_path):
     chromium = system_chromium()
@@ -73,20 +81,20 @@ def test_the_dashboard_in_headless_chromium(tmp_path):
     with served(tmp_path) as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 800})
+            page = browser.new_page(viewport={"width": 1600, "height": 900})
             page.on("response", lambda r: bodies.append(r.body()) if r.status == 200 else None)
             screen = Screen(page)
             page.goto(server.url)
             assert page.title() == "batchtui"
 
+            page.focus(".xterm-helper-textarea")  # the terminal's keyboard input (the app is told it has focus)
             seen = screen.wait_for(LIST)  # the batch list painted
-            page.focus(".xterm-helper-textarea")  # the terminal's keyboard input
             page.keyboard.press("?")
-            screen.wait_for(HELP, start=seen)
-            page.wait_for_timeout(300)  # let the last frame reach the canvas before the picture
-            shot = Path(os.environ.get("BATCHTUI_BROWSER_SCREENSHOT") or tmp_path / "browser.png")
-            page.screenshot(path=shot)
-            assert shot.read_bytes().startswith(b"\x89PNG")
+            seen = screen.wait_for(HELP, start=seen)
+            shoot(page, "browser-help.png", tmp_path)
+            page.keyboard.press("Escape")  # back to the list: the README's picture
+            screen.wait_for(LIST, start=seen)
+            shoot(page, "browser.png", tmp_path)
 
             (app,) = server.apps()  # one tab, one dashboard process
             page.close()  # a closed tab ends its process
