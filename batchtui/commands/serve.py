@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     p.add_argument("--port", type=_port, default=8000, help="port (0 picks a free one; default 8000)")
-    p.add_argument("--demo", dest="serve_demo", action="store_true", help="serve the built-in demo (no key)")
+    # SUPPRESS: absent here, `batchtui --demo serve` keeps the main parser's --demo.
+    p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="serve the built-in demo (no key)")
     p.add_argument(
         "--token",
         default=None,
@@ -40,7 +41,7 @@ def app_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--db", str(args.db)]
     if args.base_url is not None:
         argv += ["--base-url", args.base_url]
-    if args.demo or args.serve_demo:
+    if args.demo:
         argv.append("--demo")
         seconds = getattr(args, "demo_batch_seconds", None)  # `--batch-seconds`, where the CLI has it
         if seconds is not None:

@@ -99,3 +99,21 @@ async def test_a_closed_tab_and_the_shutdown_end_every_app_process(tmp_path):
             assert server.stop(signal.SIGINT) == 0  # Ctrl-C, a tab still open
             _, alive = psutil.wait_procs(alive, timeout=STOP_BOUND)
             assert alive == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "forwarded"),
+    [
+        (["serve"], []),
+        (["serve", "--demo"], ["--demo"]),
+        (["--demo", "serve"], ["--demo"]),
+        (["--db", "c.sqlite3", "--base-url", "http://127.0.0.1:9", "serve"], ["--db", "c.sqlite3", "--base-url"]),
+    ],
+)
+def test_each_tab_runs_the_dashboard_with_the_same_cache_and_api_flags(argv, forwarded):
+    from batchtui.cli import build_parser
+    from batchtui.commands.serve import app_argv
+
+    tab = app_argv(build_parser().parse_args(argv))
+    assert tab[:3] == [sys.executable, "-m", "batchtui"]
+    assert [arg for arg in tab[3:] if not arg.startswith("http")] == forwarded
