@@ -33,7 +33,7 @@ def system_chromium() -> str:
     except ImportError:
         missing.append("no Playwright (pip install -e '.[test]')")
     if missing:
-        reason = "the browser test needs " + " and ".join(missing)
+        reason = "the browser test cannot run: " + " and ".join(missing)
         if os.environ.get("BATCHTUI_CI"):
             pytest.fail(f"{reason}; .ci/run installs both")
         pytest.skip(f"{reason}; .ci/run installs both and runs it")
