@@ -151,11 +151,17 @@ def block(value: Any, where: str, p: Problems, allowed: frozenset[str] | None = 
             content(value["content"], f"{where}.content", p, allowed=TOOL_RESULT_CONTENT, empty_ok=True)
         if "is_error" in value and not isinstance(value["is_error"], bool):
             got = json_type(value["is_error"])
-            p.error(f"{where}.is_error", f"must be true or false (got {got})", "", "block_field")
+            p.error(f"{where}.is_error", f"must be true or false (got {got})", "write true or false", "block_field")
     elif kind == "search_result":
         content(value["content"], f"{where}.content", p, allowed=SYSTEM_CONTENT, empty_ok=True)
     elif kind == "text" and value.get("citations") is not None and not isinstance(value["citations"], list):
-        p.error(f"{where}.citations", f"must be a list (got {json_type(value['citations'])})", "", "block_field")
+        got = json_type(value["citations"])
+        p.error(
+            f"{where}.citations",
+            f"must be a list (got {got})",
+            "write a list of citations, or leave it out",
+            "block_field",
+        )
     return True
 
 
@@ -172,7 +178,8 @@ def content(
     if isinstance(value, str):
         return
     if not isinstance(value, list):
-        p.error(where, f"must be a string or a list of content blocks (got {json_type(value)})", "", "content_type")
+        message = f"must be a string or a list of content blocks (got {json_type(value)})"
+        p.error(where, message, f"write the text as a string, or blocks {_BLOCK_EXAMPLE}", "content_type")
         return
     if not value and not empty_ok:
         p.error(where, "is an empty list", "give at least one content block, or a string", "content_type")

@@ -121,7 +121,8 @@ def _one_of(name: str, allowed: tuple[str, ...], *, nullable: bool = False) -> C
     def check(value: Any, params: dict[str, Any], p: Problems) -> None:
         if (value in allowed and isinstance(value, str)) or (nullable and value is None):
             return
-        p.error(f"params.{name}", f"must be one of {', '.join(allowed)} (got {show(value)})", "", name)
+        hint = f"use {' or '.join(repr(v).replace(chr(39), chr(34)) for v in allowed)}, or leave it out"
+        p.error(f"params.{name}", f"must be one of {', '.join(allowed)} (got {show(value)})", hint, name)
 
     return check
 
@@ -129,7 +130,9 @@ def _one_of(name: str, allowed: tuple[str, ...], *, nullable: bool = False) -> C
 def _typed(name: str, types: tuple[type, ...], what: str) -> Callable[..., None]:
     def check(value: Any, params: dict[str, Any], p: Problems) -> None:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            p.error(f"params.{name}", f"must be {what} (got {json_type(value)})", "", name)
+            p.error(
+                f"params.{name}", f"must be {what} (got {json_type(value)})", f"write {what}, or leave it out", name
+            )
 
     return check
 

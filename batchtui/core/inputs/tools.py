@@ -51,7 +51,8 @@ def _tool(tool: Any, where: str, p: Problems) -> None:
         hint = 'leave type out for your own tool, or use a server tool type like "web_search_20250305"'
         p.error(f"{where}.type", f"unknown tool type {show(kind)}", hint, "tool")
     elif kind != "mcp_toolset" and not isinstance(tool.get("name"), str):
-        p.error(f"{where}.name", 'missing (server tools are named, e.g. "web_search")', "", "tool")
+        hint = 'server tools are named as their documentation says, e.g. {"type": "web_search_20250305", "name": ...}'
+        p.error(f"{where}.name", "missing", hint, "tool")
     if "cache_control" in tool:
         cache_control(tool["cache_control"], f"{where}.cache_control", p)
 
@@ -77,4 +78,5 @@ def check_tool_choice(choice: Any, p: Problems) -> None:
         p.error("params.tool_choice.name", "must name the tool to use", hint, "tool_choice")
     if "disable_parallel_tool_use" in choice and not isinstance(choice["disable_parallel_tool_use"], bool):
         got = json_type(choice["disable_parallel_tool_use"])
-        p.error("params.tool_choice.disable_parallel_tool_use", f"must be true or false (got {got})", "", "tool_choice")
+        where = "params.tool_choice.disable_parallel_tool_use"
+        p.error(where, f"must be true or false (got {got})", "write true or false", "tool_choice")
