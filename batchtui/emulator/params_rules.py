@@ -260,7 +260,7 @@ def _thinking(thinking: Any, max_tokens: Any) -> None:
     if budget < MIN_THINKING_BUDGET:
         raise Invalid(f"thinking.enabled.budget_tokens: Input should be greater than or equal to {MIN_THINKING_BUDGET}")
     if budget >= max_tokens:
-        raise Invalid("max_tokens: must be greater than thinking.budget_tokens")
+        raise Invalid("thinking.enabled.budget_tokens: Input should be less than max_tokens")
 
 
 def _typed(value: Any, where: str, types: tuple[type, ...], what: str) -> None:
