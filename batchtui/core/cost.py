@@ -184,6 +184,22 @@ def result_costs(
     price = price_for(model, at)
     if price is None or not (type(usage) is dict or isinstance(usage, Mapping)):
         return None, None
+    get = usage.get
+    fresh, out, server, split = get("input_tokens"), get("output_tokens"), get("server_tool_use"), get("cache_creation")
+    if (
+        # Most results: plain counts, nothing cached, no web search. The same sums as below, without their zeros.
+        get("cache_creation_input_tokens", 0) == 0
+        and get("cache_read_input_tokens", 0) == 0
+        and (split is None or (type(split) is dict and not split.get("ephemeral_5m_input_tokens", 0)))
+        and (split is None or not split.get("ephemeral_1h_input_tokens", 0))
+        and type(fresh) is int
+        and type(out) is int
+        and fresh >= 0
+        and out >= 0
+        and (server is None or (type(server) is dict and _searches(server) == 0))
+    ):
+        rates = price.rates_for(fresh)
+        return (fresh * rates.input + out * rates.output) * batch_discount() / MTOK, 0.0
     write_5m, write_1h, read = _cache_tokens(usage)
     fresh = _tokens(usage, "input_tokens")
     rates = price.rates_for(fresh + write_5m + write_1h + read)
@@ -203,6 +219,10 @@ def result_costs(
     plain = (write_5m + write_1h + read) * rates.input
     billed = write_5m * rates.cache_write_5m + write_1h * rates.cache_write_1h + read * rates.cache_read
     return cost, (plain - billed) * scale / MTOK
+
+
+def _searches(server: dict[str, Any]) -> int:
+    return _tokens(server, "web_search_requests")
 
 
 def _cache_tokens(usage: Mapping[str, Any]) -> tuple[int, int, int]:

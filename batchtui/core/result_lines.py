@@ -97,14 +97,27 @@ def _succeeded(batch_id: str, custom_id: str, raw: str, result: dict[str, Any], 
         "succeeded",
         raw,
         text,
-        clean(model) if model is not None else None,
-        clean(stop_reason) if type(stop_reason) is str else None,
+        _clean_few(model) if model is not None else None,
+        _clean_few(stop_reason) if type(stop_reason) is str else None,
         None,
         None,
         *tokens,
         cost,
         cache_saved,
     )
+
+
+_FEW: dict[str, str] = {}  # model and stop_reason: a handful of values repeated 100,000 times
+
+
+def _clean_few(text: str) -> str:
+    """`clean(text)` for values that repeat, remembered (at most 256 of them)."""
+    done = _FEW.get(text)
+    if done is None:
+        done = clean(text)
+        if len(_FEW) < 256:
+            _FEW[text] = done
+    return done
 
 
 def _lenient_loads(raw: str) -> Any:

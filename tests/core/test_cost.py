@@ -267,6 +267,11 @@ def test_a_result_with_web_searches_is_unknown() -> None:
         },
         {"input_tokens": 250_000, "output_tokens": 1, "cache_read_input_tokens": 9},  # a long-prompt band
         {"input_tokens": 7, "output_tokens": 3, "server_tool_use": {"web_search_requests": 2}},
+        {"input_tokens": 7, "output_tokens": 3, "server_tool_use": {"web_search_requests": 0}},
+        # A split that says more than the total (the total says 0): the split is what is billed.
+        {"input_tokens": 7, "output_tokens": 3, "cache_creation": {"ephemeral_5m_input_tokens": 300}},
+        {"input_tokens": 7, "output_tokens": 3, "cache_creation": {"ephemeral_1h_input_tokens": 90}},
+        {"input_tokens": 7, "output_tokens": 3, "cache_creation_input_tokens": None, "cache_read_input_tokens": 0.0},
         {"input_tokens": "7", "output_tokens": True, "cache_read_input_tokens": -4},
         {},
     ],
