@@ -71,7 +71,9 @@ class Rig:
         return self.root / "spool"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "ANTHROPIC_API_KEY": "test", "XDG_CONFIG_HOME": str(self.root / "xdg")}
+        # Unbuffered: what a process said is on disk even when it is killed.
+        return {**os.environ, "ANTHROPIC_API_KEY": "test", "XDG_CONFIG_HOME": str(self.root / "xdg"),
+                "PYTHONUNBUFFERED": "1"}  # fmt: skip
 
     def argv(self, *args: str) -> list[str]:
         return ["--db", str(self.db), "--base-url", self.emulator.base_url, *args]
