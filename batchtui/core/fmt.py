@@ -57,9 +57,11 @@ def until(dt: datetime | None, now: datetime | None = None) -> str:
 
 
 def naturalsize(n: int | None, *, binary: bool = False) -> str:
-    """'1.2 MB' (decimal) or, with binary=True, '1.2 MiB', the unit the API's 256 MB limit is really in."""
+    """'815 B', '1.2 MB' (decimal) or, with binary=True, '1.2 MiB', the unit the API's 256 MB limit is really in."""
     if n is None:
         return MISSING
+    if abs(n) < (1024 if binary else 1000):  # humanize says "815 Bytes", "1 Byte": the unit reads as the others do
+        return f"{n} B"
     return humanize.naturalsize(n, binary=binary)
 
 
@@ -68,6 +70,11 @@ def count(n: int | None) -> str:
     if n is None:
         return MISSING
     return humanize.intcomma(n)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 batch', '2 batches', '1,200 requests': the count and the word that agrees with it."""
+    return f"{count(n)} {word if n == 1 else (words or word + 's')}"
 
 
 def money(usd: float | None) -> str:

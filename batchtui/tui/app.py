@@ -328,3 +328,17 @@ class BatchTuiApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "help" and isinstance(self.screen, HelpScreen))
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[no-untyped-def]
+        """A greyed-out key (check_action None) says why it does nothing, rather than nothing at all: the screen
+        that owns it gives the reason (`disabled_reason`)."""
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        target, name, params = self._parse_action(action, self if default_namespace is None else default_namespace)
+        reason = getattr(target, "disabled_reason", None)
+        if reason is None or target.check_action(name, params) is not None:
+            return False  # hidden (False) or enabled: nothing to explain
+        if text := reason(name):
+            self.notify(text, title="Not available", severity="warning", markup=False, timeout=6)
+            return True
+        return False

@@ -37,7 +37,7 @@ def status_words(status: QueueStatus | None, now: datetime) -> str | None:
 
 def flushed_toast(event: QueueFlushed) -> tuple[str, str, str]:
     """(title, text, severity) of the toast for a flush."""
-    what = f"flush #{event.flush_id} ({event.reason}): {fmt.count(event.request_count)} request(s)"
+    what = f"flush #{event.flush_id} ({event.reason}): {fmt.plural(event.request_count, 'request')}"
     if event.batch_id:
         return "Queue flushed", f"{what} sent as {event.batch_id}", "information"
     return "Queue flush not sent", f"{what}: {event.error or 'not sent'}", "warning"

@@ -62,8 +62,15 @@ def test_none_everywhere_is_dash() -> None:
 
 def test_naturalsize() -> None:
     assert fmt.naturalsize(1_234_567) == "1.2 MB"
+    assert fmt.naturalsize(815) == "815 B" and fmt.naturalsize(1) == "1 B"  # not "815 Bytes", "1 Byte"
+    assert fmt.naturalsize(1000) == "1.0 kB" and fmt.naturalsize(1023, binary=True) == "1023 B"
     assert fmt.naturalsize(256 * 1024 * 1024, binary=True) == "256.0 MiB"
-    assert fmt.naturalsize(0) == "0 Bytes"
+    assert fmt.naturalsize(0) == "0 B"
+
+
+def test_plural() -> None:
+    assert fmt.plural(1, "batch", "batches") == "1 batch"
+    assert fmt.plural(1200, "request") == "1,200 requests" and fmt.plural(0, "part") == "0 parts"
 
 
 def test_count() -> None:

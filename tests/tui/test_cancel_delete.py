@@ -27,7 +27,7 @@ async def test_cancel_asks_then_the_batch_becomes_canceling(make_app, batch_emul
         assert isinstance(app.screen, MainScreen)
         assert cell_text(app, batch_id, "status") == "canceling"
         assert (await cache_store.get_batch(batch_id)).processing_status == "canceling"
-        assert any(n.title == "Canceling 1" for n in app._notifications)
+        assert any(n.title == "Canceling 1 batch" for n in app._notifications)
 
 
 async def test_n_and_escape_back_out(make_app, batch_emulator):
@@ -72,7 +72,7 @@ async def test_cancel_applies_to_every_marked_batch_that_can_be_canceled(make_ap
         await pilot.press("c")
         text = confirm_text(app)
         assert "Cancel 2 batches?" in text and first in text and second in text and ended not in text
-        assert "1 marked batch(es) cannot be canceled" in text
+        assert "1 marked batch cannot be canceled and is left alone" in text
         await pilot.press("y")
         await settle(pilot, app)
         for batch_id in (first, second):

@@ -41,7 +41,7 @@ async def test_cancel_on_a_group_cancels_its_running_parts(make_app, cache_store
         for batch_id in (second, third):
             assert (await cache_store.get_batch(batch_id)).processing_status == "canceling"  # type: ignore[union-attr]
         assert (await cache_store.get_batch(other)).processing_status == "in_progress"  # type: ignore[union-attr]
-        assert any(n.title == "Canceling 2" for n in app._notifications)
+        assert any(n.title == "Canceling 2 batches" for n in app._notifications)
         assert app.main_screen.check_action("cancel", ()) is None  # nothing of the group left to cancel
 
 

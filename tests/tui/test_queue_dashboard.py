@@ -50,7 +50,7 @@ async def test_with_polling_on_the_dashboard_flushes_and_says_so(make_app, cache
         await wait_until(pilot, lambda: any(n.title == "Queue flushed" for n in app._notifications))
         toast = next(n for n in app._notifications if n.title == "Queue flushed")
         (flush,) = await cache_store.flushes()
-        assert toast.message == f"flush #{flush.id} (size): 4 request(s) sent as {flush.batch_id}"
+        assert toast.message == f"flush #{flush.id} (size): 4 requests sent as {flush.batch_id}"
         await wait_until(pilot, lambda: "queue" not in status_text(app))
     seen, batches = sent_custom_ids(batch_emulator)
     assert batches == [flush.batch_id] and seen == dict.fromkeys(ids(4), 1)
@@ -63,7 +63,7 @@ async def test_a_flush_not_sent_is_a_warning(make_app):
         await settle(pilot, app)
         (toast,) = [n for n in app._notifications if n.title == "Queue flush not sent"]
         assert toast.severity == "warning"
-        assert toast.message == "flush #3 (age): 12 request(s): Not sent: connection refused. Nothing was created"
+        assert toast.message == "flush #3 (age): 12 requests: Not sent: connection refused. Nothing was created"
 
 
 async def test_a_bad_queue_table_is_said_and_the_dashboard_runs(make_app):

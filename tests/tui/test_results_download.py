@@ -84,7 +84,7 @@ async def test_in_progress_batch_says_when_results_come_then_downloads_when_it_e
         assert notice(app) == "Batch in progress: results come when it ends (the API gives none before)."
         assert "No results yet." in first_painted_row(app)
         header = str(app.screen.query_one("#results-header", Static).content)
-        assert "in_progress" in header and "requests 20  processing 20" in header
+        assert "in progress" in header and "requests 20  processing 20" in header
         batch_emulator.clock.advance(60)
         await engine.refresh()  # the poll loop's job: it reports BatchEnded, and the view fetches the results
         table = app.screen.query_one(ResultsTable)

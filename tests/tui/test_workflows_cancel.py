@@ -39,7 +39,7 @@ async def test_temporal_down_reports_and_never_cancels_the_workflows_batch(make_
         await settle(pilot, app)
 
         (error,) = [n for n in app._notifications if n.severity == "error"]
-        assert error.title == "Could not cancel 1"
+        assert error.title == "Could not cancel 1 batch"
         assert f"not canceled: its workflow {workflow_id} could not be signalled" in error.message
         assert "No Temporal server at 127.0.0.1:1 (connection refused)" in error.message
         assert "batchtui temporal dev" in error.message and "Nothing was sent to the API" in error.message

@@ -27,7 +27,7 @@ from batchtui.core.spans import span_error_type_counts, span_type_counts
 from batchtui.core.spend import UNKNOWN
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.safe import content_assemble
-from batchtui.tui.screens.results import STATUS_STYLES, ResultsScreen
+from batchtui.tui.screens.results import ResultsScreen, status_part
 from batchtui.tui.widgets.group_detail import ranges
 from batchtui.tui.widgets.group_rows import created_of, group_status
 
@@ -64,7 +64,7 @@ def group_header(group: GroupSummary | None, name: str, batches: Sequence[BatchR
         (g.name, "bold"),
         (f"  group of {g.part_count} batches · {g.id}", "dim"),
         "\n",
-        (status.replace("_", " "), f"bold {STATUS_STYLES.get(status, 'yellow')}"),
+        status_part(status),
         ("  created ", "dim"),
         fmt.ago(created_of(group, batches), now),
         ("  parts ", "dim"),
@@ -162,7 +162,7 @@ class GroupResultsScreen(ResultsScreen):
             notes.append(f"Downloading the results of {len(wanted)} part{'s' if len(wanted) != 1 else ''}…")
             empty = "Downloading results…"
         elif wanted:
-            notes.append(f"Results of {len(wanted)} part(s) not downloaded yet, and batchtui is offline.")
+            notes.append(f"Results of {fmt.plural(len(wanted), 'part')} not downloaded yet, and batchtui is offline.")
         if running:
             n = len(running)
             notes.append(f"{n} of {len(batches)} parts still running: their results come when they end.")
@@ -172,7 +172,10 @@ class GroupResultsScreen(ResultsScreen):
         planned = {p.spec.part: p for p in group.parts if p.done}
         unsent = [n for n in range(1, group.group.part_count + 1) if n not in planned]
         if unsent:
-            notes.append(f"Part(s) {ranges(unsent)} have no batch yet (submit the same file again to continue).")
+            notes.append(
+                f"{'Part' if len(unsent) == 1 else 'Parts'} {ranges(unsent)} {'has' if len(unsent) == 1 else 'have'}"
+                " no batch yet (submit the same file again to continue)."
+            )
             severity = "warning"
         self._notice(" ".join(notes), severity)
         if self.table.filter.is_empty:
@@ -186,7 +189,10 @@ class GroupResultsScreen(ResultsScreen):
         self.load_summary()
         if message.errors:
             first = next(iter(message.errors.items()))
-            self._notice(f"Download failed for {len(message.errors)} part(s): {first[0]}: {first[1]}", "error")
+            self._notice(
+                f"Download failed for {fmt.plural(len(message.errors), 'part')}: {first[0]}: {first[1]}",
+                "error",
+            )
 
     def on_sync_event_message(self, message: SyncEventMessage) -> None:
         event = message.event

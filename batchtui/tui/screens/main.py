@@ -21,7 +21,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker
 
 from batchtui.core import fmt
@@ -56,6 +56,7 @@ from batchtui.tui.widgets.activity_panel import ActivityPanel
 from batchtui.tui.widgets.batch_table import BatchTable, RowCache
 from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane, Lineage
 from batchtui.tui.widgets.group_detail import group_columns
+from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.status_bar import StatusBar
 from batchtui.tui.workflows import WorkflowWatch, cancel_through_workflows, merged, web_ui_url
 
@@ -173,7 +174,7 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail")
             yield ActivityPanel(id="activity")
         yield StatusBar(id="status", demo=self.tui.demo)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> BatchTable:
@@ -309,6 +310,9 @@ class MainScreen(Screen[None]):
         empty.display = self.loaded and not visible
         if empty.display and self.filter_text and self.batches:
             empty.update(content_assemble("No batch matches “", (self.filter_text, "bold"), "”. Escape clears it."))
+        elif empty.display and self.tui.api is None and self.tui.sync_state.offline_reason:
+            # `n` is greyed out: say how to start instead (a key, or the demo).
+            empty.update(content_assemble("No batches yet. ", self.tui.sync_state.offline_reason))
         elif empty.display:
             empty.update(Content("No batches yet. Press n to create one from a requests file."))
         self.show_status(listed=len(listed) + represented)
@@ -479,6 +483,41 @@ class MainScreen(Screen[None]):
         if action == "back":
             return bool(self.filter_text or self.marks or self.query_one("#filter").display)
         return True
+
+    def disabled_reason(self, action: str) -> str | None:
+        """Why a greyed-out key does nothing now (said when it is pressed anyway); None: no reason to give."""
+        online = self.tui.api is not None
+        offline = self.tui.sync_state.offline_reason or "batchtui is not connected to the API yet"
+        targets = self.targets()
+        nothing = "No batch selected."
+        if action == "new":
+            return f"Creating a batch needs the API. {offline}"
+        if action == "cancel":
+            if not targets:
+                return nothing
+            if not any(b.can_cancel for b in targets):
+                return "Only batches in progress can be canceled."
+            return f"Canceling needs the API. {offline}"
+        if action == "delete":
+            if not targets:
+                return nothing
+            if not online:
+                return f"Deleting needs the API. {offline}"
+            return "Only ended batches can be deleted."
+        if action == "retry":
+            batch = self.cursor_batch
+            if batch is None:
+                return nothing if self.cursor_group is None else "Retry a group's parts one at a time (p shows them)."
+            if not has_failures(batch):
+                return "Only an ended batch with errored, expired or canceled requests can be retried."
+            return f"Retrying needs the API. {offline}"
+        if action == "label":
+            return "A group is named after its file; label its parts (p shows them)." if self.cursor_group else nothing
+        if action in ("toggle_group", "expand_group", "collapse_group"):
+            return "Not a group: p shows the parts of a file sent as several batches."
+        if action in ("open", "mark", "export"):
+            return nothing
+        return None
 
     # -- actions ---------------------------------------------------------------------------------------------
 
@@ -654,7 +693,10 @@ class MainScreen(Screen[None]):
         skipped = len(self.targets()) - len(batches)
         question = "Cancel them? Requests already processed keep their results; the rest are canceled."
         if skipped:
-            question = f"{skipped} marked batch(es) cannot be canceled and are left alone. " + question
+            they = "batch cannot" if skipped == 1 else "batches cannot"
+            question = (
+                f"{skipped} marked {they} be canceled and {'is' if skipped == 1 else 'are'} left alone. " + question
+            )
         if carried := sum(1 for b in batches if self.carried(b.id)):
             which = "It is" if len(batches) == 1 else f"{carried} of them {'is' if carried == 1 else 'are'}"
             question += (
@@ -718,11 +760,15 @@ class MainScreen(Screen[None]):
     def action_done(self, message: ActionDone) -> None:
         verb = "Canceling" if message.verb == "cancel" else "Deleted"
         if message.done:
-            self.notify("\n".join(message.done), title=f"{verb} {len(message.done)}", markup=False)
+            self.notify(
+                "\n".join(message.done),
+                title=f"{verb} {fmt.plural(len(message.done), 'batch', 'batches')}",
+                markup=False,
+            )
         if message.failures:
             self.notify(
                 "\n".join(message.failures),
-                title=f"Could not {message.verb} {len(message.failures)}",
+                title=f"Could not {message.verb} {fmt.plural(len(message.failures), 'batch', 'batches')}",
                 severity="error",
                 markup=False,
                 timeout=15,

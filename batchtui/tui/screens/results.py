@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from rich.style import Style as RichStyle
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,7 +21,8 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Select, Static
+from textual.style import Style
+from textual.widgets import Input, ProgressBar, Select, Static
 
 from batchtui.core import fmt
 from batchtui.core.cost import saved_usd
@@ -30,7 +32,10 @@ from batchtui.core.spend import UNKNOWN, BatchCost, batch_cost_status
 from batchtui.tui.messages import BatchCreated, SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
 from batchtui.tui.screens.retry import RetryScreen, has_failures
+from batchtui.tui.widgets.batch_table import STATUS_STYLE
 from batchtui.tui.widgets.filter_bar import OUTCOMES, FilterBar
+from batchtui.tui.widgets.group_rows import GROUP_STATUS_STYLE
+from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.result_detail import ResultDetail
 from batchtui.tui.widgets.results_table import ResultsTable
 
@@ -48,7 +53,11 @@ class ResultsHost(Protocol):
     clock: Callable[[], datetime]
 
 
-STATUS_STYLES = {"in_progress": "yellow", "canceling": "yellow", "ended": "green"}
+def status_part(status: str) -> tuple[str, Style]:
+    """A status as the batch list shows it: the same words ("in progress", "archived"), the same colour (the
+    list's styles are Rich's, which Content would not parse: "dodger_blue1")."""
+    style = STATUS_STYLE.get(status) or GROUP_STATUS_STYLE.get(status, "")
+    return status.replace("_", " "), Style.from_rich_style(RichStyle.parse(style))
 
 
 class BatchLoaded(Message):
@@ -116,8 +125,7 @@ def header_content(batch: BatchRecord | None, batch_id: str, now: datetime, spli
     parts: list[str | tuple[str, str]] = [("Results  ", "bold")]
     if batch.label:
         parts += [(batch.label, "bold"), "  "]
-    status_style = f"bold {STATUS_STYLES.get(batch.processing_status, '')}"
-    parts += [(batch.id, "dim"), "\n", (batch.processing_status, status_style)]
+    parts += [(batch.id, "dim"), "\n", status_part(batch.status_label)]
     parts += [("  created ", "dim"), fmt.ago(batch.created_at, now)]
     if batch.ended_at:
         parts += [("  ended ", "dim"), fmt.ago(batch.ended_at, now)]
@@ -140,7 +148,9 @@ def header_content(batch: BatchRecord | None, batch_id: str, now: datetime, spli
 class ResultsScreen(Screen[None]):
     TITLE = "Results"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="results.back", tooltip="Leave the search box, then the results"),
+        Binding(
+            "escape", "back", "Back", id="results.back", tooltip="Leave a filter box, clear the filter, then go back"
+        ),
         Binding("slash", "focus_search", "Search", id="results.search", tooltip="Full-text search (Enter applies)"),
         Binding("c", "focus_custom_id", "custom_id", id="results.custom_id", tooltip="Filter by custom_id"),
         Binding("t", "focus_error_type", "Error type", id="results.error_type", tooltip="Filter by error type"),
@@ -197,7 +207,7 @@ class ResultsScreen(Screen[None]):
             yield Static(id="results-notice")
             yield ProgressBar(id="download-progress", show_eta=False)
             yield Static(id="results-count")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def spans(self) -> tuple[str, ...] | None:
@@ -434,8 +444,11 @@ class ResultsScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
+        """Out of a filter box first, then the filter cleared (all results again), then back to the list."""
         if isinstance(self.focused, Input | Select):
             self.table.focus()
+        elif not self.filter_bar.filter.is_empty:
+            self.filter_bar.clear()
         else:
             self.dismiss()
 
@@ -502,6 +515,18 @@ class ResultsScreen(Screen[None]):
         if action == "export":  # the merged view is not an export source (yet): export each batch on its own
             return None if self.merged else True
         return True
+
+    def disabled_reason(self, action: str) -> str | None:
+        """Why a greyed-out key does nothing now (said when it is pressed anyway)."""
+        if action == "toggle_merged":
+            return "This batch has no retries: m merges a batch's results with its retries'."
+        if action == "retry":
+            if getattr(self.app, "api", None) is None:
+                return "Retrying needs the API (batchtui is offline)."
+            return "Only an ended batch with errored, expired or canceled requests can be retried."
+        if action == "export":
+            return "The merged view cannot be exported: press m for this batch's own results, then e."
+        return None
 
     def action_export(self) -> None:
         from batchtui.tui.screens.export import start_export  # the export flow is only loaded when used

@@ -18,12 +18,13 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static, Tab, Tabs
+from textual.widgets import DataTable, Header, Sparkline, Static, Tab, Tabs
 
 from batchtui.core.events import BatchesUpdated, ResultsComplete
 from batchtui.service.stats import Stats, collect
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import SyncEventMessage
+from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.stats_view import (
     DAY_COLUMNS,
     PERIODS,
@@ -85,7 +86,7 @@ class StatsScreen(Screen[None]):
         yield Static(id="spent-title", classes="stats-chart-title")
         yield Sparkline([], id="spent-chart")
         yield DataTable(id="stats-days", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         days = self.query_one("#stats-days", DataTable)

@@ -23,7 +23,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.render import measure
 from textual.widgets import DataTable
-from textual.widgets._data_table import RowKey, default_cell_formatter
+from textual.widgets._data_table import ColumnKey, RowKey, default_cell_formatter
 
 from batchtui.core import fmt
 from batchtui.core.models import WORKFLOW_FINAL_PHASES, BatchRecord, RequestCounts, WorkflowLink
@@ -47,6 +47,7 @@ COLUMNS: tuple[tuple[str, str, int | None, bool], ...] = (
     ("errored", "Err.", None, True),
     ("canceled", "Canc.", None, True),
     ("expired", "Exp.", None, True),
+    ("counts", "Counts", None, False),  # the non-zero counts in one cell: the five columns above, when narrow
     ("total", "Total", None, True),
     ("created", "Created", 14, False),
     ("elapsed", "Elapsed", 7, True),
@@ -54,6 +55,7 @@ COLUMNS: tuple[tuple[str, str, int | None, bool], ...] = (
     ("cost", "Cost", None, True),
 )
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
+COLUMN_INDEX = {key: i for i, key in enumerate(COLUMN_KEYS)}
 
 STATUS_STYLE = {
     "in_progress": "bold dodger_blue1",
@@ -138,6 +140,30 @@ def _count(n: int, style: str) -> Text:
     return Text(fmt.count(n), style=style if n else "dim", justify="right")
 
 
+# The compact counts cell: (count field, word, style), in the wide columns' order.
+COUNT_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("processing", "proc", "dodger_blue1"),
+    ("succeeded", "ok", "green"),
+    ("errored", "err", "red"),
+    ("canceled", "canc", "yellow"),
+    ("expired", "exp", "magenta"),
+)
+
+
+@lru_cache(maxsize=4096)
+def counts_cell(counts: RequestCounts) -> Text:
+    """Only the counts that are not zero, each with its word: "228 ok 11 err 1 exp" (what a narrow list shows
+    in place of the five count columns)."""
+    cell = Text()
+    for field, word, style in COUNT_WORDS:
+        if n := getattr(counts, field):
+            if cell:
+                cell.append(" ")
+            cell.append(fmt.count(n), style=style)
+            cell.append(f" {word}", style="dim")
+    return cell or Text("·", style="dim")
+
+
 @lru_cache(maxsize=256)
 def _status(status: str) -> Text:
     return as_text(status.replace("_", " "), style=STATUS_STYLE.get(status, ""))  # the server's word: untrusted
@@ -183,6 +209,7 @@ def static_cells(
         prefix, under = indent
         name = Text(prefix, style="dim")
         name.append_text(as_text(one_line(under, NAME_WIDTH - len(prefix))))
+    name.no_wrap, name.overflow = True, "ellipsis"  # a narrower column (a narrow terminal) ends it with "…"
     return (
         MarkCell(batch.id, marked),
         name,
@@ -194,6 +221,7 @@ def static_cells(
         _count(c.errored, "red"),
         _count(c.canceled, "yellow"),
         _count(c.expired, "magenta"),
+        counts_cell(c),
         Text(fmt.count(c.total), style="bold", justify="right"),
         _cost_cell(batch),
     )
@@ -276,6 +304,66 @@ class RowCache:
             del self._built[batch_id]
 
 
+COUNT_KEYS = ("processing", "succeeded", "errored", "canceled", "expired")
+KEPT = ("mark", "name", "status", "total", "cost")  # always shown, whatever the width
+# Kept while they fit, in this order; the last ones drop first.
+OPTIONAL = ("workflow", "bar", "elapsed", "when", "created")
+MEASURED = (*COUNT_KEYS, "workflow", "counts", "total", "cost")  # fit their content: measured on every change
+MIN_NAME = 12
+CELL_PADDING = 1  # DataTable's, each side of every cell
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    keys: tuple[str, ...]  # the columns shown, in COLUMNS order
+    name_width: int
+
+
+def choose_layout(width: int, content: dict[str, int], nonzero: Collection[str], workflows: bool) -> Layout:
+    """Which columns fit `width` cells, by priority, never by cutting a value: label, status, total and cost
+    always; then the count columns that are not all zero (or, when those do not fit, one cell of the counts that
+    are not zero); then the workflow phase (when a workflow is in view), the bar, elapsed, ended / expires and
+    created, each while it fits; all-zero count columns last. Still too narrow: the label column narrows (its values
+    end with "…"). `content`: each measured column's widest value (header included)."""
+
+    def cells(key: str) -> int:
+        fixed = COLUMNS[COLUMN_INDEX[key]][2]
+        return (fixed if fixed is not None else content.get(key, 1)) + 2 * CELL_PADDING
+
+    chosen = set(KEPT)
+    used = sum(cells(k) for k in KEPT)
+    separate = [k for k in COUNT_KEYS if k in nonzero]
+    counts = separate if used + sum(map(cells, separate)) <= width else ["counts"]
+    chosen.update(counts)
+    used += sum(map(cells, counts))
+    optional = [k for k in OPTIONAL if workflows or k != "workflow"]
+    if counts is separate:
+        optional += [k for k in COUNT_KEYS if k not in nonzero]
+    for key in optional:  # one that does not fit leaves its room to a narrower one after it
+        if used + cells(key) <= width:
+            chosen.add(key)
+            used += cells(key)
+    name_width = NAME_WIDTH if used <= width else max(MIN_NAME, NAME_WIDTH - (used - width))
+    return Layout(tuple(k for k in COLUMN_KEYS if k in chosen), name_width)
+
+
+def measure_rows(rows: Iterable[tuple[Text, ...]]) -> tuple[dict[str, int], set[str]]:
+    """The widest value of each measured column (its header included), and which columns hold something in some
+    row (a count that is not zero, a workflow's phase)."""
+    content = {key: cell_len(COLUMNS[COLUMN_INDEX[key]][1]) for key in MEASURED}
+    nonzero: set[str] = set()
+    indexes = [(key, COLUMN_INDEX[key]) for key in MEASURED]
+    for cells in rows:
+        for key, i in indexes:
+            plain = cells[i].plain
+            width = cell_len(plain)
+            if width > content[key]:
+                content[key] = width
+            if plain and plain != "0" and key not in nonzero:
+                nonzero.add(key)  # a count column with a count, or a workflow phase in view
+    return content, nonzero
+
+
 class BatchTable(DataTable[Text]):
     """Rows keyed by batch id (a group's row by its group id); `show()` reconciles the table with a new list,
     touching only what changed."""
@@ -285,6 +373,8 @@ class BatchTable(DataTable[Text]):
         Binding("enter", "select_cursor", "Open", id="batch.open", tooltip="Browse the batch's results"),
         Binding("right", "expand", "Expand", id="group.expand", tooltip="Show a group's parts", show=False),
         Binding("left", "collapse", "Collapse", id="group.collapse", tooltip="Hide a group's parts", show=False),
+        Binding("home", "scroll_top", "First", id="list.first", tooltip="The first batch", show=False),
+        Binding("end", "scroll_bottom", "Last", id="list.last", tooltip="The last batch", show=False),
     ]
 
     class GroupToggled(Message):
@@ -300,6 +390,8 @@ class BatchTable(DataTable[Text]):
         self._shown: dict[str, tuple[Text, ...]] = {}
         self.groups: dict[str, bool] = {}  # group rows shown -> whether their parts are shown
         self.parents: dict[str, str] = {}  # part rows shown -> their group's row
+        self.column_layout: Layout | None = None  # the columns shown (chosen for the width and the rows)
+        self._columns: tuple[int, ...] = ()  # their indexes in a row's full cells
 
     def set_tree(self, groups: dict[str, bool], parents: dict[str, str]) -> None:
         """Which rows are groups (and expanded) and which are their parts, for `right` and `left`."""
@@ -321,8 +413,52 @@ class BatchTable(DataTable[Text]):
             self.action_cursor_left()
 
     def on_mount(self) -> None:
-        for key, label, width, right in COLUMNS:
+        self._set_columns(self._layout_for(()))
+
+    def _layout_for(self, rows: Iterable[tuple[Text, ...]]) -> Layout:
+        content, nonzero = measure_rows(rows)
+        # Room for the vertical scrollbar, shown or not: a list that grows past the screen must not re-flow.
+        width = self.size.width - self.styles.scrollbar_size_vertical if self.size.width else 10_000
+        return choose_layout(width, content, nonzero, "workflow" in nonzero)
+
+    def _set_columns(self, layout: Layout) -> None:
+        self.column_layout = layout
+        self._columns = tuple(COLUMN_INDEX[key] for key in layout.keys)
+        for key in layout.keys:
+            _, label, width, right = COLUMNS[COLUMN_INDEX[key]]
+            width = layout.name_width if key == "name" else width
             self.add_column(Text(label, justify="right" if right else "left"), key=key, width=width)
+
+    def _shown_cells(self, cells: tuple[Text, ...]) -> list[Text]:
+        return [cells[i] for i in self._columns]
+
+    def on_resize(self) -> None:
+        if self.column_layout is not None and self._layout_for(self._shown.values()) != self.column_layout:
+            self._relayout(list(self._shown.items()))
+
+    def _relayout(self, rows: Sequence[tuple[str, tuple[Text, ...]]]) -> None:
+        """Show `rows` under the columns that fit now (a resize, or values that grew or shrank)."""
+        keep = self.cursor_batch_id
+        index = self.cursor_row
+        self._shown = dict(rows)
+        layout = self._layout_for(self._shown.values())
+        with self.app.batch_update():
+            self.clear(columns=True)
+            self._set_columns(layout)
+            for batch_id, cells in rows:
+                self.add_row(*self._shown_cells(cells), key=batch_id)
+            if keep is not None and keep in self._shown:
+                self.move_cursor(row=self.get_row_index(keep), animate=False)
+            elif rows:
+                self.move_cursor(row=min(index, len(rows) - 1), animate=False)
+
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
+        """A row's cell in any column, shown or not (a narrow list hides some)."""
+        key = row_key.value if isinstance(row_key, RowKey) else row_key
+        column = column_key.value if isinstance(column_key, ColumnKey) else column_key
+        if key in self._shown and column in COLUMN_INDEX:
+            return self._shown[key][COLUMN_INDEX[column]]
+        return super().get_cell(row_key, column_key)
 
     @property
     def cursor_batch_id(self) -> str | None:
@@ -353,6 +489,9 @@ class BatchTable(DataTable[Text]):
         was on (or, if that batch went away, on the row that took its place)."""
         keep = self.cursor_batch_id
         wanted = dict(rows)
+        if self._layout_for(wanted.values()) != self.column_layout:  # the columns that fit changed: show them afresh
+            self._relayout(rows)
+            return
         stale = [k for k in self._shown if k not in wanted]
         with self.app.batch_update():
             if len(stale) > REBUILD_AFTER:
@@ -362,7 +501,7 @@ class BatchTable(DataTable[Text]):
                 self.clear()
                 self._shown.clear()
                 for batch_id, cells in rows:
-                    self.add_row(*cells, key=batch_id)
+                    self.add_row(*self._shown_cells(cells), key=batch_id)
                     self._shown[batch_id] = cells
                 if rows and (keep is None or keep not in wanted):
                     self.move_cursor(row=min(index, len(rows) - 1), animate=False)
@@ -375,9 +514,10 @@ class BatchTable(DataTable[Text]):
                 if old is cells:
                     continue
                 if old is None:
-                    self.add_row(*cells, key=batch_id)
+                    self.add_row(*self._shown_cells(cells), key=batch_id)
                 else:
-                    for column, before, after in zip(COLUMN_KEYS, old, cells, strict=True):
+                    for column, i in zip(self.column_layout.keys, self._columns, strict=True):
+                        before, after = old[i], cells[i]
                         if before is not after and before != after:
                             self.update_cell(batch_id, column, after, update_width=column_fits(column))
                 self._shown[batch_id] = cells

@@ -103,6 +103,17 @@ class FilterBar(Vertical):
         self._show_outcome()
         self._apply()
 
+    def clear(self) -> None:
+        """Every filter off: all outcomes, any error type, both boxes empty."""
+        self.outcome = None
+        self._search = ""
+        self._show_outcome()
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#search", Input).value = ""
+            self.query_one("#custom-id", Input).value = ""
+            self.query_one("#error-type", Select).clear()
+        self._apply()
+
     def focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 

@@ -24,6 +24,7 @@ from batchtui.tui.widgets.batch_table import (
     _count,
     _status,
     count_bar,
+    counts_cell,
     one_line,
 )
 
@@ -73,6 +74,7 @@ def _name_cell(group: GroupSummary, expanded: bool) -> Text:
     cell.append(" ")
     cell.append_text(as_text(name, style="bold"))  # the group's name comes from a label or a file name: untrusted
     cell.append(suffix, style="dim")
+    cell.no_wrap, cell.overflow = True, "ellipsis"  # a narrower column (a narrow terminal) ends it with "…"
     return cell
 
 
@@ -127,6 +129,7 @@ def group_cells(
         _count(c.errored, "red"),
         _count(c.canceled, "yellow"),
         _count(c.expired, "magenta"),
+        counts_cell(c),
         Text(fmt.count(c.total), style="bold", justify="right"),
         as_text(created),
         Text(elapsed, style="bold" if in_flight else "dim", justify="right"),

@@ -52,6 +52,9 @@ COLUMNS: tuple[tuple[str, int, bool], ...] = (
     ("cost", 8, True),
 )
 MIN_PREVIEW = 10
+# Columns by priority, kept first, when the width is short (the preview goes first, then out, in, stop / error):
+# the outcome, the custom_id and a readable cost always stay, whole. Indexes into COLUMNS.
+KEEP_ORDER = (0, 1, 2, 6, 3, 4, 5)
 MARK = "●"
 
 TYPE_STYLES = {
@@ -112,6 +115,21 @@ def _cost_cell(row: ResultRow) -> str:
     if result_cost_status(row) == UNKNOWN:
         return UNKNOWN  # billed, but no known price: never blank, never a guess
     return fmt.money(row.cost_usd) if row.cost_usd is not None else ""
+
+
+def column_widths(width: int) -> list[int]:
+    """Each column's width in `width` cells (0: not shown), the preview last: columns are kept by priority
+    (KEEP_ORDER), each whole and a cell apart; the preview takes what is left, if that is at least MIN_PREVIEW."""
+    widths = [0] * (len(COLUMNS) + 1)
+    used = -1  # no gap before the first column
+    for i in KEEP_ORDER:
+        need = COLUMNS[i][1] + 1
+        if used + need <= width or i in KEEP_ORDER[:4]:
+            widths[i] = COLUMNS[i][1]
+            used += need
+    if width - used - 1 >= MIN_PREVIEW:
+        widths[-1] = width - used - 1
+    return widths
 
 
 class ResultsTable(ScrollView, can_focus=True):
@@ -454,14 +472,13 @@ class ResultsTable(ScrollView, can_focus=True):
         return self._row_strip(row, width, base, index == self.cursor)
 
     def _widths(self, width: int) -> list[int]:
-        fixed = [w for _, w, _ in COLUMNS]
-        return [*fixed, max(MIN_PREVIEW, width - sum(fixed) - len(fixed))]
+        return column_widths(width)
 
     def _header_strip(self, width: int, base: Style) -> Strip:
         style = base + self.get_component_rich_style("results-table--header")
         titles = [title for title, _, _ in COLUMNS] + ["preview"]
         aligns = [right for _, _, right in COLUMNS] + [False]
-        text = " ".join(fit(t, w, r) for t, w, r in zip(titles, self._widths(width), aligns, strict=True))
+        text = " ".join(fit(t, w, r) for t, w, r in zip(titles, self._widths(width), aligns, strict=True) if w)
         return Strip([Segment(text, style)]).crop_extend(0, width, style)
 
     def _text_strip(self, text: str, width: int, base: Style, component: str) -> Strip:
@@ -474,12 +491,14 @@ class ResultsTable(ScrollView, can_focus=True):
         aligns = [right for _, _, right in COLUMNS] + [False]
         segments: list[Segment] = []
         for i, (cell, w, right) in enumerate(zip(cells, self._widths(width), aligns, strict=True)):
+            if not w:  # a column that does not fit this width
+                continue
             style = line
             if i == 0:
                 style = line + self.get_component_rich_style("results-table--mark")
             elif i == 2:
                 style = line + TYPE_STYLES.get(row.result_type, Style())
-            if i:
+            if segments:
                 segments.append(Segment(" ", line))
             segments.append(Segment(fit(cell, w, right), style))
         return Strip(segments).crop_extend(0, width, line)
