@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
 
 from batchtui.commands.hooks import add_hook_flags, describe_outcome, hook_settings_of, outcome_json
-from batchtui.commands.output import Progress, emit_json, note
+from batchtui.commands.output import Progress, emit_json, emit_json_line, note
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.events import (
@@ -88,8 +86,7 @@ def _show_progress(event: SyncEvent, progress: Progress) -> None:
 def _watch_event(event: SyncEvent, as_json: bool) -> None:
     if as_json:
         record = {"event": type(event).__name__, **dict(event.__dict__.items())}
-        sys.stdout.write(json.dumps(record, default=str) + "\n")
-        sys.stdout.flush()
+        emit_json_line(record)
     elif isinstance(event, BatchEnded):
         note(f"{event.batch_id} ended")
     elif isinstance(event, ResultsComplete):

@@ -32,6 +32,8 @@ from batchtui.core.content_blocks import (
     tool_calls_json,
 )
 from batchtui.core.cost import saved_usd, standard_cost_usd
+from batchtui.core.json_text import dumps as json_dumps
+from batchtui.core.json_text import escape_json_text
 from batchtui.core.models import ResultRow
 from batchtui.core.spend import UNKNOWN, result_cost_status
 from batchtui.core.spend import money as spend_money
@@ -51,7 +53,7 @@ class ExportFormatSpec:
 EXPORT_FORMATS: dict[str, ExportFormatSpec] = {
     spec.name: spec
     for spec in (
-        ExportFormatSpec("jsonl", (".jsonl", ".ndjson", ".json"), "JSONL  the API's own result lines, byte for byte"),
+        ExportFormatSpec("jsonl", (".jsonl", ".ndjson", ".json"), "JSONL  the API's own result lines"),
         ExportFormatSpec("csv", (".csv",), "CSV    one row per result, for spreadsheets"),
         ExportFormatSpec("md", (".md", ".markdown"), "Markdown  for reading"),
     )
@@ -164,10 +166,11 @@ class _JsonlWriter:
         self.out = out
 
     def write(self, row: ResultRow, metadata: Metadata) -> None:
-        line = row.raw.rstrip("\r\n")
+        # The API's line as it came, except that characters a terminal would act on (C1, DEL, bidi controls...)
+        # are written as JSON escapes: the same JSON value, safe to `cat`. The metadata is one more key at its end.
+        line = escape_json_text(row.raw.rstrip("\r\n"))
         if metadata and line.endswith("}"):
-            # The API's line stays byte for byte; the metadata is one more key at its end.
-            line = line[:-1] + ',"metadata":' + json.dumps(metadata, ensure_ascii=False) + "}"
+            line = line[:-1] + ',"metadata":' + json_dumps(metadata, money=False) + "}"
         self.out.write(line + "\n")
 
     def finish(self, count: int) -> None:
@@ -307,9 +310,9 @@ async def export_results(
 ) -> int:
     """Write `rows` to `out` in `fmt`, one at a time; returns how many were written.
 
-    `jsonl` writes each row's `raw` line verbatim (byte-for-byte what the API sent), plus a `metadata` key when the
-    row comes with some; `csv` adds a column per `metadata_columns`. `on_progress(n)` is called every
-    PROGRESS_EVERY rows and once at the end.
+    `jsonl` writes each row's `raw` line as the API sent it (only C1, DEL, bidi controls and the like written as
+    JSON escapes: the same value), plus a `metadata` key when the row comes with some; `csv` adds a column per
+    `metadata_columns`. `on_progress(n)` is called every PROGRESS_EVERY rows and once at the end.
     """
     try:
         make = _WRITERS[fmt]

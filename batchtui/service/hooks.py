@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -25,6 +24,7 @@ from typing import Any
 from batchtui import __version__
 from batchtui.core.events import HookDelivered, HookFailed, ResultsComplete, ResultsFailed, SyncEvent
 from batchtui.core.hook_settings import COMMAND, WEBHOOK, HookSettings
+from batchtui.core.json_text import dumps
 from batchtui.core.models import BatchRecord
 from batchtui.core.sanitize import clean
 from batchtui.core.store.hooks import DueDelivery
@@ -211,7 +211,7 @@ async def post_webhook(url: str, body: dict[str, Any], *, idempotency_key: str) 
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as http,
-            http.post(url, data=json.dumps(body), headers=headers) as resp,
+            http.post(url, data=dumps(body).encode(), headers=headers) as resp,
         ):
             if resp.status >= 300:
                 text = (await resp.text(errors="replace"))[:200]
@@ -229,7 +229,7 @@ async def run_command(command: str, body: dict[str, Any], *, limit: float) -> No
         "BATCHTUI_RESULTS_FILE": body["results_file"] or "",
         "BATCHTUI_LABEL": body["label"] or "",
         "BATCHTUI_STATUS": body["processing_status"],
-        "BATCHTUI_SUMMARY": json.dumps(body),
+        "BATCHTUI_SUMMARY": dumps(body),
     }
     proc = await asyncio.create_subprocess_shell(
         command,
@@ -240,7 +240,7 @@ async def run_command(command: str, body: dict[str, Any], *, limit: float) -> No
         start_new_session=True,  # its own process group, so a timeout kills what it started too
     )
     try:
-        output, _ = await asyncio.wait_for(proc.communicate(json.dumps(body).encode()), limit)
+        output, _ = await asyncio.wait_for(proc.communicate(dumps(body).encode()), limit)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)

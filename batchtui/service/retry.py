@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchtui.core.errors import BatchtuiError, UsageError
+from batchtui.core.json_text import escape_json_text
 from batchtui.core.models import RESULT_TYPES, ResultFilter
 from batchtui.service import actions
 from batchtui.service.durable import RETRYABLE_ERROR_TYPES_EXCLUDED
@@ -86,7 +87,7 @@ async def _write_originals(session: Session, plan: RetryPlan, path: Path) -> Non
         async for custom_id, params in session.store.iter_batch_requests(plan.parent):
             if custom_id in plan.chosen:
                 found += 1
-                out.write(f'{{"custom_id":{json.dumps(custom_id)},"params":{params}}}\n')
+                out.write(escape_json_text(f'{{"custom_id":{json.dumps(custom_id)},"params":{params}}}\n'))
     if found != len(plan.chosen):
         raise NoRequests(
             f"batchtui has the original requests of {found} of the {len(plan.chosen)} results to retry in "

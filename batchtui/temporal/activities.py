@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from batchtui.core.errors import BatchtuiError, describe
+from batchtui.core.json_text import dumps
 from batchtui.service import actions
 from batchtui.service.durable import (
     CreatePending,
@@ -221,7 +221,7 @@ class BatchActivities:
 
         info = activity.info()
         headers = {"Idempotency-Key": f"{info.workflow_id}/{info.workflow_run_id}"}  # a retried post is the same
-        body = json.dumps(asdict(inp.summary))
+        body = dumps(asdict(inp.summary)).encode()
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http,
             http.post(inp.url, data=body, headers={**headers, "content-type": "application/json"}) as resp,
