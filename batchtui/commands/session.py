@@ -11,7 +11,12 @@ from batchtui.service.session import Session, open_session
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    return resolve_settings(db=args.db, base_url=args.base_url, demo=args.demo)
+    return resolve_settings(
+        db=args.db,
+        base_url=args.base_url,
+        demo=args.demo,
+        demo_batch_seconds=getattr(args, "demo_batch_seconds", None),
+    )
 
 
 @contextlib.asynccontextmanager

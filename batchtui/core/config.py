@@ -37,12 +37,21 @@ class Settings:
     base_url: str | None  # None: the SDK's default (api.anthropic.com)
     api_key: str | None
     demo: bool = False
+    demo_batch_seconds: float | None = None  # --demo --batch-seconds: how long a demo batch takes (None: default)
 
 
-def resolve_settings(*, db: Path | None, base_url: str | None, demo: bool) -> Settings:
+def resolve_settings(
+    *, db: Path | None, base_url: str | None, demo: bool, demo_batch_seconds: float | None = None
+) -> Settings:
     """--db beats BATCHTUI_DB beats the default; --base-url beats ANTHROPIC_BASE_URL. The key is never stored."""
     if demo:
-        return Settings(db_path=db or demo_dir() / "cache.sqlite3", base_url=None, api_key="demo", demo=True)
+        return Settings(
+            db_path=db or demo_dir() / "cache.sqlite3",
+            base_url=None,
+            api_key="demo",
+            demo=True,
+            demo_batch_seconds=demo_batch_seconds,
+        )
     env_db = os.environ.get("BATCHTUI_DB")
     return Settings(
         db_path=db or (Path(env_db) if env_db else default_db_path()),

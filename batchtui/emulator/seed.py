@@ -61,7 +61,7 @@ _PLAN: tuple = (
     ("eval-run-7", "eval", 500, 40.0, 150.0, {}),
     ("ticket-summaries", "support", 3_000, 5 * 60.0, 50 * 60.0, {}),
     (
-        "reviews-v2 (canceling)",
+        "reviews-v2",  # the status column says it is canceling: a label that did would go stale
         "sentiment",
         800,
         10 * 60.0,
@@ -77,46 +77,82 @@ _PLAN: tuple = (
 )
 
 
-# Batches that start "now" whenever a demo starts with nothing in flight (e.g. the seeded ones ended since).
+# Batches that start "now" when a returning demo finds nothing in flight and nothing recent (see LIVE_REST).
 _LIVE_PLAN: tuple = (
     ("live: quick-check", "eval", 60, 0.0, 25.0, {}),
     ("live: ticket-summaries", "support", 1_500, 0.0, 100.0, {"error_rate": 0.01}),
     ("live: reviews-batch", "sentiment", 4_000, 0.0, 20 * 60.0, {}),
 )
 
-
-async def seed_demo(state: EmulatorState, seed: int = 7) -> list[SeededBatch]:
-    """Insert the demo batches unless the state already has batches. Returns what was inserted."""
-    return await state.run(_seed, state, seed)
-
-
-async def seed_live(state: EmulatorState, seed: int = 11) -> list[SeededBatch]:
-    """Start a few batches now if none is in flight, so a returning demo still has something moving."""
-    return await state.run(_seed_live, state, seed)
+# A relaunch starts live batches only if no batch was created for this long: relaunching (or running one command
+# after another with --demo) must not add three batches each time the last ones have ended.
+LIVE_REST = HOUR
 
 
-def _seed(state: EmulatorState, seed: int) -> list[SeededBatch]:
+async def seed_demo(state: EmulatorState, seed: int = 7, *, batch_seconds: float | None = None) -> list[SeededBatch]:
+    """Insert the demo batches unless the state already has batches. Returns what was inserted. `batch_seconds`:
+    those in flight end within about that many seconds (None: the plan's own, realistic, durations)."""
+    return await state.run(_seed, state, seed, batch_seconds)
+
+
+async def seed_live(state: EmulatorState, seed: int = 11, *, batch_seconds: float | None = None) -> list[SeededBatch]:
+    """Start a few batches now if none is in flight and none was created within LIVE_REST, so a returning demo
+    still has something moving but a relaunch does not pile up batches."""
+    return await state.run(_seed_live, state, seed, batch_seconds)
+
+
+async def seed_launch(state: EmulatorState, *, batch_seconds: float | None = None) -> list[SeededBatch]:
+    """What a demo launch adds: the demo batches on a fresh state, else live ones when it is time (seed_live)."""
+    return await seed_demo(state, batch_seconds=batch_seconds) or await seed_live(state, batch_seconds=batch_seconds)
+
+
+def _seed(state: EmulatorState, seed: int, batch_seconds: float | None) -> list[SeededBatch]:
     if not state.is_empty():
         return []
-    return _insert_plan(state, _PLAN, random.Random(seed))
+    return _insert_plan(state, _PLAN, random.Random(seed), batch_seconds)
 
 
-def _seed_live(state: EmulatorState, seed: int) -> list[SeededBatch]:
+def _seed_live(state: EmulatorState, seed: int, batch_seconds: float | None) -> list[SeededBatch]:
     now = state.clock.now()
     rows = state.db.execute("SELECT * FROM batches WHERE deleted_at IS NULL").fetchall()
     if any(state.end_time(r) > now for r in rows):
         return []
-    return _insert_plan(state, _LIVE_PLAN, random.Random(seed + int(now)))
+    newest = state.db.execute("SELECT max(created_at) FROM batches").fetchone()[0]  # deleted ones count too
+    if newest is not None and now - newest < LIVE_REST:
+        return []
+    return _insert_plan(state, _LIVE_PLAN, random.Random(seed + int(now)), batch_seconds)
 
 
-def _insert_plan(state: EmulatorState, plan: tuple, rng: random.Random) -> list[SeededBatch]:
+def _demo_time(ago: float, duration: float, cancel: tuple[float, float] | None, left: float) -> tuple[float, float]:
+    """(duration, cancel_seconds) so a batch still in flight `ago` seconds after its creation ends about `left`
+    seconds from now, if it would have ended later (a batch already over is history: left as it is)."""
+    cancel_after, cancel_seconds = cancel or (0.0, 0.0)
+    end = min(duration, cancel_after + cancel_seconds) if cancel else duration
+    if end <= ago or end - ago <= left:
+        return duration, cancel_seconds
+    if cancel and cancel_after + cancel_seconds < duration:
+        return duration, max(0.0, ago + left - cancel_after)
+    return ago + left, cancel_seconds
+
+
+def _insert_plan(
+    state: EmulatorState, plan: tuple, rng: random.Random, batch_seconds: float | None = None
+) -> list[SeededBatch]:
     now = state.clock.now()
     out = []
     # Oldest first, so insertion order (the list order) matches creation time.
-    for label, kind, n, ago, duration, extra in sorted(plan, key=lambda p: -p[3]):
+    ordered = sorted(plan, key=lambda p: -p[3])
+    for i, (label, kind, n, ago, duration, extra) in enumerate(ordered):
         extra = dict(extra)
         bad_every = extra.pop("bad_every", 0)
         cancel_after = extra.pop("cancel_after", None)
+        if batch_seconds is not None:
+            # Spread over (0.4 .. 1.0) x batch_seconds, the newest last, so they end one after another.
+            left = batch_seconds * (0.4 + 0.6 * (i + 1) / len(ordered))
+            cancel = None if cancel_after is None else (cancel_after, extra.get("cancel_seconds", 0.0))
+            duration, cancel_seconds = _demo_time(ago, duration, cancel, left)
+            if cancel is not None:
+                extra["cancel_seconds"] = cancel_seconds
         created = now - ago
         row = state.insert_batch(
             _requests(kind, n, rng, bad_every),

@@ -2,6 +2,11 @@
 
 A fresh demo records each seeded batch as a submission of this cache (so it is listed with its label), lists them
 once so the first paint has something to show, then copies their prompts in behind that paint.
+
+Demo batches take demo time: every batch in flight (seeded, or submitted in the demo) ends within about
+`batch_seconds` (`--batch-seconds`, default DEMO_BATCH_SECONDS), not the hours a real batch may take. A relaunch
+decides from the demo's state what already exists: it starts new live batches only when nothing is in flight and
+nothing was created for a while (seed.LIVE_REST), so running commands with `--demo` does not pile up batches.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ from typing import TYPE_CHECKING
 
 from batchtui.core.config import demo_dir
 from batchtui.emulator import Emulator, EmulatorConfig, serve_emulator
-from batchtui.emulator.seed import SeededBatch, seed_demo, seed_live
+from batchtui.emulator.seed import SeededBatch, seed_launch
 
 if TYPE_CHECKING:
     from batchtui.service.session import Session
 
-DEMO_CONFIG = EmulatorConfig(port=0, batch_seconds=45.0, error_rate=0.02, expire_rate=0.005)
+DEMO_BATCH_SECONDS = 30.0
+
+
+def demo_config(batch_seconds: float = DEMO_BATCH_SECONDS) -> EmulatorConfig:
+    return EmulatorConfig(port=0, batch_seconds=batch_seconds, error_rate=0.02, expire_rate=0.005)
 
 
 @dataclass
@@ -51,10 +60,13 @@ class DemoServer:
 
 
 @contextlib.asynccontextmanager
-async def demo_server(state_dir: Path | None = None) -> AsyncIterator[DemoServer]:
+async def demo_server(
+    state_dir: Path | None = None, *, batch_seconds: float | None = None
+) -> AsyncIterator[DemoServer]:
     state_dir = state_dir or demo_dir()
-    async with serve_emulator(DEMO_CONFIG, state_path=state_dir / "emulator.sqlite3") as emu:
-        seeded = await seed_demo(emu.state) or await seed_live(emu.state)
+    seconds = batch_seconds or DEMO_BATCH_SECONDS
+    async with serve_emulator(demo_config(seconds), state_path=state_dir / "emulator.sqlite3") as emu:
+        seeded = await seed_launch(emu.state, batch_seconds=seconds)
         yield DemoServer(emu, seeded)
 
 

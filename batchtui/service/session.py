@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from batchtui.core.config import Settings
 from batchtui.core.errors import NoApiKey
+from batchtui.core.schedule import PollSchedule
 from batchtui.core.store import Store
 from batchtui.service.spool import clean_orphans, spool_dir_for
 
@@ -92,8 +93,12 @@ async def open_session(
         if settings.demo and online:
             from batchtui.service.demo import demo_server
 
-            demo = await stack.enter_async_context(demo_server(settings.db_path.parent))
+            demo = await stack.enter_async_context(
+                demo_server(settings.db_path.parent, batch_seconds=settings.demo_batch_seconds)
+            )
             base_url = demo.base_url
+            # The emulator says how long its batches run: poll as their ends come due, not a backoff later.
+            engine_options.setdefault("schedule", PollSchedule.for_known_duration(demo.emulator.config.batch_seconds))
         store = await stack.enter_async_context(await Store.open(settings.db_path))
         await clean_orphans(store)
         session = Session(store, None, settings, base_url, dict(engine_options), _stack=stack)

@@ -43,7 +43,12 @@ async def _run(args: argparse.Namespace) -> int:
     from batchtui.tui.hooks import load_hooks
     from batchtui.tui.keymap import load_keymap
 
-    settings = resolve_settings(db=args.db, base_url=args.base_url, demo=args.demo)
+    settings = resolve_settings(
+        db=args.db,
+        base_url=args.base_url,
+        demo=args.demo,
+        demo_batch_seconds=getattr(args, "demo_batch_seconds", None),
+    )
     online = bool(settings.api_key)
     keymap, notices = load_keymap()
     temporal, problems = resolve_temporal()  # $TEMPORAL_ADDRESS, or [temporal] in the same config file
