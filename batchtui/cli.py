@@ -1,7 +1,8 @@
 """The `batchtui` command line: parse arguments, dispatch to one command module, map failures to exit codes.
 
 Exit codes: 0 ok, 1 API or runtime failure, 2 usage or validation error. Data goes to stdout, diagnostics to
-stderr; no traceback is shown for an expected failure.
+stderr; no traceback is shown for an expected failure. With `--json`, a failure also prints `{"error": {...}}` on
+stdout (see commands/output.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from batchtui import __version__
 from batchtui.commands import (
@@ -17,6 +19,7 @@ from batchtui.commands import (
     emulator,
     groups,
     hooks,
+    output,
     queue,
     results,
     retry,
@@ -29,9 +32,52 @@ from batchtui.commands import (
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
+DEMO_HELP = "use a built-in, seeded emulator with its own cache: no key, no network"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors (exit 2, as always) are also told as JSON when --json was given.
+    Subparsers are made of the same class, so theirs are too."""
+
+    def error(self, message: str) -> NoReturn:
+        output.emit_error(output.USAGE, f"{self.prog}: {message}", 2, usage=self.format_usage().strip())
+        super().error(message)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds between 0 and 86400 (e.g. 20)")
+    return value
+
+
+def _add_demo_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--demo and --batch-seconds, on the main parser and (defaults suppressed, so they never undo the main
+    parser's) on every command: `batchtui list --demo` as well as `batchtui --demo list`."""
+    taken = parser._option_string_actions
+    default = {} if top else {"default": argparse.SUPPRESS}
+    if "--demo" not in taken:
+        parser.add_argument("--demo", action="store_true", help=DEMO_HELP, **default)  # type: ignore[arg-type]
+    if "--batch-seconds" not in taken:  # `emulator` has its own
+        parser.add_argument(
+            "--batch-seconds",
+            dest="demo_batch_seconds",
+            type=_positive_seconds,
+            metavar="SECONDS",
+            help="with --demo: how long a demo batch takes to end (default 30)",
+            **({"default": None} if top else default),  # type: ignore[arg-type]
+        )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # an alias maps to the same parser
+                _add_demo_flags(sub, top=False)
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="batchtui",
         description="A terminal dashboard and toolkit for Anthropic's Message Batches API. "
         "With no command, opens the dashboard.",
@@ -39,9 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
     parser.add_argument("--db", type=Path, help="cache database (default: $BATCHTUI_DB or the user data dir)")
     parser.add_argument("--base-url", help="API base URL (default: $ANTHROPIC_BASE_URL or api.anthropic.com)")
-    parser.add_argument(
-        "--demo", action="store_true", help="use a built-in, seeded emulator with its own cache: no key, no network"
-    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     submit.add_parser(sub)
     batches.add_parsers(sub)
@@ -55,7 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_parser(sub)
     serve.add_parser(sub)
     temporal.add_parsers(sub)
+    _add_demo_flags(parser, top=True)
     return parser
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """--json among the options (not after `--`, where it would be a file name)."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in options
 
 
 def entry() -> None:
@@ -70,25 +120,68 @@ def entry() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    output.begin(json_output=_wants_json(argv))
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.demo_batch_seconds is not None and not args.demo:
+        parser.error("--batch-seconds sets how long a demo batch takes: use it with --demo")
     if getattr(args, "handler", None) is None:
         from batchtui.tui.launch import run_dashboard
 
         return run_dashboard(args)
+    code = _run(args)
+    output.finish_json(code)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        output.emit_error("interrupted", "interrupted", 130)
         return 130
     except BatchtuiError as exc:
-        print(f"batchtui: {clean(str(exc))}", file=sys.stderr)
-        return exc.exit_code
+        cause = _api_cause(exc)  # e.g. "nothing was created" because the API refused: say what it answered
+        if cause is None:
+            return _failed(exc.kind, str(exc), exc.exit_code)
+        kind = "api_error" if exc.kind == "error" else exc.kind
+        return _failed(kind, str(exc), exc.exit_code, **_api_details(cause))
     except OSError as exc:
-        print(f"batchtui: {clean(str(exc))}", file=sys.stderr)
-        return 1
+        return _failed("os_error", str(exc), 1)
     except Exception as exc:
         if not is_sdk_error(exc):
+            output.emit_error("internal_error", f"{type(exc).__name__}: {exc}", 1)
             raise
-        print(f"batchtui: {clean(describe(exc))}", file=sys.stderr)
-        return 1
+        kind = "not_found" if getattr(exc, "status_code", None) == 404 else "api_error"
+        return _failed(kind, describe(exc), 1, **_api_details(exc))
+
+
+def _failed(kind: str, message: str, code: int, **details: object) -> int:
+    print(f"batchtui: {clean(message)}", file=sys.stderr)
+    output.emit_error(kind, message, code, **details)
+    return code
+
+
+def _api_cause(exc: BaseException) -> BaseException | None:
+    cause = exc.__cause__
+    while cause is not None and not is_sdk_error(cause):
+        cause = cause.__cause__
+    return cause
+
+
+def _api_details(exc: BaseException) -> dict[str, object]:
+    """What the API said, for a script: its HTTP status, error type and request-id (when there was an answer)."""
+    details: dict[str, object] = {}
+    status = getattr(exc, "status_code", None)
+    if status is not None:
+        details["status_code"] = status
+    body = getattr(exc, "body", None)
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("type"), str):
+        details["api_error_type"] = clean(error["type"])
+    request_id = getattr(exc, "request_id", None)
+    if isinstance(request_id, str):
+        details["request_id"] = clean(request_id)
+    return details

@@ -10,7 +10,7 @@ from batchtui.commands.output import emit_json, note, table
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt, spend
 from batchtui.core.cost import saved_usd
-from batchtui.core.errors import BatchtuiError, describe
+from batchtui.core.errors import NotFound, describe
 from batchtui.core.models import BatchRecord
 from batchtui.core.reuse import batch_reuse_text
 from batchtui.core.sanitize import clean
@@ -127,7 +127,7 @@ async def show(args: argparse.Namespace) -> int:
         except Exception as exc:
             if _not_found(exc):
                 if await session.store.get_batch(args.batch_id) is None:
-                    raise BatchtuiError(f"No batch {args.batch_id} in this workspace or the cache.") from None
+                    raise NotFound(f"No batch {args.batch_id} in this workspace or the cache.") from None
                 await session.store.mark_deleted(args.batch_id)
             elif _api_failure(exc):
                 note(f"warning: could not refresh ({describe(exc)}); showing the cache")
@@ -136,7 +136,7 @@ async def show(args: argparse.Namespace) -> int:
                 raise
         batch = await session.store.get_batch(args.batch_id)
         if batch is None:
-            raise BatchtuiError(f"No batch {args.batch_id} in the cache.")
+            raise NotFound(f"No batch {args.batch_id} in the cache.")
         type_counts = await session.store.result_type_counts(batch.id)
         error_counts = await session.store.error_type_counts(batch.id)
         # The priced part of a batch whose total is unknown, to say what is known.

@@ -107,13 +107,13 @@ def print_group(g: GroupSummary) -> None:
 
 async def show_group(args: argparse.Namespace) -> int:
     """`show GROUP_ID`: its batches refreshed first (exit 1 with the cached view if the API cannot be reached)."""
-    from batchtui.core.errors import BatchtuiError
+    from batchtui.core.errors import NotFound
 
     code = 0
     async with cli_session(args) as session:
         group = await session.store.get_group(args.batch_id)
         if group is None:
-            raise BatchtuiError(f"No group {args.batch_id} in the cache (groups are local: see `batchtui groups`).")
+            raise NotFound(f"No group {args.batch_id} in the cache (groups are local: see `batchtui groups`).")
         try:
             for batch_id in group.batch_ids:
                 await session.engine.refresh_one(batch_id)

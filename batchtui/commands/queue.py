@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from batchtui.commands.input_flags import add_input_flags, defaults_from
-from batchtui.commands.output import emit_json, note, table
+from batchtui.commands.output import emit_json, fail_validation, note, table
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.errors import UsageError
@@ -95,6 +95,7 @@ def print_problems(reports: list[ValidationReport]) -> None:
             note(line)
         note(f"{report.file}: {fmt.count(report.error_count)} problem(s)")
     note("nothing was queued")
+    fail_validation(reports, f"{fmt.count(sum(r.error_count for r in reports))} problem(s); nothing was queued")
 
 
 def file_json(report: ValidationReport) -> dict[str, object]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from batchtui.commands.output import Progress, note
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
-from batchtui.core.errors import BatchtuiError, UsageError
+from batchtui.core.errors import BatchtuiError, NotFound, UsageError
 from batchtui.core.events import ResultsProgress
 from batchtui.core.export import EXPORT_FORMATS
 from batchtui.core.models import RESULT_TYPES, ResultFilter
@@ -36,7 +36,7 @@ async def group_batches(session: Session, group_id: str) -> list[str]:
     """Every part's batch, in part order. A group with parts still unsent exports what exists, and says so."""
     group = await session.store.get_group(group_id)
     if group is None:
-        raise BatchtuiError(f"No group {group_id} in the cache (groups are local: see `batchtui groups`).")
+        raise NotFound(f"No group {group_id} in the cache (groups are local: see `batchtui groups`).")
     if not group.batch_ids:
         raise BatchtuiError(f"Group {group_id} has no batch yet: submit its file again to send its parts.")
     missing = [str(p.spec.part) for p in group.parts if not p.done]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from batchtui.commands.hooks import describe_outcome, hook_settings_of, outcome_json
 from batchtui.commands.input_flags import add_input_flags, defaults_from
-from batchtui.commands.output import Progress, emit_json, note
+from batchtui.commands.output import Progress, emit_json, fail_validation, note
 from batchtui.commands.session import cli_session
 from batchtui.commands.submit_cache import add_cache_flags, describe_cache, suggestion
 from batchtui.commands.submit_reuse import add_reuse_flags, describe_reuse, reuse_json, reuse_options
@@ -90,6 +90,7 @@ def print_errors(report: ValidationReport, *, temporal: bool = False) -> None:
     for line in report.error_lines():
         note(line)
     note(f"{report.file}: {fmt.count(report.error_count)} problem(s); nothing was submitted")
+    fail_validation([report], f"{report.file}: {fmt.count(report.error_count)} problem(s); nothing was submitted")
     if temporal and any(e.code in ("too_many_requests", "too_large") for e in report.errors):
         note(
             "--engine temporal sends a file as one batch and does not split it; submit it without --engine temporal "

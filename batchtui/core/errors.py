@@ -7,18 +7,28 @@ from types import ModuleType
 
 
 class BatchtuiError(Exception):
-    """A failure with a message meant for the user. `exit_code` is the CLI's."""
+    """A failure with a message meant for the user. `exit_code` is the CLI's; `kind` names it in `--json` errors."""
 
     exit_code = 1
+    kind = "error"
 
 
 class UsageError(BatchtuiError):
     """Bad arguments or input: nothing was sent."""
 
     exit_code = 2
+    kind = "usage_error"
+
+
+class NotFound(BatchtuiError):
+    """No such batch (or group...) in the workspace or the cache."""
+
+    kind = "not_found"
 
 
 class NoApiKey(UsageError):
+    kind = "no_api_key"
+
     def __init__(self) -> None:
         super().__init__(
             "No API key: set ANTHROPIC_API_KEY (export ANTHROPIC_API_KEY=sk-ant-...), or try `batchtui --demo` "
@@ -29,9 +39,13 @@ class NoApiKey(UsageError):
 class OutcomeUnknown(BatchtuiError):
     """A create was sent but its answer never came; it will be reconciled, never blindly retried."""
 
+    kind = "outcome_unknown"
+
 
 class DuplicateSubmission(UsageError):
     """The same body as a submission whose outcome is still unknown: sending it again could make a second batch."""
+
+    kind = "duplicate_submission"
 
 
 class ResultsInterrupted(Exception):

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from batchtui.core import fmt
-from batchtui.core.errors import BatchtuiError, describe, is_sdk_error, is_transient, retry_after_seconds
+from batchtui.core.errors import (
+    BatchtuiError,
+    NotFound,
+    describe,
+    is_sdk_error,
+    is_transient,
+    retry_after_seconds,
+)
 from batchtui.core.models import BatchRecord
 from batchtui.core.reuse import is_local_batch_id
 from batchtui.core.schedule import PollSchedule
@@ -125,7 +132,7 @@ async def ensure_results(session: Session, batch_id: str) -> BatchRecord:
         if not _not_found(exc):
             raise
         if batch is None:
-            raise BatchtuiError(f"No batch {batch_id} in this workspace or the cache.") from None
+            raise NotFound(f"No batch {batch_id} in this workspace or the cache.") from None
         await store.mark_deleted(batch_id)
     batch = await store.get_batch(batch_id)
     assert batch is not None

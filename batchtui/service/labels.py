@@ -3,7 +3,7 @@ named. Any batch of the workspace can have one, including batches created elsewh
 
 from __future__ import annotations
 
-from batchtui.core.errors import BatchtuiError, UsageError
+from batchtui.core.errors import NotFound, UsageError
 from batchtui.core.models import BatchRecord
 from batchtui.core.sanitize import clean
 from batchtui.service.session import Session
@@ -32,7 +32,7 @@ async def set_label(session: Session, batch_id: str, text: str | None) -> BatchR
             if getattr(exc, "status_code", None) != 404:
                 raise
     if await store.get_batch(batch_id) is None:
-        raise BatchtuiError(f"No batch {batch_id} in this workspace or the cache.")
+        raise NotFound(f"No batch {batch_id} in this workspace or the cache.")
     await store.set_label(batch_id, label)
     record = await store.get_batch(batch_id)
     assert record is not None

@@ -55,7 +55,9 @@ def test_an_identical_body_to_an_unresolved_submission_needs_force(cli, tmp_path
     code, _, err = cli("submit", str(path))
     assert code == 1 and "Do not resubmit" in err
     code, out, err = cli("submit", str(path), "--json")
-    assert code == 2 and out == "" and "--force" in err and "Nothing was submitted" in err
+    assert code == 2 and "--force" in err and "Nothing was submitted" in err
+    error = json.loads(out)["error"]  # --json: the failure as one JSON object on stdout
+    assert error["type"] == "duplicate_submission" and error["exit_code"] == 2 and "--force" in error["message"]
     assert len(server_ids(batch_emulator)) == 1
     code, out, _ = cli("submit", str(path), "--json", "--force")
     assert code == 0 and len(server_ids(batch_emulator)) == 2
