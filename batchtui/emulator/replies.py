@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from batchtui.emulator.answers import compose_reply
 from batchtui.emulator.blocks import (
     SEARCH_RESULT_TOKENS,
     chosen_tool,
@@ -21,35 +22,17 @@ from batchtui.emulator.wire import error_body
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
-_SENTENCES = (
-    "The short answer is yes, with one caveat worth spelling out.",
-    "Here are the key points, in order of importance.",
-    "First, the underlying assumption holds for most practical cases.",
-    "Second, the edge cases mostly come from inconsistent input data.",
-    "A simple way to check this is to compare a small sample by hand.",
-    "If the numbers disagree, the older record is usually the culprit.",
-    "In summary, the approach is sound and needs only minor changes.",
-    "The tone of the message is neutral, leaning slightly positive.",
-    "I would classify this as a billing question rather than a bug report.",
-    "The customer mainly wants a clear timeline for the fix.",
-    "Translated, the sentence keeps its meaning but loses some formality.",
-    "Three risks stand out: cost, latency and data quality.",
-    "The passage argues that incremental change beats a rewrite.",
-    "Nothing in the text suggests urgency, so a standard reply fits.",
-    "Let me know if you would like a longer or more formal version.",
-)
-
 
 def _digest(*parts: str) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=32).digest()
 
 
 def reply_text(custom_id: str, params: dict) -> str:
-    d = _digest(custom_id, last_user_text(params)[:500])
-    topic = _topic(params)
-    n = 2 + d[0] % 7
-    body = " ".join(_SENTENCES[d[1 + i] % len(_SENTENCES)] for i in range(n))
-    return f"Regarding “{topic}”: {body}" if topic else body
+    """A plausible answer to the last user message: its kind (summary, sentiment, translation, extraction,
+    question, anything else) picks a composer, and a hash of the custom_id and prompt picks among its wordings.
+    The same request always gets the same text."""
+    prompt = last_user_text(params)
+    return compose_reply(prompt, _digest(custom_id, prompt[:500]))
 
 
 def _topic(params: dict) -> str:
