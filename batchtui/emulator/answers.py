@@ -3,7 +3,8 @@ extraction, question, anything else), each with several wordings picked by the r
 
 Nothing here is a language model: composers look at the prompt's words (what it asks, the text it is about) and
 fill short templates. It is enough for a demo to look alive and for tests to see varied, realistic text; the same
-digest always gives the same answer.
+digest always gives the same answer. Answers quote the prompt (a restated topic, a quoted ticket), so a hostile
+prompt becomes hostile model output: the dashboard's tests rely on that.
 """
 
 from __future__ import annotations
@@ -224,6 +225,15 @@ _GENERAL = (
     "Most of the effort goes into the first, careful pass.",
 )
 _OPENERS = ("", "Good question. ", "In short: ", "Briefly: ", "Here is what I would say. ")
+# An answer restates what it is about (the prompt's first words), as a model often does: "Regarding “…”: ".
+_RESTATED = ("Regarding “{}”: ", "On “{}”: ", "You asked about “{}”. ", "About “{}”, in short: ")
+
+
+def _opener(prompt: str, d: bytes) -> str:
+    topic = " ".join(prompt.split()[:8])
+    return _pick(_RESTATED, d, 9).format(topic) if topic else _pick(_OPENERS, d, 9)
+
+
 _CLOSERS = (
     "",
     "",
@@ -235,7 +245,7 @@ _CLOSERS = (
 def _general(prompt: str, d: bytes) -> str:
     n = 2 + d[7] % 4
     body = " ".join(dict.fromkeys(_GENERAL[d[8 + i] % len(_GENERAL)] for i in range(n)))
-    return f"{_pick(_OPENERS, d, 9)}{body}{_pick(_CLOSERS, d, 10)}"
+    return f"{_opener(prompt, d)}{body}{_pick(_CLOSERS, d, 10)}"
 
 
 def _answer(prompt: str, d: bytes) -> str:
