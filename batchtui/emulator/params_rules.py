@@ -126,7 +126,7 @@ def _block(block: Any, where: str, allowed: tuple[str, ...] | None = None) -> No
     if kind in SOURCES:
         source = block["source"]
         stype = source.get("type")
-        if stype not in SOURCES[kind] or not isinstance(stype, str):
+        if not isinstance(stype, str) or stype not in SOURCES[kind]:
             raise Invalid(f"{where}.source.type: Input should be {_literal(tuple(SOURCES[kind]))}")
         _fields(source, SOURCES[kind][stype], f"{where}.source")
         if stype == "content":

@@ -113,7 +113,7 @@ def _source(block: dict[str, Any], kind: str, where: str, p: Problems) -> None:
         if kind == "image"
         else 'e.g. {"type": "base64", "media_type": "application/pdf", "data": "..."} or {"type": "text", ...}'
     )
-    if stype not in table:
+    if not isinstance(stype, str) or stype not in table:  # a list or object is not hashable
         got = "missing" if "type" not in source else f"got {show(stype)}"
         p.error(f"{where}.type", f"must be one of {', '.join(table)} ({got})", hint, "block_source")
         return
