@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +15,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from os import PathLike
 from typing import Any, BinaryIO, cast
+
+import msgspec
 
 from batchtui.core.cost import estimate_request_cost
 from batchtui.core.fmt import count, naturalsize
@@ -37,8 +38,8 @@ from batchtui.core.inputs.split import MAX_BODY_BYTES, MAX_REQUESTS, SplitLimits
 
 _BODY_OVERHEAD = len(b'{"requests":[]}')
 _SPLIT_HINT = "split the file into several batches"
-# Serialises like the SDK (compact, non-ASCII as UTF-8); built once, json.dumps(**kwargs) would build one per call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# Serialises like the SDK (compact, non-ASCII as UTF-8; floats may be spelt 0.00001 for 1e-05), 20x json's speed.
+_encode = msgspec.json.Encoder().encode
 
 
 # Called with each valid request and its item exactly as the create body carries it (compact JSON, UTF-8): the
@@ -264,7 +265,7 @@ class _Scan:
     def _add_size(self, req: SourceRequest) -> bool:
         """Add the request's share of the create body: serialised like the SDK does (compact, UTF-8)."""
         try:
-            item = _ENCODER.encode(req.to_item()).encode("utf-8")
+            item = _encode(req.to_item())  # a lone surrogate raises UnicodeEncodeError
         except UnicodeEncodeError:
             where = _surrogate_path(req.params, "params") or "params"
             self._error(
