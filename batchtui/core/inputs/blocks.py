@@ -168,7 +168,8 @@ def block(value: Any, where: str, p: Problems, allowed: frozenset[str] | None = 
 def _hint(kind: str) -> str:
     required = REQUIRED[kind]
     example = ", ".join(f'"{name}": ...' for name in required)
-    return f'a {kind} block needs {{"type": "{kind}", {example}}}'
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f'{article} {kind} block needs {{"type": "{kind}", {example}}}'
 
 
 def content(
