@@ -256,30 +256,32 @@ async def wait_for(pilot: Any, predicate: Callable[[], object], within: float = 
 
 
 async def save_as(pilot: Any, app: App[Any], path: Path) -> None:
-    """Answer the FileSave dialog with `path` (typed into its file name box)."""
+    """Type `path` into the save dialog's path box (where the focus starts); `choose_format` then saves."""
     from textual.widgets import Input
-    from textual_fspicker import FileSave
 
-    await wait_for(pilot, lambda: isinstance(app.screen, FileSave), what="the save dialog")
+    from batchtui.tui.file_dialogs import SaveFile
+
+    await wait_for(pilot, lambda: isinstance(app.screen, SaveFile), what="the save dialog")
     await pilot.pause()
     box = app.screen.query_one(Input)
+    assert app.screen.focused is box  # typing goes straight into the path box
     box.value = str(path)
-    box.focus()
-    await pilot.press("enter")
 
 
 async def choose_format(pilot: Any, app: App[Any], fmt: str | None = None) -> str:
-    """Answer the format dialog: `fmt`, or the preselected one; returns the one preselected."""
-    from textual.widgets import OptionList
+    """Pick `fmt` in the save dialog's format choice (or keep the one the extension chose), then press Enter in
+    the path box; returns the format the extension had chosen."""
+    from textual.widgets import Input, Select
 
-    from batchtui.tui.screens.export import FORMATS, FormatDialog
+    from batchtui.tui.file_dialogs import SaveFile
 
-    await wait_for(pilot, lambda: isinstance(app.screen, FormatDialog), what="the format dialog")
+    await wait_for(pilot, lambda: isinstance(app.screen, SaveFile), what="the save dialog")
     await pilot.pause()
-    options = app.screen.query_one(OptionList)
-    preselected = list(FORMATS)[options.highlighted or 0]
+    preselected = str(app.screen.query_one("#save-format", Select).value)
     if fmt is not None:
-        options.highlighted = list(FORMATS).index(fmt)
+        app.screen.query_one("#save-format", Select).value = fmt
+        await pilot.pause()
+    app.screen.query_one(Input).focus()
     await pilot.press("enter")
     return preselected
 

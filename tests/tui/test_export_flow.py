@@ -8,12 +8,14 @@ import json
 
 import pytest
 from textual.widgets import Input
+from textual_fspicker.base_dialog import Dialog
 
 from batchtui.core.client import BatchApi
 from batchtui.core.export import CSV_COLUMNS
 from batchtui.core.models import ResultFilter
 from batchtui.core.sync import SyncEngine
-from batchtui.tui.screens.export import ExportProgress, FormatDialog, format_for, start_export
+from batchtui.tui.file_dialogs import SaveFile
+from batchtui.tui.screens.export import ExportProgress, format_for, start_export
 from batchtui.tui.widgets.results_table import ResultsTable
 from tests.tui.results_support import (
     BATCH_ID,
@@ -23,6 +25,7 @@ from tests.tui.results_support import (
     finish_export,
     mixed_lines,
     save_as,
+    screen_text,
     seed_batch,
     settle,
     succeeded_line,
@@ -64,7 +67,7 @@ async def test_export_marked_rows_as_jsonl(cache_store, lines, tmp_path):
         assert await choose_format(pilot, app) == "jsonl"
         await finish_export(pilot, app)
         assert f"Exported 3 results to {out}" in notifications(app)
-        assert not isinstance(app.screen, ExportProgress | FormatDialog)
+        assert not isinstance(app.screen, ExportProgress | SaveFile)
     # JSONL is the API's own lines, untouched, in custom_id order.
     assert out.read_text().splitlines() == [lines[2], lines[3], lines[7]]
     assert not list(tmp_path.glob(".*.partial"))
@@ -155,7 +158,7 @@ async def test_nothing_to_export(cache_store, lines):
         assert notifications(app) == ["Nothing to export."]
 
 
-async def test_export_failure_is_reported(cache_store, lines, tmp_path):
+async def test_a_path_that_cannot_be_written_is_refused_in_the_dialog_with_why(cache_store, lines, tmp_path):
     app = ResultsHostApp(cache_store)
     out = tmp_path / "no-such-dir" / "x.csv"
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -163,11 +166,33 @@ async def test_export_failure_is_reported(cache_store, lines, tmp_path):
         await pilot.press("e")
         await save_as(pilot, app, out)
         await choose_format(pilot, app)
-        await finish_export(pilot, app)
-        assert notifications(app)[-1].startswith("Export failed: [Errno 2] No such file or directory")
-        assert not isinstance(app.screen, ExportProgress)
+        await pilot.pause()
+        assert isinstance(app.screen, SaveFile)  # still asking: nothing started
+        assert "No folder" in screen_text(app)  # why, in the dialog's bottom edge
+        assert str(app.screen.query_one(Dialog).border_subtitle).startswith(f"No folder {out.parent}: create it")
+        assert not notifications(app)
         assert app.is_running
     assert not out.parent.exists()
+
+
+async def test_export_failure_is_reported(cache_store, lines, tmp_path, monkeypatch):
+    app = ResultsHostApp(cache_store)
+    out = tmp_path / "x.csv"
+
+    def broken(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("batchtui.tui.screens.export.export", broken)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await save_as(pilot, app, out)
+        await choose_format(pilot, app)
+        await finish_export(pilot, app)
+        assert notifications(app)[-1] == "Export failed: [Errno 28] No space left on device"
+        assert not isinstance(app.screen, ExportProgress)
+        assert app.is_running
+    assert not out.exists()
 
 
 def test_format_from_extension():

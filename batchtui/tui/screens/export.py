@@ -1,4 +1,5 @@
-"""Export results to a file: pick a path (textual-fspicker `FileSave`), pick a format, then stream to disk.
+"""Export results to a file: pick a path and a format (one dialog: the format follows the extension typed, or is
+chosen beside it), then stream to disk.
 
 `start_export` runs the whole flow in an app worker (dialogs are awaited with `push_screen_wait`, which only works
 inside a worker). Rows stream from the store in chunks straight into the file, written atomically: memory stays
@@ -19,11 +20,9 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, ProgressBar, Static
-from textual.widgets.option_list import Option
+from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from batchtui.core import fmt
@@ -32,7 +31,7 @@ from batchtui.core.export import EXPORT_FORMATS, export_format_for
 from batchtui.core.models import ResultFilter
 from batchtui.core.sanitize import clean
 from batchtui.service.export import Selection, count_selected, download_missing, export, missing_results
-from batchtui.tui.file_dialogs import FileSave
+from batchtui.tui.file_dialogs import SaveFile
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
@@ -40,12 +39,15 @@ from batchtui.tui.safe import as_content, content_assemble
 if TYPE_CHECKING:
     pass
 
-FORMATS: dict[str, str] = {name: spec.description for name, spec in EXPORT_FORMATS.items()}
+# name -> (what the format choice says, its extensions: the first is the one a file gets)
+FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
+    name: (spec.description.split()[0], spec.extensions) for name, spec in EXPORT_FORMATS.items()
+}
 PROGRESS_INTERVAL = 0.1  # seconds between progress repaints
 last_directory: Path | None = None  # where the previous export went, this session
 
 
-def format_for(path: Path) -> str:
+def format_for(path: Path | str) -> str:
     """The format a file name asks for (JSONL when its extension says nothing)."""
     return export_format_for(path)
 
@@ -60,44 +62,6 @@ def default_file_name(batch_ids: list[str], marked: bool, name: str | None = Non
 
 
 # -- dialogs -----------------------------------------------------------------------------------------------------
-
-
-class FormatDialog(ModalScreen[str | None]):
-    """JSONL / CSV / Markdown, preselected from the file's extension."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
-
-    DEFAULT_CSS = """
-    FormatDialog { align: center middle; }
-    FormatDialog > Vertical {
-        width: 70; height: auto; padding: 1 2; border: thick $primary; background: $surface;
-        & > Static { margin-bottom: 1; }
-        & > OptionList { height: auto; margin-bottom: 1; }
-        & > #format-hint { color: $text-muted; margin: 0; }
-    }
-    """
-
-    def __init__(self, path: Path, count: int | None) -> None:
-        super().__init__()
-        self.path = path
-        self.count = count
-
-    def compose(self) -> ComposeResult:
-        what = "results" if self.count is None else f"{fmt.count(self.count)} results"
-        with Vertical():
-            yield Static(content_assemble((f"Export {what} to\n", "bold"), str(self.path)), id="format-path")
-            yield OptionList(*(Option(Content(label), id=key) for key, label in FORMATS.items()), id="formats")
-            yield Static("enter choose · esc cancel", id="format-hint")
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        options.highlighted = list(FORMATS).index(format_for(self.path))
-        options.focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
 
 
 class ExportProgress(ModalScreen[None]):
@@ -200,7 +164,8 @@ async def _export_flow(
         return
     if missing and not session.online:
         app.notify(
-            f"{len(missing)} batch(es) have no downloaded results (offline): exporting what is stored.",
+            f"{len(missing)} {'batch has' if len(missing) == 1 else 'batches have'} no downloaded results (offline):"
+            " exporting what is stored.",
             severity="warning",
             markup=False,
         )
@@ -208,12 +173,11 @@ async def _export_flow(
     default = default_file_name(batch_ids, custom_ids is not None, name)
     location = last_directory if last_directory is not None and last_directory.is_dir() else Path.cwd()
     title = f"Export {fmt.count(stored)} results" if not missing else "Export results"
-    path = await app.push_screen_wait(FileSave(location, title, default_file=default))
+    dialog = SaveFile(location, title, default_file=default, formats=FORMATS, format_for=format_for)
+    path = await app.push_screen_wait(dialog)
     if path is None:
         return
-    fmt_name = await app.push_screen_wait(FormatDialog(path, None if missing else stored))
-    if fmt_name is None:
-        return
+    fmt_name = dialog.chosen_format
     if not path.suffix:
         path = path.with_suffix("." + fmt_name)
     last_directory = path.parent
