@@ -26,7 +26,7 @@ from batchtui.core.events import (
 from batchtui.core.models import parse_time
 from batchtui.core.result_lines import parse_result_line
 from batchtui.core.reuse import is_local_batch_id
-from batchtui.core.schedule import PollSchedule
+from batchtui.core.schedule import PollSchedule, due_in
 from batchtui.core.store import Store
 
 # The events are defined in core/events.py (no SDK import, so the dashboard can paint first) and re-exported.
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 RESULT_CHUNK = 5000  # rows per store transaction: fewer commits rewrite fewer index pages; memory stays bounded
+DUE_SAMPLE = 50  # in-flight batches read to tell when the next may end (one query each, every poll)
 FULL_REFRESH_EVERY = timedelta(minutes=10)  # a full listing also notices batches deleted elsewhere
 
 
@@ -242,6 +243,11 @@ class SyncEngine:
 
     # -- the poll loop --------------------------------------------------------------------------------------------
 
+    async def _due_in(self, batch_ids: list[str]) -> float | None:
+        """How soon the soonest in-flight batch may end (the newest DUE_SAMPLE of them are looked at)."""
+        batches = [b for i in batch_ids[:DUE_SAMPLE] if (b := await self.store.get_batch(i)) is not None]
+        return due_in(batches, datetime.now(UTC), self.schedule.expected_seconds)
+
     def poke(self) -> None:
         """A user acted (refresh key, create, cancel): poll now and briskly after."""
         self.schedule.user_action()
@@ -259,8 +265,10 @@ class SyncEngine:
                     if self.before_refresh is not None:
                         await self.before_refresh()
                     changed = await self.refresh()
-                    in_flight = bool(await self.store.in_flight_ids())
-                    delay = self.schedule.after_success(changed=bool(changed), in_flight=in_flight)
+                    in_flight = await self.store.in_flight_ids()
+                    delay = self.schedule.after_success(
+                        changed=bool(changed), in_flight=bool(in_flight), due=await self._due_in(in_flight)
+                    )
                     self._emit(SyncOk(datetime.now(UTC)))
                     await self.start_downloads()
                 except Exception as exc:

@@ -282,6 +282,9 @@ class BatchTuiApp(App[None]):
     def refresh_now(self) -> None:
         """Sync now: wake the poll loop, or run one refresh when not polling."""
         if self.engine is None:
+            if self._connect is not None and not self.sync_state.offline_reason:  # the SDK is still loading
+                self.notify("Connecting to the API: it syncs as soon as it is up.", title="Refresh", markup=False)
+                return
             reason = self.sync_state.offline_reason or "offline"
             self.notify(reason, title="Cannot refresh", severity="warning", markup=False)
             return
