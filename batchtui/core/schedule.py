@@ -56,9 +56,10 @@ class PollSchedule:
 
     @classmethod
     def for_known_duration(cls, batch_seconds: float) -> PollSchedule:
-        """Batches run about `batch_seconds` (the demo): poll as their ends come due, and never idle long while
-        one runs (the emulator is local: polling it costs nothing)."""
-        return cls(expected_seconds=batch_seconds, busy_cap=max(cls.near, min(cls.busy_cap, batch_seconds / 4)))
+        """Batches run about `batch_seconds` (the demo: every batch in flight, seeded or submitted, ends within
+        that): poll as their ends come due, and never wait more than an eighth of it while one runs, so an ended
+        batch shows within seconds (the emulator is local: polling it costs nothing)."""
+        return cls(expected_seconds=batch_seconds, busy_cap=max(cls.near, min(cls.busy_cap, batch_seconds / 8)))
 
     def after_success(self, *, changed: bool, in_flight: bool, due: float | None = None) -> float:
         """`due`: seconds until the soonest in-flight batch may end (see due_in); the wait never runs past it."""

@@ -102,5 +102,6 @@ def test_the_demo_caps_its_backoff_while_a_batch_runs():
     s = PollSchedule.for_known_duration(45.0)
     s.jitter = 0
     delays = [s.after_success(changed=False, in_flight=True) for _ in range(10)]
-    assert max(delays) <= 45.0 / 4  # an ended batch shows within seconds, not after a 25-52 s backoff
+    assert max(delays) <= 45.0 / 8  # an ended batch shows within seconds, not after a 25-52 s backoff
+    assert PollSchedule.for_known_duration(30.0).busy_cap == 3.75
     assert s.after_success(changed=False, in_flight=True, due=0) == s.near
