@@ -108,6 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--model", default="claude-sonnet-5")
+    parser.add_argument("--json", type=Path, help="also write the figures here (benchmarks/run_all.py reads them)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="paying-less-") as folder:
         work = Path(folder)
@@ -124,6 +125,19 @@ def main() -> None:
             emulator.terminate()
             emulator.wait(timeout=30)
     report(args, chars, estimate, without, cached, reused)
+    if args.json:
+        floor = floor_cost(args.model, cached["usage"])
+        n = f"{args.requests:,}"
+        rows = [
+            {"measure": f"cost of {n} requests sharing a document (--auto-cache)", "unit": "$",
+             "ours": cached["batch"]["cost_usd"], "user": without["batch"]["cost_usd"], "floor": floor},
+        ]  # fmt: skip
+        if reused is not None:
+            rows.append(
+                {"measure": f"the same {n} again (--auto-cache --reuse)", "unit": "$",
+                 "ours": reused["batch"]["cost_usd"] or 0.0, "user": without["batch"]["cost_usd"], "floor": 0.0}
+            )  # fmt: skip
+        args.json.write_text(json.dumps(rows, indent=1))
 
 
 def _money(usd: float | None) -> str:

@@ -317,6 +317,7 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=100_000, help="results of the batch opened in the results view")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the cache in this directory instead of a temp one")
+    parser.add_argument("--json", type=Path, help="also write the figures here (benchmarks/run_all.py reads them)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="batchtui-bench-") as tmp:
@@ -340,6 +341,14 @@ def main() -> None:
         print(f"{label:<52} {shown:>10} {target * 1000 if target else 0:>6,.0f} ms {verdict}")
     for note in notes:
         print("note:", note)
+    if args.json:
+        rows = [
+            {"measure": f"dashboard (in-process): {label}", "unit": "s", "ours": seconds,
+             "target": f"< {target * 1000:,.0f} ms" if target else None}
+            for label, seconds, target in figures
+            if seconds is not None
+        ]  # fmt: skip
+        args.json.write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,212 @@
+"""The dashboard from a user's seat: process start to the first batch painted, and how fast each key answers.
+
+First paint: `batchtui` runs as a whole process in a pseudo-terminal; the time is from spawning it to the batch
+list's first row being drawn (noted by a wrapper that patches the list's render_line before the app starts: no
+hook in batchtui itself). Three starts:
+
+  fresh demo     `batchtui --demo` on an empty data directory (the emulator seeds, lists, then paints)
+  demo relaunch  `batchtui --demo` again on the same directory (paints from the cache)
+  big cache      `batchtui --db CACHE` on 10,000 batches, online against a local emulator (paints from the cache)
+
+Keys: the real app under Pilot on the 10,000-batch cache, each key timed from the press until the app is idle
+again (its screen updated): arrows, PageDown, End, Enter (opens the results), /, s, ?, Escape.
+
+Usage: python benchmarks/first_paint.py [--batches 10000] [--results 200000] [--repeat 3] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pty
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+PY = sys.executable
+PAINT_TARGETS = {"fresh demo": 3.0, "demo relaunch": 1.0, "big cache": 1.0}
+KEY_TARGET = 0.1
+
+# Runs batchtui as `python -m batchtui` would, after noting (in FILE) the wall time of the list's first real row.
+WRAPPER = textwrap.dedent(
+    """
+    import os, sys, time
+    from batchtui.tui.widgets.batch_table import BatchTable
+
+    original = BatchTable.render_line
+    def render_line(table, y):
+        strip = original(table, y)
+        if y >= 1 and table.row_count > 0 and not getattr(BatchTable, "_painted", False):
+            BatchTable._painted = True
+            with open(os.environ["BENCH_PAINT_FILE"], "w") as f:
+                f.write(repr(time.time()))
+        return strip
+    BatchTable.render_line = render_line
+    sys.argv = ["batchtui", *sys.argv[1:]]
+    from batchtui.cli import entry
+    entry()
+    """
+)
+
+
+def first_paint(args: list[str], env: dict[str, str], limit: float = 60.0) -> float:
+    """Seconds from spawning `batchtui ARGS` in a pty to its first painted batch row; the process is then ended."""
+    with tempfile.NamedTemporaryFile(prefix="paint-", delete=False) as f:
+        mark = Path(f.name)
+    mark.unlink()
+    master, slave = pty.openpty()
+    os.set_blocking(master, True)
+    full_env = {**env, "BENCH_PAINT_FILE": str(mark), "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "50"}
+    start_wall = time.time()
+    proc = subprocess.Popen(
+        [PY, "-c", WRAPPER, *args], stdin=slave, stdout=slave, stderr=slave, env=full_env, start_new_session=True
+    )
+    os.close(slave)
+    drained = threading.Thread(target=_drain, args=(master,), daemon=True)  # a full pty would block the app
+    drained.start()
+    try:
+        deadline = time.time() + limit
+        while not mark.exists() or not mark.read_text():
+            if proc.poll() is not None:
+                raise RuntimeError(f"batchtui {' '.join(args)} exited ({proc.returncode}) before painting")
+            if time.time() > deadline:
+                raise TimeoutError(f"batchtui {' '.join(args)}: nothing painted in {limit:.0f} s")
+            time.sleep(0.005)
+        return float(mark.read_text()) - start_wall
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        mark.unlink(missing_ok=True)
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        pass
+
+
+async def key_latencies(cache: Path) -> list[tuple[str, float]]:
+    """Each main key on the big cache, press to idle, with the real app (offline: no API calls in the timing)."""
+    from batchtui.core.store import Store
+    from batchtui.tui.app import BatchTuiApp
+    from batchtui.tui.widgets.batch_table import BatchTable
+
+    store = await Store.open(cache)
+    out: list[tuple[str, float]] = []
+    try:
+        app = BatchTuiApp(store=store, api=None, engine=None, poll=False)
+        async with app.run_test(size=(160, 50), notifications=False) as pilot:
+            table = app.screen.query_one(BatchTable)
+            while table.row_count == 0:
+                await pilot.pause(0.01)
+            await pilot.pause()
+
+            async def timed(label: str, *keys: str) -> None:
+                start = time.perf_counter()
+                await pilot.press(*keys)
+                await pilot.pause()
+                out.append((label, time.perf_counter() - start))
+
+            await timed("a key bound to nothing (Pilot's own cost)", "f19")
+            for _ in range(3):
+                await timed("down", "down")
+            await timed("up", "up")
+            await timed("pagedown", "pagedown")
+            await timed("end (the last of the list)", "end")
+            await timed("home", "home")
+            await timed("/ (filter box)", "slash")
+            await timed("type a filter (4 keys)", "b", "e", "n", "c")
+            await timed("escape (filter cleared)", "escape")
+            await pilot.press("escape")
+            await pilot.pause()
+            await timed("? (help)", "question_mark")
+            await timed("escape (help closed)", "escape")
+            await timed("s (stats)", "s")
+            await timed("escape (stats closed)", "escape")
+            await pilot.press("home")
+            await pilot.pause()
+            await timed("enter (results open)", "enter")
+            await timed("down in results", "down")
+            await timed("escape (back to the list)", "escape")
+    finally:
+        await store.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=10_000)
+    parser.add_argument("--results", type=int, default=200_000, help="results across the batches of the big cache")
+    parser.add_argument("--repeat", type=int, default=3, help="starts of each kind; the median is reported")
+    parser.add_argument("--json", type=Path, help="also write the figures here (benchmarks/run_all.py reads them)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).parent))
+    import ingest  # the emulator helpers
+    import tui  # the big cache's builder
+
+    figures: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="batchtui-paint-") as tmp:
+        work = Path(tmp)
+        base_env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")}
+        for i in range(args.repeat):
+            data = work / f"demo-{i}"
+            env = {**base_env, "XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(data / "config")}
+            figures.setdefault("fresh demo", []).append(first_paint(["--demo"], env))
+            figures.setdefault("demo relaunch", []).append(first_paint(["--demo"], env))
+        cache = work / "big" / "cache.sqlite3"
+        cache.parent.mkdir()
+        start = time.perf_counter()
+        asyncio.run(tui.build_cache(cache, args.batches, args.results, min(args.results // 2, 100_000)))
+        print(f"built {args.batches:,} batches / {args.results:,} results in {time.perf_counter() - start:.1f} s")
+        emulator, base_url = ingest.start_emulator(work / "emulator.sqlite3")
+        try:
+            env = {**base_env, "ANTHROPIC_API_KEY": "bench", "XDG_CONFIG_HOME": str(work / "config")}
+            for _ in range(args.repeat):
+                figures.setdefault("big cache", []).append(
+                    first_paint(["--db", str(cache), "--base-url", base_url], env)
+                )
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=30)
+        keys = asyncio.run(key_latencies(cache))
+
+    paints = {name: sorted(v)[len(v) // 2] for name, v in figures.items()}
+    print(f"\n{'first paint (process start to first row)':<44} {'median':>8} {'all runs':>22} {'target':>8}")
+    for name, seconds in paints.items():
+        runs = " ".join(f"{s:.2f}" for s in figures[name])
+        verdict = "ok" if seconds < PAINT_TARGETS[name] else "SLOW"
+        print(f"{name:<44} {seconds:>7.2f}s {runs:>22} {PAINT_TARGETS[name]:>7.1f}s {verdict}")
+    print(f"\n{'key (' + format(args.batches, ',') + ' batches, press to idle)':<44} {'time':>8} {'target':>8}")
+    for label, seconds in keys:
+        verdict = "ok" if seconds < KEY_TARGET else "SLOW"
+        print(f"{label:<44} {seconds * 1000:>6.0f}ms {KEY_TARGET * 1000:>6.0f}ms {verdict}")
+    if args.json:
+        rows = [
+            {"measure": f"dashboard first paint, {name} (process start)", "unit": "s", "ours": seconds,
+             "target": f"< {PAINT_TARGETS[name]:g} s"}
+            for name, seconds in paints.items()
+        ]  # fmt: skip
+        timed_keys = [k for k in keys if "Pilot" not in k[0]]
+        label, slowest = max(timed_keys, key=lambda k: k[1])
+        rows.append(
+            {"measure": f"slowest key of {len(timed_keys)} ({label}), {args.batches:,} batches", "unit": "s",
+             "ours": slowest, "target": "< 100 ms"}
+        )  # fmt: skip
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
