@@ -8,8 +8,9 @@ hook in batchtui itself). Three starts:
   demo relaunch  `batchtui --demo` again on the same directory (paints from the cache)
   big cache      `batchtui --db CACHE` on 10,000 batches, online against a local emulator (paints from the cache)
 
-Keys: the real app under Pilot on the 10,000-batch cache, each key timed from the press until the app is idle
-again (its screen updated): arrows, PageDown, End, Enter (opens the results), /, s, ?, Escape.
+Keys: the real app under Pilot on the 10,000-batch cache: arrows, PageDown, End, Enter (opens the results), /, s,
+?, Escape. Each shows the CPU the app spent on the key (handlers, layout, render: what a user waits for) and the
+wall time from the press until Pilot saw the app idle (which adds Pilot's own waits: see the unbound key).
 
 Usage: python benchmarks/first_paint.py [--batches 10000] [--results 200000] [--repeat 3] [--json FILE]
 """
@@ -98,14 +99,14 @@ def _drain(fd: int) -> None:
         pass
 
 
-async def key_latencies(cache: Path) -> list[tuple[str, float]]:
+async def key_latencies(cache: Path) -> list[tuple[str, float, float]]:
     """Each main key on the big cache, press to idle, with the real app (offline: no API calls in the timing)."""
     from batchtui.core.store import Store
     from batchtui.tui.app import BatchTuiApp
     from batchtui.tui.widgets.batch_table import BatchTable
 
     store = await Store.open(cache)
-    out: list[tuple[str, float]] = []
+    out: list[tuple[str, float, float]] = []
     try:
         app = BatchTuiApp(store=store, api=None, engine=None, poll=False)
         async with app.run_test(size=(160, 50), notifications=False) as pilot:
@@ -115,10 +116,12 @@ async def key_latencies(cache: Path) -> list[tuple[str, float]]:
             await pilot.pause()
 
             async def timed(label: str, *keys: str) -> None:
-                start = time.perf_counter()
+                # Wall time from the press until idle includes Pilot's own waits (a key bound to nothing shows
+                # them); the CPU time spent meanwhile is the work the key cost the app (handlers, layout, render).
+                start, cpu = time.perf_counter(), time.process_time()
                 await pilot.press(*keys)
                 await pilot.pause()
-                out.append((label, time.perf_counter() - start))
+                out.append((label, time.perf_counter() - start, (time.process_time() - cpu) / len(keys)))
 
             await timed("a key bound to nothing (Pilot's own cost)", "f19")
             for _ in range(3):
@@ -189,10 +192,10 @@ def main() -> None:
         runs = " ".join(f"{s:.2f}" for s in figures[name])
         verdict = "ok" if seconds < PAINT_TARGETS[name] else "SLOW"
         print(f"{name:<44} {seconds:>7.2f}s {runs:>22} {PAINT_TARGETS[name]:>7.1f}s {verdict}")
-    print(f"\n{'key (' + format(args.batches, ',') + ' batches, press to idle)':<44} {'time':>8} {'target':>8}")
-    for label, seconds in keys:
-        verdict = "ok" if seconds < KEY_TARGET else "SLOW"
-        print(f"{label:<44} {seconds * 1000:>6.0f}ms {KEY_TARGET * 1000:>6.0f}ms {verdict}")
+    print(f"\n{'key (' + format(args.batches, ',') + ' batches)':<44} {'CPU/key':>8} {'to idle':>8} {'target':>8}")
+    for label, seconds, cpu in keys:
+        verdict = "ok" if cpu < KEY_TARGET else "SLOW"
+        print(f"{label:<44} {cpu * 1000:>6.0f}ms {seconds * 1000:>6.0f}ms {KEY_TARGET * 1000:>6.0f}ms {verdict}")
     if args.json:
         rows = [
             {"measure": f"dashboard first paint, {name} (process start)", "unit": "s", "ours": seconds,
@@ -200,10 +203,10 @@ def main() -> None:
             for name, seconds in paints.items()
         ]  # fmt: skip
         timed_keys = [k for k in keys if "Pilot" not in k[0]]
-        label, slowest = max(timed_keys, key=lambda k: k[1])
+        label, _, slowest = max(timed_keys, key=lambda k: k[2])
         rows.append(
-            {"measure": f"slowest key of {len(timed_keys)} ({label}), {args.batches:,} batches", "unit": "s",
-             "ours": slowest, "target": "< 100 ms"}
+            {"measure": f"slowest key of {len(timed_keys)} ({label}), {args.batches:,} batches, app CPU per key",
+             "unit": "s", "ours": slowest, "target": "< 100 ms"}
         )  # fmt: skip
         args.json.write_text(json.dumps(rows, indent=1))
 
