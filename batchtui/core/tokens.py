@@ -149,9 +149,11 @@ class _Count:
 
 
 class _JoinedCount(_Count):
-    """The same counts, gathered: each text is kept and all are counted in one pass over them joined by NUL (which no
-    dense run contains, so no run spans two texts) instead of a dozen str.count calls per text. For input_bounds,
-    which reads the counts only at the end; 3x faster on a typical request."""
+    """The same counts, gathered: each text is kept and all are counted at the end over them joined by NUL (which no
+    dense run contains, so no run spans two texts), as UTF-8 bytes: one C pass keeps only the blank and dense
+    characters, and a dense run is looked for only where its character occurs 4 times. Every count is one that
+    `_Count.text` would make (they are ASCII, so a count over the UTF-8 bytes equals the count over the text), about
+    5x faster than a dozen `str.count` passes; for input_bounds, which reads the counts only at the end."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -166,11 +168,20 @@ class _JoinedCount(_Count):
         if not texts:
             return
         joined, joins = "\x00".join(texts), len(texts) - 1
-        dense = sum(map(joined.count, _DENSE))
-        blank = joined.count(" ") + joined.count("\n") + joined.count("\t")
+        data = joined.encode("utf-8", "surrogatepass")
+        kept = data.translate(None, _NOT_COUNTED)  # the blanks and dense characters, usually a few per cent
+        blank = kept.count(b" ") + kept.count(b"\n") + kept.count(b"\t")
+        dense = 0
+        if len(kept) - blank >= 4:
+            for char, run in _DENSE_BYTES:
+                if kept.count(char) >= 4:
+                    dense += data.count(run)
         self.low_chars += len(joined) - joins - blank - 4 * dense
-        size = len(joined) if joined.isascii() else len(joined.encode("utf-8", "surrogatepass"))
-        self.high += size - joins
+        self.high += len(data) - joins
+
+
+_DENSE_BYTES = tuple((run[:1].encode(), run.encode()) for run in _DENSE)
+_NOT_COUNTED = bytes(b for b in range(256) if chr(b) not in " \n\t" + "".join(run[0] for run in _DENSE))
 
 
 def _decoded_text(data: Any) -> str | None:

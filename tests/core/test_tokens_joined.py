@@ -28,3 +28,63 @@ def test_joined_counts_equal_one_pass_per_text(system: list[str], messages: list
     bounds = input_bounds(params)
     assert bounds.high == one_by_one.high
     assert bounds.low == math.ceil(one_by_one.low_chars / LOW_CHARS_PER_TOKEN)
+
+
+def _reference_bounds(params: dict) -> tuple[int, int, str | None]:
+    """input_bounds' walk with the plain one-pass-per-text count (str.count per pattern, the rules as written)."""
+    count = _Count()
+    count.content(params.get("system"))
+    for message in params.get("messages") or []:
+        if isinstance(message, dict):
+            count.high += MESSAGE_TOKENS
+            count.content(message.get("content"))
+    count.tools(params.get("tools"))
+    return math.ceil(count.low_chars / LOW_CHARS_PER_TOKEN), count.high, count.unbounded
+
+
+# Texts with dense runs of every length, blanks, NUL, non-ASCII and lone surrogates, long enough to hold several runs.
+_any_text = st.text(st.sampled_from(list("aZ .=-_*#~0\n\t\x00é😀\ud83d")), max_size=80)
+_block = st.one_of(
+    _any_text,
+    st.fixed_dictionaries({"type": st.just("text"), "text": _any_text}),
+    st.fixed_dictionaries(
+        {"type": st.just("text"), "text": _any_text, "cache_control": st.just({"type": "ephemeral", "ttl": "1h"})}
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("tool_use"), "name": _any_text, "input": st.dictionaries(_any_text, _any_text)}
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("tool_result"),
+            "content": st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": _any_text}), max_size=2),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("document"),
+            "title": _any_text,
+            "source": st.fixed_dictionaries({"type": st.just("text"), "data": _any_text}),
+        }
+    ),
+    st.fixed_dictionaries({"type": st.just("image")}),
+)
+_content = st.one_of(_any_text, st.lists(_block, max_size=4))
+_tool = st.fixed_dictionaries(
+    {"name": _any_text, "description": _any_text, "input_schema": st.just({"type": "object"})}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(st.none(), _content),
+    st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant"]), "content": _content}), max_size=4),
+    st.one_of(st.none(), st.lists(_tool, max_size=2)),
+)
+def test_bounds_equal_the_one_pass_per_text_reference(system: object, messages: list[dict], tools: object) -> None:
+    params: dict = {"messages": messages}
+    if system is not None:
+        params["system"] = system
+    if tools is not None:
+        params["tools"] = tools
+    bounds = input_bounds(params)
+    assert (bounds.low, bounds.high, bounds.unbounded) == _reference_bounds(params)
