@@ -35,6 +35,8 @@ TOOL_PROMPT_TOKENS = 1_000
 CLIENT_TOOL_TOKENS = 2_000
 # Anthropic-defined tools that run on the caller's side: their definitions are fixed, so they are bounded.
 CLIENT_TOOL_PREFIXES = ("bash_", "text_editor_", "computer_", "memory_")
+# json.dumps(value, ensure_ascii=False) builds an encoder per call; one built once gives the same text.
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 _DENSE = tuple(c * 4 for c in "=-_*#~.0")  # str.count per pattern: a regex over every prompt costs 10x more
 
 
@@ -70,11 +72,11 @@ class _Count:
     def opaque(self, value: Any) -> None:
         """Read by the model, perhaps (earlier thinking, citations): bounded above, never counted in the low."""
         if value is not None:
-            self.high += len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            self.high += len(_dumps(value).encode("utf-8", "surrogatepass"))
 
     def cache_mark(self, holder: Mapping[str, Any]) -> None:
         mark = holder.get("cache_control")
-        if isinstance(mark, dict | Mapping):
+        if mark is not None and isinstance(mark, dict | Mapping):  # None first: the Mapping ABC check is slow
             ttl = mark.get("ttl")
             self.ttls.add(ttl if ttl in ("5m", "1h") else "5m")
 
@@ -108,7 +110,7 @@ class _Count:
             self.content(block.get("content"))
         elif kind in ("tool_use", "server_tool_use"):
             self.text(block.get("name"))
-            self.text(json.dumps(block.get("input"), ensure_ascii=False))
+            self.text(_dumps(block.get("input")))
         elif kind == "tool_result":
             self.content(block.get("content"))
         elif kind in ("thinking", "redacted_thinking"):
@@ -141,7 +143,7 @@ class _Count:
             self.cache_mark(tool)
             kind = tool.get("type")
             if kind in (None, "custom"):
-                self.text(json.dumps(tool, ensure_ascii=False))
+                self.text(_dumps(tool))
             elif isinstance(kind, str) and kind.startswith(CLIENT_TOOL_PREFIXES):
                 self.high += CLIENT_TOOL_TOKENS
             else:
@@ -162,6 +164,18 @@ class _JoinedCount(_Count):
     def text(self, value: Any) -> None:
         if isinstance(value, str):
             self._texts.append(value)
+
+    def block(self, block: Any) -> None:
+        # The commonest block inline, exactly as _Count.block counts it (no citations: opaque(None) adds nothing).
+        if type(block) is dict and block.get("type") == "text" and block.get("citations") is None:
+            self.high += BLOCK_TOKENS
+            if block.get("cache_control") is not None:
+                self.cache_mark(block)
+            text = block.get("text")
+            if isinstance(text, str):
+                self._texts.append(text)
+        else:
+            super().block(block)
 
     def settle(self) -> None:
         texts, self._texts = self._texts, []
@@ -205,7 +219,8 @@ def input_bounds(params: Mapping[str, Any]) -> InputBounds:
     count.tools(params.get("tools"))
     if params.get("mcp_servers"):
         count.cannot("MCP servers")
-    if isinstance(params.get("cache_control"), dict | Mapping):  # automatic caching: one mark for the whole request
+    auto = params.get("cache_control")
+    if auto is not None and isinstance(auto, dict | Mapping):  # automatic caching: one mark for the whole request
         count.cache_mark(params)
     count.settle()
     ttl = "1h" if "1h" in count.ttls else ("5m" if count.ttls else None)

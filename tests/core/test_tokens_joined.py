@@ -30,7 +30,7 @@ def test_joined_counts_equal_one_pass_per_text(system: list[str], messages: list
     assert bounds.low == math.ceil(one_by_one.low_chars / LOW_CHARS_PER_TOKEN)
 
 
-def _reference_bounds(params: dict) -> tuple[int, int, str | None]:
+def _reference_bounds(params: dict) -> tuple[int, int, str | None, str | None]:
     """input_bounds' walk with the plain one-pass-per-text count (str.count per pattern, the rules as written)."""
     count = _Count()
     count.content(params.get("system"))
@@ -39,17 +39,18 @@ def _reference_bounds(params: dict) -> tuple[int, int, str | None]:
             count.high += MESSAGE_TOKENS
             count.content(message.get("content"))
     count.tools(params.get("tools"))
-    return math.ceil(count.low_chars / LOW_CHARS_PER_TOKEN), count.high, count.unbounded
+    ttl = "1h" if "1h" in count.ttls else ("5m" if count.ttls else None)
+    return math.ceil(count.low_chars / LOW_CHARS_PER_TOKEN), count.high, ttl, count.unbounded
 
 
 # Texts with dense runs of every length, blanks, NUL, non-ASCII and lone surrogates, long enough to hold several runs.
 _any_text = st.text(st.sampled_from(list("aZ .=-_*#~0\n\t\x00é😀\ud83d")), max_size=80)
+_mark = st.sampled_from([None, {"type": "ephemeral"}, {"type": "ephemeral", "ttl": "1h"}, "not a mapping"])
 _block = st.one_of(
+    st.fixed_dictionaries({"type": st.just("text"), "text": _any_text, "citations": st.just([{"cited_text": "é x"}])}),
     _any_text,
     st.fixed_dictionaries({"type": st.just("text"), "text": _any_text}),
-    st.fixed_dictionaries(
-        {"type": st.just("text"), "text": _any_text, "cache_control": st.just({"type": "ephemeral", "ttl": "1h"})}
-    ),
+    st.fixed_dictionaries({"type": st.just("text"), "text": _any_text, "cache_control": _mark}),
     st.fixed_dictionaries(
         {"type": st.just("tool_use"), "name": _any_text, "input": st.dictionaries(_any_text, _any_text)}
     ),
@@ -87,4 +88,4 @@ def test_bounds_equal_the_one_pass_per_text_reference(system: object, messages: 
     if tools is not None:
         params["tools"] = tools
     bounds = input_bounds(params)
-    assert (bounds.low, bounds.high, bounds.unbounded) == _reference_bounds(params)
+    assert (bounds.low, bounds.high, bounds.cache_ttl, bounds.unbounded) == _reference_bounds(params)
