@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from batchtui.emulator.state import EmulatorState
@@ -106,13 +109,36 @@ async def seed_launch(state: EmulatorState, *, batch_seconds: float | None = Non
     return await seed_demo(state, batch_seconds=batch_seconds) or await seed_live(state, batch_seconds=batch_seconds)
 
 
+@contextmanager
+def _seeding_lock(state: EmulatorState) -> Iterator[None]:
+    """One seeder at a time per state file: two demo processes started together (two browser tabs of `serve`)
+    would both find the state empty and both seed it. An advisory lock beside the file makes check-and-insert one
+    step across processes; an in-memory state has only one process."""
+    path = state.config.state_path
+    if path is None:
+        yield
+        return
+    with open(f"{path}.seed-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _seed(state: EmulatorState, seed: int, batch_seconds: float | None) -> list[SeededBatch]:
-    if not state.is_empty():
-        return []
-    return _insert_plan(state, _PLAN, random.Random(seed), batch_seconds)
+    with _seeding_lock(state):
+        if not state.is_empty():
+            return []
+        return _insert_plan(state, _PLAN, random.Random(seed), batch_seconds)
 
 
 def _seed_live(state: EmulatorState, seed: int, batch_seconds: float | None) -> list[SeededBatch]:
+    with _seeding_lock(state):
+        return _seed_live_unlocked(state, seed, batch_seconds)
+
+
+def _seed_live_unlocked(state: EmulatorState, seed: int, batch_seconds: float | None) -> list[SeededBatch]:
     now = state.clock.now()
     rows = state.db.execute("SELECT * FROM batches WHERE deleted_at IS NULL").fetchall()
     if any(state.end_time(r) > now for r in rows):

@@ -50,3 +50,26 @@ async def test_without_demo_time_the_plan_keeps_its_durations(tmp_path: Path) ->
         assert await seed_launch(emu.state)
         emu.clock.advance(60)
         assert await _in_flight(emu) >= 1  # the 50-minute batch is still running
+
+
+async def test_two_processes_launching_together_seed_once(tmp_path: Path) -> None:
+    """Two demo processes on one state file (two browser tabs of `serve`): the second waits for the first's seeding
+    and then finds the state full. Here the first is a held lock, released only after the plan is in."""
+    import asyncio
+    import fcntl
+
+    from batchtui.emulator.seed import _PLAN, _insert_plan
+
+    path = tmp_path / "demo.sqlite3"
+    async with serve_emulator(state_path=path) as first, serve_emulator(state_path=path) as second:
+        with open(f"{path}.seed-lock", "a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # the first process is seeding
+            waiting = asyncio.create_task(seed_launch(second.state, batch_seconds=20))
+            await asyncio.sleep(0.3)
+            assert not waiting.done() and await _total(first) == 0  # checked nothing yet: it waits
+            import random
+
+            await first.state.run(_insert_plan, first.state, _PLAN, random.Random(7), 20)
+            fcntl.flock(held, fcntl.LOCK_UN)
+        assert await asyncio.wait_for(waiting, 10) == []  # found it seeded: adds nothing
+        assert await _total(second) == len(_PLAN)
