@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from batchtui.core.cost import canonical_model, known_models
-from batchtui.core.inputs.blocks import block
+from batchtui.core.inputs.blocks import block, plain_text_block
 from batchtui.core.inputs.envelope import json_type
 from batchtui.core.inputs.params_fields import check_optional
 from batchtui.core.inputs.problems import Problems
@@ -98,7 +98,27 @@ def _check_message(i: int, msg: Any, *, last: bool, p: Problems) -> None:
         p.error(f"{where}.{clean(str(extra[0]))[:64]}", "unknown key in a message", hint, "message_key")
 
 
+def plain_messages(messages: Any) -> bool:
+    """Messages the checks below find nothing to say about, told without building a location string per message
+    and block (the fast path of a valid file): each exactly role and content, the role user or assistant, the
+    content a non-empty string or a non-empty list of plain text blocks. False sends them to the full checks."""
+    if type(messages) is not list or not messages or len(messages) > MAX_MESSAGES:
+        return False
+    for msg in messages:
+        if type(msg) is not dict or len(msg) != 2 or msg.get("role") not in ("user", "assistant"):
+            return False
+        content = msg.get("content")
+        if type(content) is str:
+            if not content:
+                return False
+        elif type(content) is not list or not content or not all(map(plain_text_block, content)):
+            return False
+    return True
+
+
 def _check_messages(params: dict[str, Any], p: Problems) -> None:
+    if plain_messages(params.get("messages")):
+        return
     if "messages" not in params:
         p.error("params.messages", "missing", f"add the conversation: [{_MESSAGE_EXAMPLE}]", "missing")
         return
