@@ -238,7 +238,8 @@ class BatchTuiApp(App[None]):
     @on(ApiCallMessage)
     def api_call(self, message: ApiCallMessage) -> None:
         self.activity.append(message.call)
-        self.main_screen.post_message(ApiCallMessage(message.call).stop())
+        if self.screen_stack:  # a call that ends while the app shuts down has no screen left to tell
+            self.main_screen.post_message(ApiCallMessage(message.call).stop())
 
     @work(group="announce", exit_on_error=False)
     async def announce_end(self, batch_id: str) -> None:

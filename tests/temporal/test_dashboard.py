@@ -61,7 +61,7 @@ async def cancel_from_the_dashboard(engine: Engine, db_path: Path, workflow_id: 
             assert "It is carried by a Temporal workflow" in confirm_text(app)
             await pilot.press("y")
             await settle(pilot, app)
-            (toast,) = [n for n in app._notifications if n.title == "Canceling 1"]
+            (toast,) = [n for n in app._notifications if n.title == "Canceling 1 batch"]
             assert toast.message == f"{name}: cancel requested through workflow {workflow_id}"
             assert not [n for n in app._notifications if n.severity == "error"]
             assert not [c for c in app.activity if c.method == "POST"], "the dashboard itself canceled nothing"
