@@ -15,6 +15,7 @@ from batchtui.tui.widgets.batch_table import BatchTable, choose_layout
 from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.results_table import ResultsTable, column_widths
 from tests.tui.app_support import screen_text
+from tests.tui.results_support import wait_for
 from tests.tui.snapshot_apps.fixed import PLAN, TRIAGE, FixedApp
 
 NARROW, WIDE = (80, 24), (200, 50)
@@ -38,6 +39,8 @@ async def test_at_80_columns_the_list_keeps_what_matters_whole_and_a_wider_termi
     app = FixedApp()
     async with app.run_test(size=NARROW) as pilot:
         await settled(pilot)
+        # A loaded machine may paint the rows after the workers settle: wait for them (then check every value).
+        await wait_for(pilot, lambda: "228 ok" in screen_text(app), within=20, what="the list's rows")
         shown = columns(app)
         assert {"name", "status", "counts", "total", "cost"} <= set(shown)
         assert not {"created", "when", "bar"} & set(shown)  # dropped first
