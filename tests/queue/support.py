@@ -28,12 +28,14 @@ def ids(n: int, prefix: str = "q", start: int = 0) -> list[str]:
 
 
 def sent_custom_ids(emulator) -> tuple[Counter[str], list[str]]:
-    """(how often each custom_id was sent, every batch id), across all the emulator's batches. Ends every batch
-    first (the emulator's clock moves an hour), so each has its results."""
-    emulator.clock.advance(3600)
+    """(how often each custom_id was sent, every batch id), across all the emulator's batches. Ends every listed
+    batch first (the emulator's clock moves an hour), so each has its results."""
     seen: Counter[str] = Counter()
     with anthropic.Anthropic(api_key="test", base_url=emulator.base_url) as client:
+        # Listed before the clock moves: a batch a worker creates meanwhile is left for the next look, not read
+        # while still in progress.
         batch_ids = [b.id for b in client.messages.batches.list(limit=100)]
+        emulator.clock.advance(3600)
         for batch_id in batch_ids:
             seen.update(r.custom_id for r in client.messages.batches.results(batch_id))
     return seen, batch_ids
