@@ -29,3 +29,20 @@ async def live_api(batch_emulator):
     api.calls = calls  # type: ignore[attr-defined]
     yield api
     await api.close()
+
+
+@pytest.fixture
+def cli(batch_emulator, tmp_path, monkeypatch, capsys):
+    """Run `batchtui --db ... --base-url <emulator> ARGS` in-process on the test's cache; returns (exit code,
+    stdout, stderr)."""
+    from batchtui.cli import main
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test")
+    db = tmp_path / "cache.sqlite3"
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(db), "--base-url", batch_emulator.base_url, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -166,14 +166,7 @@ def message_cost_usd(model: str | None, usage: dict | None, *, at: datetime | No
     write_5m, write_1h, read = _cache_tokens(usage)
     fresh = _tokens(usage, "input_tokens")
     rates = price.rates_for(fresh + write_5m + write_1h + read)
-    standard = (
-        fresh * rates.input
-        + _tokens(usage, "output_tokens") * rates.output
-        + write_5m * rates.cache_write_5m
-        + write_1h * rates.cache_write_1h
-        + read * rates.cache_read
-    )
-    return standard * batch_discount() / MTOK
+    return _standard_cost(rates, usage, fresh, write_5m, write_1h, read) * batch_discount() / MTOK
 
 
 def result_costs(
@@ -206,19 +199,25 @@ def result_costs(
     scale = batch_discount()
     cost = None
     if not _has_unpriced_charges(usage):
-        standard = (
-            fresh * rates.input
-            + _tokens(usage, "output_tokens") * rates.output
-            + write_5m * rates.cache_write_5m
-            + write_1h * rates.cache_write_1h
-            + read * rates.cache_read
-        )
-        cost = standard * scale / MTOK
+        cost = _standard_cost(rates, usage, fresh, write_5m, write_1h, read) * scale / MTOK
     if not (write_5m or write_1h or read):
         return cost, 0.0
     plain = (write_5m + write_1h + read) * rates.input
     billed = write_5m * rates.cache_write_5m + write_1h * rates.cache_write_1h + read * rates.cache_read
     return cost, (plain - billed) * scale / MTOK
+
+
+def _standard_cost(
+    rates: Rates, usage: Mapping[str, Any], fresh: int, write_5m: int, write_1h: int, read: int
+) -> float:
+    """A result's tokens at the standard rates `rates` gives, per MTok (the batch discount is applied by callers)."""
+    return (
+        fresh * rates.input
+        + _tokens(usage, "output_tokens") * rates.output
+        + write_5m * rates.cache_write_5m
+        + write_1h * rates.cache_write_1h
+        + read * rates.cache_read
+    )
 
 
 def _searches(server: dict[str, Any]) -> int:

@@ -30,6 +30,7 @@ from batchtui.core.sanitize import clean
 from batchtui.core.store.hooks import DueDelivery
 from batchtui.service.export import Selection, export
 from batchtui.service.session import Session
+from batchtui.service.waits import first_of
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class HookRunner:
             if next_at is not None:
                 wait = max(0.05, min(wait, (next_at - datetime.now(UTC)).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first_of(self._wake, stop), wait)
+                await asyncio.wait_for(first_of(self._wake, stop), wait)
 
     async def run_due(self, only: str | None = None) -> list[HookOutcome]:
         """Deliver everything due now whose batch has its results (or can never have them)."""
@@ -188,15 +189,6 @@ class HookRunner:
 def _ready(batch: BatchRecord) -> bool:
     """Hooks run once the results are stored, or when they never will be (archived, deleted, none to fetch)."""
     return batch.results_state == "complete" or not batch.results_downloadable
-
-
-async def _first_of(*events: asyncio.Event) -> None:
-    waits = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()
 
 
 async def post_webhook(url: str, body: dict[str, Any], *, idempotency_key: str) -> None:

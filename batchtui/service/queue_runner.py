@@ -19,6 +19,7 @@ from batchtui.core.inputs import SplitLimits
 from batchtui.core.queue import QueueSettings, failure_backoff
 from batchtui.service.queue_flush import FlushOutcome, flush_queue, queue_status, settle
 from batchtui.service.session import Session
+from batchtui.service.waits import first_of
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class QueueFlusher:
                 with contextlib.suppress(Exception):
                     await settle(self.session)  # a claim this round left behind goes back to the queue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first_of(self._wake, stop), wait)
+                await asyncio.wait_for(first_of(self._wake, stop), wait)
 
     async def seconds_to_next(self) -> float:
         status = replace(await queue_status(self.session, self.config), backoff_until=self.backoff_until)
@@ -105,12 +106,3 @@ class QueueFlusher:
     def _emit(self, event: QueueFlushed) -> None:
         with contextlib.suppress(Exception):  # no engine (offline): nothing to report through
             self.session.engine.emit(event)
-
-
-async def _first_of(*events: asyncio.Event) -> None:
-    waits = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.cli import main
 from batchtui.core.client import BatchApi
 from batchtui.core.store import Store
 from batchtui.service.session import Session
@@ -38,20 +37,6 @@ async def other_session(tmp_path, batch_emulator) -> AsyncIterator[Session]:
     yield Session(store, api)
     await api.close()
     await store.close()
-
-
-@pytest.fixture
-def cli(batch_emulator, tmp_path, monkeypatch, capsys):
-    """Run `batchtui --db ... --base-url <emulator> ARGS`; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test")
-    db = tmp_path / "cache.sqlite3"
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--db", str(db), "--base-url", batch_emulator.base_url, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
