@@ -107,9 +107,9 @@ class EmulatorState:
         if self.config.state_path:
             self.config.state_path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=5000")  # first: WAL on a new file takes a lock another process may hold
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=5000")
         db.executescript(SCHEMA)
         db.row_factory = sqlite3.Row
         self._db = db
