@@ -136,6 +136,7 @@ async def run(args: argparse.Namespace) -> int:
     from batchtui.service.auto_cache import AutoCache
     from batchtui.service.group_submit import GroupOutcome, submit_source
     from batchtui.service.hooks import HookOutcome, HookRunner
+    from batchtui.service.settle import SettlePolicy, submit_settled
     from batchtui.service.submit import ValidationFailed, submit
 
     progress = Progress("submit", unit="bytes")
@@ -163,11 +164,17 @@ async def run(args: argparse.Namespace) -> int:
                 cache = AutoCache(True, args.auto_cache_share) if args.auto_cache else None
                 if args.dry_run and not args.auto_cache and _size(args.file) <= SUGGEST_MAX_BYTES:
                     cache = AutoCache(False, args.auto_cache_share)  # estimated anyway, to suggest it when large
-                outcome = await submit_source(
-                    session, args.file, SPLIT_LIMITS, label=args.label, dry_run=args.dry_run, force=args.force,
-                    fmt=args.input_format, defaults=defaults_from(args), on_progress=on_progress,
-                    on_note=lambda line: progress.done() or note(line), auto_cache=cache, reuse=reuse_options(args),
+                say = lambda line: progress.done() or note(line)  # noqa: E731
+                options = dict(
+                    label=args.label, dry_run=args.dry_run, fmt=args.input_format, defaults=defaults_from(args),
+                    on_progress=on_progress, on_note=say, auto_cache=cache, reuse=reuse_options(args),
                 )  # fmt: skip
+                if args.wait and not args.dry_run:  # waiting anyway: a lost create is settled, not left to `sync`
+                    outcome = await submit_settled(
+                        session, args.file, SPLIT_LIMITS, SettlePolicy(on_note=say), force=args.force, **options
+                    )
+                else:
+                    outcome = await submit_source(session, args.file, SPLIT_LIMITS, force=args.force, **options)
         except ValidationFailed as exc:
             progress.done()
             print_errors(exc.report, temporal=args.engine == "temporal")

@@ -3,6 +3,7 @@ file, then defaults."""
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ class Settings:
     api_key: str | None
     demo: bool = False
     demo_batch_seconds: float | None = None  # --demo --batch-seconds: how long a demo batch takes (None: default)
+    # How long a batch may take to appear in the API's list after its create (reconcile waits this long before it
+    # calls a lost create "nothing was made"). None: service/reconcile.py's default. BATCHTUI_RECONCILE_GRACE
+    # (seconds) sets it: for an emulator, which lists a new batch at once; the demo's is short.
+    reconcile_grace: float | None = None
 
 
 def resolve_settings(
@@ -51,13 +56,28 @@ def resolve_settings(
             api_key="demo",
             demo=True,
             demo_batch_seconds=demo_batch_seconds,
+            reconcile_grace=DEMO_RECONCILE_GRACE if (grace := _grace()) is None else grace,
         )
     env_db = os.environ.get("BATCHTUI_DB")
     return Settings(
         db_path=db or (Path(env_db) if env_db else default_db_path()),
         base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
         api_key=os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN") or None,
+        reconcile_grace=_grace(),
     )
+
+
+DEMO_RECONCILE_GRACE = 5.0  # seconds: the embedded emulator lists a batch the moment it is made
+
+
+def _grace() -> float | None:
+    """BATCHTUI_RECONCILE_GRACE in seconds; a value that is not a non-negative number is ignored."""
+    raw = os.environ.get("BATCHTUI_RECONCILE_GRACE", "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 @dataclass(frozen=True)

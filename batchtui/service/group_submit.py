@@ -93,6 +93,7 @@ class PartOutcome:
     probable: bool = False  # the create answer was lost; `batch` is the single one that fits, verified when it ends
     earlier: bool = False  # created by an earlier run of this group: not sent now
     error: str | None = None
+    retryable: bool = False  # it stopped having provably created nothing, and the same body may succeed later
 
     @property
     def batch_id(self) -> str | None:
@@ -247,6 +248,7 @@ async def submit_group(
                 await sender.send(result, create_attempts, retry_cap)
             except STOPPERS as exc:
                 result.error = outcome.error = f"part {part.spec.part} of {group.part_count}: {exc}"
+                result.retryable = isinstance(exc, NotCreated) and exc.retryable
                 if result.submission is not None:  # failed (nothing created) or unknown: as the log now says
                     result.submission = await session.store.get_submission(result.submission.id)
             finally:

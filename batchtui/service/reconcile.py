@@ -46,6 +46,9 @@ class Reconciled:
     state: str  # created | probable | failed | unknown (recorded | sending: leased by a live sender, left alone)
     message: str = ""
     changed: bool = True  # False: the same as the last reconcile said (nothing written)
+    # unknown only: a later reconcile may decide it (a candidate has yet to end, the grace has yet to pass). False:
+    # only a person can (the same requests sent twice, a candidate whose results cannot be read).
+    pending: bool = True
 
     def describe(self) -> str:
         on = f" as {self.batch_id}" if self.batch_id else ""
@@ -60,12 +63,14 @@ async def reconcile(
     session: Session,
     *,
     only: str | None = None,
-    grace: timedelta = RECONCILE_GRACE,
+    grace: timedelta | None = None,
     now: datetime | None = None,
 ) -> list[Reconciled]:
-    """Resolve open submissions (or just `only`) against the listed batches. Lists only when something is open."""
+    """Resolve open submissions (or just `only`) against the listed batches. Lists only when something is open.
+    `grace`: the session's (settings.reconcile_grace), else RECONCILE_GRACE."""
     store = session.store
     now = now or datetime.now(UTC)
+    grace = grace if grace is not None else reconcile_grace(session)
     out: list[Reconciled] = []
     open_ = []
     for sub in await store.submissions_in(*OPEN_STATES):
@@ -94,6 +99,11 @@ async def reconcile(
     return out
 
 
+def reconcile_grace(session: Session) -> timedelta:
+    seconds = session.settings.reconcile_grace if session.settings is not None else None
+    return RECONCILE_GRACE if seconds is None else timedelta(seconds=seconds)
+
+
 def _sent(sub: Submission) -> datetime:
     return sub.sent_at or sub.created_at
 
@@ -112,6 +122,7 @@ class _View:
         self.listed = listed
         self.proven: set[str] = set()
         self.rejected: dict[str, set[str]] = {}
+        self.undecidable: set[str] = set()  # ended candidates their custom_ids cannot settle (twins, unreadable)
 
     @classmethod
     async def build(cls, session: Session, unsure: list[Submission]) -> _View:
@@ -173,7 +184,8 @@ class _View:
                 + "; batchtui does not guess: each is checked against its custom_ids once it ends"
             )
             notes.append(message)
-            return Reconciled(sub.id, None, "unknown", "; ".join(notes), changed=False)
+            pending = any(c not in self.undecidable for c in candidates)
+            return Reconciled(sub.id, None, "unknown", "; ".join(notes), changed=False, pending=pending)
         if now - _sent(sub) > grace:
             message = (
                 "no batch was created for it (every batch of its size and time has been ruled out); "
@@ -205,6 +217,7 @@ class _View:
                 f"{batch_id} holds exactly its custom_ids, and so does submission {', '.join(twins)}: the same "
                 "requests sent twice; batchtui will not guess which is which"
             )
+            self.undecidable.add(batch_id)
             return None
         await self._release(batch_id, keep=sub.id)
         await store.mark_submission_created(sub.id, batch_id)
@@ -225,6 +238,7 @@ class _View:
             return True
         if record is None or not record.results_downloadable:
             notes.append(f"{batch_id} ended but its results cannot be downloaded to check it")
+            self.undecidable.add(batch_id)
             return False
         try:
             await self.session.engine.ensure_download(batch_id)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from batchtui.core.client import BatchApi
     from batchtui.core.events import EventSink
     from batchtui.core.sync import SyncEngine
+    from batchtui.service.settle import SettlePolicy
 
 
 @dataclass
@@ -32,6 +33,9 @@ class Session:
     settings: Settings | None = None
     base_url: str | None = None
     engine_options: dict[str, Any] = field(default_factory=dict)  # for the SyncEngine built on first use
+    # Set by a caller that waits (`submit --wait`): a lost create is settled before submit returns, not left
+    # unknown for `sync` (service/settle.py).
+    settle: SettlePolicy | None = None
     _engine: SyncEngine | None = None
     _stack: contextlib.AsyncExitStack | None = None
 

@@ -332,27 +332,37 @@ async def resolve_failed_create(
         raise NotCreated(
             f"{_first_upper(why)}. Nothing was created; it is safe to submit again.", retryable=not refused(exc)
         ) from exc
-    await store.mark_submission_unknown(submission.id, describe(exc))
+    submission = await store.mark_submission_unknown(submission.id, describe(exc))
     # The batch may or may not exist: look before anything else, and never resend.
     from batchtui.service.reconcile import reconcile
 
-    try:
-        results = await reconcile(session, only=submission.id)
-    except Exception:
-        results = []
-    found = next((r for r in results if r.batch_id), None)
-    if found is not None:
-        outcome.batch = await store.get_batch(found.batch_id)  # type: ignore[arg-type]
+    if session.settle is not None:  # the caller waits: look until it is known (service/settle.py)
+        from batchtui.service.settle import settle
+
+        settled = await settle(session, submission, session.settle, describe(exc))
+        if settled.state == "failed":
+            raise NotCreated(f"Submission {submission.id}: {settled.error}.") from exc
+        found_id = settled.batch_id or settled.candidate_batch_id
+        probable = settled.state != "created"
+    else:
+        try:
+            results = await reconcile(session, only=submission.id)
+        except Exception:
+            results = []
+        found = next((r for r in results if r.batch_id), None)
+        found_id, probable = (found.batch_id, found.state == "probable") if found is not None else (None, False)
+    if found_id is not None:
+        outcome.batch = await store.get_batch(found_id)
         outcome.submission = await store.get_submission(submission.id)
-        outcome.probable = found.state == "probable"
+        outcome.probable = probable
         if outcome.probable:
             outcome.notes.append(
-                f"The create answer was lost ({describe(exc)}). {found.batch_id} is the only batch of this size "
+                f"The create answer was lost ({describe(exc)}). {found_id} is the only batch of this size "
                 "created at that time, so it is probably this one; it is verified against these requests' custom_ids "
                 "when it ends. Do not resubmit."
             )
         else:
-            outcome.notes.append(f"The create answer was lost ({describe(exc)}); its batch exists: {found.batch_id}.")
+            outcome.notes.append(f"The create answer was lost ({describe(exc)}); its batch exists: {found_id}.")
         return
     raise OutcomeUnknown(
         f"The create request got no answer ({describe(exc)}). Submission {submission.id} is recorded; batchtui "

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from batchtui.core.config import default_db_path, demo_dir, resolve_settings
 
 
@@ -29,3 +31,19 @@ def test_demo_has_its_own_cache_and_needs_no_key(monkeypatch):
     monkeypatch.setenv("BATCHTUI_DB", "/somewhere/else.sqlite3")
     settings = resolve_settings(db=None, base_url=None, demo=True)
     assert settings.db_path.parent == demo_dir() and settings.api_key and settings.demo
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "demo_expected"),
+    [(None, None, 5.0), ("30", 30.0, 30.0), ("0.5", 0.5, 0.5), ("0", 0.0, 0.0), ("-1", None, 5.0),
+     ("soon", None, 5.0), ("nan", None, 5.0), ("inf", None, 5.0)],
+)  # fmt: skip
+def test_the_reconcile_grace_comes_from_the_environment_and_is_short_in_the_demo(
+    monkeypatch, raw, expected, demo_expected
+):
+    if raw is None:
+        monkeypatch.delenv("BATCHTUI_RECONCILE_GRACE", raising=False)
+    else:
+        monkeypatch.setenv("BATCHTUI_RECONCILE_GRACE", raw)
+    assert resolve_settings(db=None, base_url=None, demo=False).reconcile_grace == expected
+    assert resolve_settings(db=None, base_url=None, demo=True).reconcile_grace == demo_expected

@@ -102,6 +102,7 @@ async def test_not_safe_to_resubmit_while_a_candidate_is_still_running(session, 
     results = await reconcile(session, now=datetime.now(UTC) + LATER)
     assert [r.state for r in results] == ["unknown", "unknown"]
     assert all("does not guess" in r.message for r in results)
+    assert all(r.pending for r in results)  # the candidate's custom_ids will tell once it ends
 
 
 async def test_a_batch_is_given_to_the_submission_whose_custom_ids_it_holds(session, batch_emulator, other_tool):
@@ -124,6 +125,7 @@ async def test_the_same_requests_sent_twice_are_never_guessed_between(session, b
     results = await reconcile(session, now=datetime.now(UTC) + LATER)
     assert {r.submission_id: r.state for r in results} == {a.id: "unknown", b.id: "unknown"}
     assert any("sent twice" in r.message for r in results)
+    assert not any(r.pending for r in results)  # only a person can tell them apart: a waiting submit stops
 
 
 async def test_a_crash_before_sending_is_failed_and_safe(session):
@@ -148,7 +150,7 @@ async def test_a_crash_after_sending_finds_the_batch_that_exists(session, batch_
 async def test_unknown_with_no_batch_fails_only_after_the_grace_period(session):
     sub = await open_submission(session.store, 5)
     (early,) = await reconcile(session)
-    assert early.state == "unknown"  # a new batch can take a while to be listed
+    assert early.state == "unknown" and early.pending  # a new batch can take a while to be listed
     (result,) = await reconcile(session, now=datetime.now(UTC) + LATER)
     assert result.state == "failed"
     assert "safe to submit again" in (await session.store.get_submission(sub.id)).error
