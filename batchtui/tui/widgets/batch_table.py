@@ -17,7 +17,9 @@ from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
+from textual._types import SegmentLines
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -33,6 +35,7 @@ from batchtui.tui.safe import as_text
 NAME_WIDTH = 26
 BAR_WIDTH = 14
 MARK = "●"
+DRAWN_CELLS = 20_000  # cells kept drawn (a screenful is a few hundred); past this the store starts again
 REBUILD_AFTER = 16  # more stale rows than this: clear and refill rather than remove one by one
 
 # (key, label, width or None for "fit the content", right-aligned)
@@ -392,6 +395,7 @@ class BatchTable(DataTable[Text]):
         self.parents: dict[str, str] = {}  # part rows shown -> their group's row
         self.column_layout: Layout | None = None  # the columns shown (chosen for the width and the rows)
         self._columns: tuple[int, ...] = ()  # their indexes in a row's full cells
+        self._drawn: dict[tuple[object, ...], tuple[object, SegmentLines]] = {}  # see _render_cell
 
     def set_tree(self, groups: dict[str, bool], parents: dict[str, str]) -> None:
         """Which rows are groups (and expanded) and which are their parts, for `right` and `left`."""
@@ -527,6 +531,51 @@ class BatchTable(DataTable[Text]):
             self._shown = {batch_id: self._shown[batch_id] for batch_id in wanted}
             if keep is not None and keep in wanted:
                 self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        """DataTable's own, remembered across its cache resets. DataTable keys its cell cache on an update counter
+        that every change bumps (a clock tick's one changed cell, a resize, a row added, a focus change through
+        its pseudo-class state), so every visible cell went through Rich again after each. A cell's lines depend
+        only on the cell itself, where it is (the row and column meta in its style), its width and the styles it
+        is drawn with: keyed on those, a cell that did not change is drawn once (in each style: focused and blurred
+        both stay drawn, so the filter box taking and giving back focus does not redraw the list). Our cells are
+        never mutated (an update replaces the Text), so the cell object stands for its content."""
+        if row_index < self.fixed_rows or column_index < self.fixed_columns:  # the header, labels, fixed cells
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        column_key = self._column_locations.get_key(column_index)
+        if row is None or row.height != 1 or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cell = self._data[row_key].get(column_key)
+        styles = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        key = (id(cell), row_index, column_index, base_style, styles, width, self.cell_padding)
+        kept = self._drawn.get(key)
+        if kept is not None and kept[0] is cell:
+            return kept[1]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if len(self._drawn) >= DRAWN_CELLS:
+            self._drawn.clear()
+        self._drawn[key] = (cell, lines)  # the cell is kept alive with its lines: its id is not reused meanwhile
+        return lines
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """DataTable's own measures every cell of every new row through Rich (`console.options` and

@@ -5,12 +5,17 @@ edge, and the app's keys come last, so at 80 columns `?` and `q` were the first 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NamedTuple
+
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 ALWAYS = ("help", "quit")  # actions whose keys are never dropped
 PALETTE_WIDTH = 14  # "▏^p palette" and its padding, docked at the right
@@ -36,10 +41,27 @@ def fit_keys(keys: list[tuple[Binding, str]], width: int) -> list[tuple[Binding,
     return kept
 
 
+class KeySpec(NamedTuple):
+    """One FooterKey as composed: what it shows and does."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    disabled: bool
+    tooltip: str
+    classes: str = ""
+
+
 class KeyFooter(Footer):
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    """Recomposed only when the keys shown change: Textual's footer remounts every key on each `refresh_bindings`
+    (every cursor move and focus change), which cost a cursor move more than the move itself. A key that is only
+    greyed out or ungreyed (or re-tipped) is updated in place."""
+
+    _composed: tuple[KeySpec, ...] | None = None
+
+    def plan(self) -> tuple[KeySpec, ...]:
+        """The keys to show, in order (the command palette's last), fitted to the width."""
         active = self.screen.active_bindings
         seen: set[str] = set()
         shown: list[tuple[Binding, bool, str]] = []
@@ -51,31 +73,79 @@ class KeyFooter(Footer):
         width = (self.size.width or self.app.size.width) - (PALETTE_WIDTH if palette else 0)
         displays = {id(b): self.app.get_key_display(b) for b, _, _ in shown}
         kept = {id(b) for b, _ in fit_keys([(b, displays[id(b)]) for b, _, _ in shown], width)}
-        self.styles.grid_size_columns = len(kept)
-        for binding, enabled, tooltip in shown:
-            if id(binding) in kept:
-                yield FooterKey(
-                    binding.key,
-                    displays[id(binding)],
-                    binding.description,
-                    binding.action,
-                    disabled=not enabled,
-                    tooltip=tooltip,
-                ).data_bind(compact=Footer.compact)
+        specs = [
+            KeySpec(binding.key, displays[id(binding)], binding.description, binding.action, not enabled, tooltip)
+            for binding, enabled, tooltip in shown
+            if id(binding) in kept
+        ]
         if palette:
             try:
                 _node, binding, enabled, tooltip = active[self.app.COMMAND_PALETTE_BINDING]
             except KeyError:
-                return
-            yield FooterKey(
-                binding.key,
-                self.app.get_key_display(binding),
-                binding.description,
-                binding.action,
-                classes="-command-palette",
-                disabled=not enabled,
-                tooltip=binding.tooltip or binding.description,
+                pass
+            else:
+                specs.append(
+                    KeySpec(
+                        binding.key,
+                        self.app.get_key_display(binding),
+                        binding.description,
+                        binding.action,
+                        not enabled,
+                        binding.tooltip or binding.description,
+                        "-command-palette",
+                    )
+                )
+        return tuple(specs)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        specs = self.plan()
+        self._composed = specs
+        self.styles.grid_size_columns = sum(1 for spec in specs if not spec.classes)
+        for spec in specs:
+            key = FooterKey(
+                spec.key,
+                spec.display,
+                spec.description,
+                spec.action,
+                classes=spec.classes,
+                disabled=spec.disabled,
+                tooltip=spec.tooltip,
             )
+            yield key if spec.classes else key.data_bind(compact=Footer.compact)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._update_keys)
+
+    async def _update_keys(self) -> None:
+        """Footer.bindings_changed recomposes; this only does when the keys shown changed."""
+        if not self.is_attached:
+            return
+        specs = self.plan()
+        if specs == self._composed:
+            return
+        keys = list(self.query_children(FooterKey))
+        old = self._composed or ()
+        same_keys = len(specs) == len(old) == len(keys) and all(
+            (a.key, a.display, a.description, a.action, a.classes)
+            == (b.key, b.display, b.description, b.action, b.classes)
+            for a, b in zip(specs, old, strict=True)
+        )
+        if not same_keys:
+            await self.recompose()
+            return
+        for widget, spec, before in zip(keys, specs, old, strict=True):
+            if spec.disabled != before.disabled:
+                widget._disabled = spec.disabled
+                widget.set_class(spec.disabled, "-disabled")
+            if spec.tooltip != before.tooltip:
+                widget.tooltip = spec.tooltip or None
+        self._composed = specs
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != getattr(self, "_fitted_width", None):

@@ -1,0 +1,95 @@
+"""The dashboard's render shortcuts draw exactly what Textual would: the batch list's cells kept across DataTable's
+cache resets (a clock tick, a resize, a focus change), and the footer updated in place instead of recomposed.
+
+No timing is asserted here: speed is measured by benchmarks/first_paint.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
+
+from batchtui.tui.app import BatchTuiApp
+from batchtui.tui.widgets.batch_table import BatchTable
+from batchtui.tui.widgets.key_footer import KeyFooter, KeySpec
+from tests.tui.app_support import settle, table_of
+from tests.tui.test_batch_table_scale import wire
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def drawn_as_textual_would(table: BatchTable) -> None:
+    """Every visible cell as BatchTable draws it, against DataTable's own drawing of it now."""
+    top = round(table.scroll_offset.y)
+    rows = range(top, min(table.row_count, top + table.size.height))
+    assert rows
+    cursor = table.cursor_coordinate
+    for row_index in rows:
+        base = table._get_row_style(row_index, table.rich_style)
+        for column_index, column in enumerate(table.ordered_columns):
+            width = column.get_render_width(table)
+            on_cursor = row_index == cursor.row
+            ours = table._render_cell(row_index, column_index, base, width, cursor=on_cursor)
+            theirs = DataTable._render_cell(table, row_index, column_index, base, width, cursor=on_cursor)
+            assert ours == theirs, (row_index, column.key.value)
+
+
+def footer_specs(footer: KeyFooter) -> tuple[KeySpec, ...]:
+    """What the footer's keys show now, read from the widgets."""
+    return tuple(
+        KeySpec(
+            key.key,
+            key.key_display,
+            key.description,
+            key.action,
+            key.has_class("-disabled"),
+            str(key.tooltip or ""),
+            "-command-palette" if key.has_class("-command-palette") else "",
+        )
+        for key in footer.query_children(FooterKey)
+    )
+
+
+async def test_list_cells_drawn_across_ticks_resizes_focus_and_cursor_moves(cache_store):
+    await cache_store.upsert_batches([wire(i) for i in range(120)], synced_at=START)
+    now = [START]
+    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: now[0], poll=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        table = table_of(app)
+        drawn_as_textual_would(table)
+        for step in range(3):  # ticks: the running batches' elapsed cells change, the others stay
+            now[0] += timedelta(seconds=7 + step * 3600)
+            app.main_screen.tick()
+            await settle(pilot, app)
+            drawn_as_textual_would(table)
+        for key in ("down", "down", "pagedown", "up", "slash", "escape", "space", "escape", "end", "home"):
+            # moves, the filter box (it takes focus and a line: the list is resized and blurred), marks
+            await pilot.press(key)
+            await settle(pilot, app)
+            drawn_as_textual_would(table)
+        await pilot.resize_terminal(100, 30)  # fewer columns
+        await settle(pilot, app)
+        drawn_as_textual_would(table)
+        await pilot.press("down")
+        await settle(pilot, app)
+        drawn_as_textual_would(table)
+
+
+async def test_footer_updated_in_place_shows_what_a_recompose_would(cache_store):
+    await cache_store.upsert_batches([wire(i) for i in range(5)], synced_at=START)
+    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        footer = app.main_screen.query_one(KeyFooter)
+        seen = set()
+        # Batch 0 runs (cancel applies), batch 1 has ended; marks and the filter box change the keys too.
+        for keys in (("down",), ("up",), ("space",), ("escape",), ("slash",), ("escape",), ("down", "space")):
+            await pilot.press(*keys)
+            await settle(pilot, app)
+            shown = footer_specs(footer)
+            assert shown == footer.plan()
+            seen.add(shown)
+        assert len(seen) > 1  # the keys did change along the way
+        assert any(spec.disabled for spec in footer.plan())  # some are greyed out (offline)
