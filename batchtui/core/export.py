@@ -151,6 +151,12 @@ def _metadata_cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _metadata_line(value: Any) -> str:
+    """One line for Markdown: a value holding a line break is written as JSON (escaped), never across lines."""
+    cell = _metadata_cell(value)
+    return json.dumps(value, ensure_ascii=False) if "\n" in cell or "\r" in cell else cell
+
+
 def metadata_headers(columns: Sequence[str]) -> list[str]:
     """CSV header names for metadata columns; one that clashes with a result column is prefixed `metadata.`."""
     return [f"metadata.{c}" if c in CSV_COLUMNS else c for c in columns]
@@ -254,6 +260,8 @@ class _MarkdownWriter:
             self.batch_id = row.batch_id
             w(f"# Results of {_code_span(row.batch_id)}\n\n")
         w(f"## {_code_span(row.custom_id)} — {row.result_type}\n\n")
+        if metadata:  # the request's local metadata (CSV extra columns), as the other formats carry it
+            w("".join(f"- {_code_span(str(k))}: {_code_span(_metadata_line(v))}\n" for k, v in metadata.items()) + "\n")
         if row.reused:
             saved = UNKNOWN if row.reuse_saved_usd is None else fmt.money(row.reuse_saved_usd)
             w(

@@ -110,7 +110,7 @@ async def export(
     if outcome.missing and download and session.online:
         outcome.download_errors = await download_missing(session, outcome.missing)
         outcome.missing = await missing_results(session, selection)
-    keys = await session.store.metadata_keys(selection.batch_ids) if fmt in ("jsonl", "csv") else []
+    keys = await session.store.metadata_keys(selection.batch_ids) if fmt in ("jsonl", "csv", "md") else []
     plain = selected_rows(session.store, selection)
     rows: AsyncIterator[ExportRow] = with_metadata(session.store, plain) if keys else plain
     columns = keys if fmt == "csv" else []

@@ -1,5 +1,6 @@
 """Export with request metadata: JSONL keeps the API's line and adds a `metadata` key, CSV adds one column per
-metadata key (formula-safe), rows without metadata leave them empty, and Markdown is unchanged."""
+metadata key (formula-safe), rows without metadata leave them empty, and Markdown lists it under the result's
+heading, one line per key."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ async def test_csv_adds_a_column_per_metadata_key() -> None:
     assert table[3][n:] == ["", "", "", ""]
 
 
-async def test_markdown_ignores_metadata() -> None:
-    with_meta = await _export([(_row("a"), {"team": "ops"})], "md")
-    assert with_meta == await _export([_row("a")], "md")
+async def test_markdown_lists_metadata_under_the_heading() -> None:
+    meta = {"team": "ops", "note": "two\nlines `x`", "score": 3}
+    text = await _export([(_row("a"), meta), _row("b")], "md")
+    section_a, section_b = text.split("## `b`")
+    assert "- `team`: `ops`\n" in section_a and "- `score`: `3`\n" in section_a
+    assert '- `note`: ``"two\\nlines `x`"``\n' in section_a  # a line break is escaped, never a new line
+    assert "`team`" not in section_b  # a row without metadata shows none
+    assert text.replace('- `team`: `ops`\n- `note`: ``"two\\nlines `x`"``\n- `score`: `3`\n\n', "") == await _export(
+        [_row("a"), _row("b")], "md"
+    )
