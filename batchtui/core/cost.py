@@ -300,19 +300,22 @@ def estimate_request(params: Mapping[str, Any], *, at: datetime | None = None) -
     tokens = input_bounds(params)
     if tokens.unbounded is not None:
         return RequestEstimate(None, None, tokens, unknown=f"its input cannot be bounded: {tokens.unbounded}")
-    max_tokens = params.get("max_tokens")
+    low, high = bounds_usd(price, tokens.low, tokens.high, tokens.cache_ttl, params.get("max_tokens"))
+    return RequestEstimate(low, high, tokens)
+
+
+def bounds_usd(price: ModelPrice, low: int, high: int, cache_ttl: str | None, max_tokens: Any) -> tuple[float, float]:
+    """`estimate_request`'s (low, high) USD from a request's input token bounds, its cache TTL and its max_tokens."""
     out_high = max_tokens if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0 else 0
-    low_rates, high_rates = price.rates_for(tokens.low), price.rates_for(tokens.high)
-    low_input = low_rates.input if tokens.cache_ttl is None else min(low_rates.input, low_rates.cache_read)
+    low_rates, high_rates = price.rates_for(low), price.rates_for(high)
+    low_input = low_rates.input if cache_ttl is None else min(low_rates.input, low_rates.cache_read)
     high_input = {
         None: high_rates.input,
         "5m": max(high_rates.input, high_rates.cache_write_5m),
         "1h": max(high_rates.input, high_rates.cache_write_1h),
-    }[tokens.cache_ttl]
+    }[cache_ttl]
     scale = batch_discount() / MTOK
-    return RequestEstimate(
-        tokens.low * low_input * scale, (tokens.high * high_input + out_high * high_rates.output) * scale, tokens
-    )
+    return low * low_input * scale, (high * high_input + out_high * high_rates.output) * scale
 
 
 def estimate_request_cost(params: Mapping[str, Any], *, at: datetime | None = None) -> tuple[float, float] | None:

@@ -69,22 +69,40 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
 
 def read_jsonl(stream: BinaryIO, *, file: str, defaults: RequestDefaults) -> Iterator[ReadItem]:
     """Native requests keep their own params; `defaults` fill only what they leave out."""
-    objects = ObjectReader(file, defaults)
-    first = True
+    lines = JsonlLines(file, defaults)
     for item in iter_text_lines(stream, file=file):
+        yield from lines.read(item)
+        if lines.stopped:
+            return
+
+
+class JsonlLines:
+    """Reads a JSONL file line by line (`read_jsonl`, or a caller that takes some lines a faster way: it then sets
+    `first` to False, since a line was read)."""
+
+    def __init__(self, file: str, defaults: RequestDefaults) -> None:
+        self.file = file
+        self.objects = ObjectReader(file, defaults)
+        self.first = True  # no line read yet: a JSON document over many lines is told at its first line
+        self.stopped = False  # the file is not JSONL: nothing more is read
+
+    def read(self, item: TextLine | InputError) -> Iterator[ReadItem]:
+        """What one line holds, from `lines.text_line`."""
+        file = self.file
         if isinstance(item, InputError):
             if item.line is None or item.code == "binary":
                 yield item  # fatal: the reader stops here
             else:
                 yield RejectedRequest(item.line, (item,))
-            continue
+            return
         line: TextLine = item
         if not line.text.strip():
-            continue  # blank lines are allowed
+            return  # blank lines are allowed
         try:
             obj = _decode(line.text)
         except json.JSONDecodeError as e:
-            if first and (fatal := _not_jsonl(line.text, line.number, file)):
+            if self.first and (fatal := _not_jsonl(line.text, line.number, file)):
+                self.stopped = True
                 yield fatal
                 return
             error = InputError(
@@ -96,19 +114,19 @@ def read_jsonl(stream: BinaryIO, *, file: str, defaults: RequestDefaults) -> Ite
                 "json",
             )
             yield RejectedRequest(line.number, (error,))
-            continue
+            return
         except RecursionError:
             hint = "flatten the data; no request needs nesting this deep"
             message = "JSON is nested too deeply to read"
             yield RejectedRequest(line.number, (InputError(file, line.number, None, message, hint, "json"),))
-            continue
+            return
         except ValueError as e:  # NaN / Infinity: Python accepts them, the API's JSON does not
             hint = "use a number or null"
             yield RejectedRequest(line.number, (InputError(file, line.number, None, str(e), hint, "json"),))
-            continue
+            return
         finally:
-            first = False
+            self.first = False
         if isinstance(obj, dict):
-            yield from objects.read(obj, line=line.number)
+            yield from self.objects.read(obj, line=line.number)
         else:
             yield from read_item(obj, line=line.number, file=file)

@@ -59,47 +59,52 @@ def iter_text_lines(stream: BinaryIO, *, file: str) -> Iterator[TextLine | Input
         if not raw:
             return
         number += 1
-        nbytes = len(raw)
-        if number == 1:
-            for magic, what, hint in SIGNATURES:
-                if raw.startswith(magic):
-                    yield InputError(file, None, None, f"this file {what}, not UTF-8 text", hint, "binary")
-                    return
-            if raw.startswith(_UTF8_BOM):
-                raw = raw[len(_UTF8_BOM) :]
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            nbytes += _skip_rest_of_line(stream)
-            yield InputError(
-                file,
-                number,
-                None,
-                f"line is {naturalsize(nbytes, binary=True)} long; no single request may exceed 32 MiB",
-                "check that requests are one per line; move large documents to the Files API",
-                "line_too_long",
-            )
-            continue
-        if b"\x00" in raw:
-            col = raw.index(b"\x00") + 1
-            yield InputError(
-                file,
-                number,
-                None,
-                f"binary data (a NUL byte at column {col}); this does not look like a text file",
-                "choose the JSONL file with your requests",
-                "binary",
-            )
+        line = text_line(raw, number, stream, file=file)
+        yield line
+        if type(line) is InputError and line.code == "binary":
             return
-        raw = raw.removesuffix(b"\n").removesuffix(b"\r")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            yield InputError(
-                file,
-                number,
-                None,
-                f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
-                "the file may be in Latin-1 or Windows-1252; save it as UTF-8",
-                "encoding",
-            )
-            continue
-        yield TextLine(number, text, nbytes)
+
+
+def text_line(raw: bytes, number: int, stream: BinaryIO, *, file: str) -> TextLine | InputError:
+    """Line `number` as read by `stream.readline(MAX_LINE_BYTES + 1)`; the rest of an overlong line is skipped in
+    `stream`. An error with code `binary` means the reading stops (`iter_text_lines`)."""
+    nbytes = len(raw)
+    if number == 1:
+        for magic, what, hint in SIGNATURES:
+            if raw.startswith(magic):
+                return InputError(file, None, None, f"this file {what}, not UTF-8 text", hint, "binary")
+        if raw.startswith(_UTF8_BOM):
+            raw = raw[len(_UTF8_BOM) :]
+    if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        nbytes += _skip_rest_of_line(stream)
+        return InputError(
+            file,
+            number,
+            None,
+            f"line is {naturalsize(nbytes, binary=True)} long; no single request may exceed 32 MiB",
+            "check that requests are one per line; move large documents to the Files API",
+            "line_too_long",
+        )
+    if b"\x00" in raw:
+        col = raw.index(b"\x00") + 1
+        return InputError(
+            file,
+            number,
+            None,
+            f"binary data (a NUL byte at column {col}); this does not look like a text file",
+            "choose the JSONL file with your requests",
+            "binary",
+        )
+    raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return InputError(
+            file,
+            number,
+            None,
+            f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
+            "the file may be in Latin-1 or Windows-1252; save it as UTF-8",
+            "encoding",
+        )
+    return TextLine(number, text, nbytes)

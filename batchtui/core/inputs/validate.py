@@ -18,11 +18,14 @@ from typing import Any, BinaryIO, cast
 
 import msgspec
 
-from batchtui.core.cost import estimate_request_cost
+from batchtui.core.cost import bounds_usd, estimate_request_cost, price_for
 from batchtui.core.fmt import count, naturalsize
+from batchtui.core.inputs import lines as text_lines
 from batchtui.core.inputs.custom_ids import custom_id_errors
 from batchtui.core.inputs.detect import detect_format_of
 from batchtui.core.inputs.envelope import read_item
+from batchtui.core.inputs.fast_lane import Plain, plain_request
+from batchtui.core.inputs.jsonl import JsonlLines, read_jsonl
 from batchtui.core.inputs.params import MAX_MODEL_NAME, params_problems
 from batchtui.core.inputs.records import (
     InputError,
@@ -35,11 +38,13 @@ from batchtui.core.inputs.records import (
 from batchtui.core.inputs.registry import detect_format, reader_for
 from batchtui.core.inputs.report import Collector, ValidationReport
 from batchtui.core.inputs.split import MAX_BODY_BYTES, MAX_REQUESTS, SplitLimits, Splitter
+from batchtui.core.tokens import count_texts, low_tokens
 
 _BODY_OVERHEAD = len(b'{"requests":[]}')
 _SPLIT_HINT = "split the file into several batches"
 # Serialises like the SDK (compact, non-ASCII as UTF-8; floats may be spelt 0.00001 for 1e-05), 20x json's speed.
 _encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder().decode
 
 
 # Called with each valid request and its item exactly as the create body carries it (compact JSON, UTF-8): the
@@ -140,6 +145,8 @@ class _Scan:
         self._over_size_line: int | None = None
         self._priced_at = datetime.now(UTC)  # one price date for the whole file
         self._item = b""  # the last valid request, encoded as the create body carries it
+        self._bad_line: int | None = None  # a line with an envelope error is reported, never yielded
+        self._prices: dict[str, Any] = {}  # model -> its price at _priced_at (None: unknown), for the fast lane
         # Splitting: parts are planned instead of the whole file being held to one batch's limits.
         self._splitter = Splitter(split) if split is not None else None
         if self._splitter is not None:
@@ -170,7 +177,10 @@ class _Scan:
                     self.report.format = found
                 reader = reader_for(self.report.format)
                 stream = _HashingStream(fh)
-                yield from self._items(reader.read(cast(BinaryIO, stream), file=self.file, defaults=self.defaults))
+                if reader.read is read_jsonl:
+                    yield from self._jsonl(cast(BinaryIO, stream))
+                else:
+                    yield from self._items(reader.read(cast(BinaryIO, stream), file=self.file, defaults=self.defaults))
                 if not fh.read(1):  # the reader reached the end: the hash covers the whole file
                     self.report.sha256 = stream.sha.hexdigest()
         except OSError as e:
@@ -190,12 +200,43 @@ class _Scan:
         yield from self._items(read())
         self._finish()
 
+    def _jsonl(self, stream: BinaryIO) -> Iterator[SourceRequest]:
+        """`read_jsonl` through `_items`, with a fast lane: a line that holds a plainly valid request (fast_lane.py:
+        the checks would find nothing to say about it) is decoded once and checked in one walk that also gathers
+        what its estimate reads; any other line goes the full way, line by line, as read_jsonl reads it."""
+        lines = JsonlLines(self.file, self.defaults)
+        defaults = self.defaults.as_params()
+        readline = stream.readline
+        limit = text_lines.MAX_LINE_BYTES  # read when the file is, as text_line reads it
+        number = 0
+        while raw := readline(limit + 1):
+            number += 1
+            if number > 1 and (len(raw) <= limit or raw.endswith(b"\n")):
+                # The first line goes the full way (a BOM, a file signature, a JSON array); on the others msgspec
+                # refuses what the full way would: bad UTF-8, NUL and other control bytes, anything but one value.
+                try:
+                    plain = plain_request(_decode(raw), defaults)
+                except (msgspec.DecodeError, RecursionError):
+                    plain = None
+                if plain is not None:
+                    lines.first = False
+                    req = SourceRequest(number, plain[0], plain[1])
+                    self._count(number)
+                    if self._check_plain(req, plain[2]):
+                        if self._on_request is not None and not self._had_errors:
+                            self._on_request(req, self._item)
+                        yield req
+                    continue
+            line = text_lines.text_line(raw, number, stream, file=self.file)
+            yield from self._items(lines.read(line))
+            if lines.stopped or (type(line) is InputError and line.code == "binary"):
+                return
+
     def _items(self, items: Iterator[Any]) -> Iterator[SourceRequest]:
-        bad_line: int | None = None  # a line with an envelope error is reported, never yielded
         for item in items:
             if isinstance(item, InputError):
                 self._error(item)
-                bad_line = item.line
+                self._bad_line = item.line
             elif isinstance(item, ReadWarning):
                 self._on_warning(item.warning)
             elif isinstance(item, RejectedRequest):
@@ -206,7 +247,7 @@ class _Scan:
                     self._check_custom_id(item.custom_id, item.line, item.item)
             else:
                 self._count(item.line)
-                if self._check(item) and bad_line != item.line:
+                if self._check(item) and self._bad_line != item.line:
                     if self._on_request is not None and not self._had_errors:
                         self._on_request(item, self._item)  # once any error is seen the file will not be sent
                     yield item
@@ -250,17 +291,46 @@ class _Scan:
             req = replace(req, params=self._transform(req.params))
         if req.generated:
             self.report.generated_ids += 1
-        model = req.params.get("model")
+        self._count_model(req.params.get("model"))
+        self._add_estimate(estimate_request_cost(req.params, at=self._priced_at))
+        return self._add_size(req) and ok and not errors
+
+    def _count_model(self, model: Any) -> None:
         if isinstance(model, str) and model:
             # A hostile file could use a new megabyte-long "model" per line: count a bounded key instead.
             self.report.models[model if len(model) <= MAX_MODEL_NAME else model[:MAX_MODEL_NAME] + "…"] += 1
-        estimate = estimate_request_cost(req.params, at=self._priced_at)
+
+    def _add_estimate(self, estimate: tuple[float, float] | None) -> None:
         if estimate is None:
             self.report.unpriced_requests += 1
         else:
             self.report.cost_low_usd += estimate[0]
             self.report.cost_high_usd += estimate[1]
-        return self._add_size(req) and ok and not errors
+
+    def _check_plain(self, req: SourceRequest, plain: Plain) -> bool:
+        """`_check` of a request from the fast lane: its custom_id well formed and its params without a problem."""
+        ok = self._check_custom_id(req.custom_id, req.line)
+        if self._transform is not None:  # auto-caching: priced as _check prices it, once its marks are in
+            req = replace(req, params=self._transform(req.params))
+            self._count_model(req.params.get("model"))
+            self._add_estimate(estimate_request_cost(req.params, at=self._priced_at))
+            return self._add_size(req) and ok
+        params = req.params
+        model = params["model"]  # a known model's name: a str of at most MAX_MODEL_NAME characters
+        self.report.models[model] += 1
+        price = self._prices.get(model, self)
+        if price is self:
+            price = self._prices[model] = price_for(model, self._priced_at)
+        if price is None:
+            self.report.unpriced_requests += 1
+        else:
+            low_chars, text_bytes = count_texts(plain.texts)
+            low, high = bounds_usd(
+                price, low_tokens(low_chars), plain.high + text_bytes, plain.ttl, params["max_tokens"]
+            )
+            self.report.cost_low_usd += low
+            self.report.cost_high_usd += high
+        return self._add_size(req) and ok
 
     def _add_size(self, req: SourceRequest) -> bool:
         """Add the request's share of the create body: serialised like the SDK does (compact, UTF-8)."""
