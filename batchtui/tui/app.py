@@ -35,6 +35,7 @@ from batchtui.core.store import Store
 from batchtui.service.session import Session
 from batchtui.service.sync import watch
 from batchtui.tui.commands import BatchCommands
+from batchtui.tui.heap import freeze_once
 from batchtui.tui.hooks import failure_text
 from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
 from batchtui.tui.queue import flushed_toast, load_queue_config
@@ -149,6 +150,7 @@ class BatchTuiApp(App[None]):
     def go_online(self, api: BatchApi, engine: SyncEngine) -> None:
         """Attach the API client and sync engine, and start polling."""
         self.api, self.engine = api, engine
+        freeze_once("online")  # the SDK's modules, imported behind the first paint, live as long as the app
         self._start_sync()
 
     def _start_sync(self) -> None:

@@ -43,6 +43,7 @@ from batchtui.core.sanitize import clean
 from batchtui.core.spend import totals_of, totals_text
 from batchtui.tui.group_list import Entry, GroupList, Row
 from batchtui.tui.group_send import GroupSendDone, GroupSendNote
+from batchtui.tui.heap import freeze_once
 from batchtui.tui.hooks import activity_line
 from batchtui.tui.messages import ApiCallMessage, BatchCreated, SyncEventMessage
 from batchtui.tui.queue import status_words
@@ -231,6 +232,8 @@ class MainScreen(Screen[None]):
         self.rows.keep_only(self.by_id)
         self.groups.load(message.groups, self.by_id)
         self.entries = self.groups.top_level(self.batches)
+        if not self.loaded:  # the first list: what is alive once it is painted lives as long as the app
+            self.call_after_refresh(freeze_once, "listed")
         self.loaded = True
         # Header: what every cached batch cost and saved, calling out those whose cost is unknown or pending.
         self.sub_title = f"{self.app.sub_title} · {totals_text(totals_of(self.batches))}"
