@@ -25,7 +25,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="required to bind beyond loopback; open the page once with ?token=TOKEN (default: $BATCHTUI_SERVE_TOKEN)",
     )
+    p.add_argument(
+        "--max-tabs", type=_tabs, default=DEFAULT_MAX_TABS,
+        help=f"dashboards open at once, one process each (default {DEFAULT_MAX_TABS}); one more tab is refused",
+    )  # fmt: skip
+    p.add_argument(
+        "--public-url",
+        type=_public_url,
+        help="the address browsers use when a reverse proxy (TLS) stands in front, e.g. https://batches.example.com/:"
+        " the page's socket and scripts are addressed from it, and its origin is the one allowed",
+    )
     p.set_defaults(handler=run)
+
+
+DEFAULT_MAX_TABS = 10
+
+
+def _tabs(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of tabs, 1 or more (got {text!r})")
+    return int(text)
+
+
+def _public_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"must be an http(s) URL such as https://batches.example.com/ (got {text!r})")
+    return text.rstrip("/") + "/"
 
 
 def _port(text: str) -> int:
@@ -61,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
             f"batchtui serve needs textual-serve ({exc.name} is missing): pip install 'batchtui[serve]'"
         ) from exc
     try:
-        return serve_dashboard(app_argv(args), host=args.host, port=args.port, token=token)
+        return serve_dashboard(
+            app_argv(args), host=args.host, port=args.port, token=token, max_tabs=args.max_tabs,
+            public_url=args.public_url,
+        )  # fmt: skip
     except OSError as exc:
         print(f"batchtui serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1

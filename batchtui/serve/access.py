@@ -5,7 +5,8 @@ checks is answered before any app process starts:
 - a token, when one is set, comes as `?token=` (then kept in an HttpOnly cookie), a cookie or `Authorization:
   Bearer`; it is compared in constant time; without it: 401;
 - on loopback with no token, the Host header must name loopback (a DNS-rebound name gets 403);
-- the websocket's Origin, when a browser sends one, must be the page's own (another site's script gets 403).
+- the websocket's Origin, when a browser sends one, must be the page's own, or --public-url's when a reverse proxy
+  stands in front (another site's script gets 403).
 """
 
 from __future__ import annotations
@@ -64,15 +65,18 @@ def _host_name(host_header: str) -> str:
     return urlsplit(f"//{host_header}").hostname or ""
 
 
-def access_middleware(*, token: str | None, loopback: bool, port: Callable[[], int]) -> Callable[..., Awaitable]:
-    """`port` is read per request: with --port 0 it is known only once the server listens."""
+def access_middleware(
+    *, token: str | None, loopback: bool, port: Callable[[], int], origin: str | None = None
+) -> Callable[..., Awaitable]:
+    """`port` is read per request: with --port 0 it is known only once the server listens. `origin`: the one a
+    --public-url's pages send (a reverse proxy's), allowed besides the server's own."""
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if token is None and loopback and _host_name(request.host) not in LOOPBACK_NAMES:
             raise web.HTTPForbidden(text="batchtui serve: this server answers loopback names only\n")
-        origin = request.headers.get("Origin")
-        if request.path == "/ws" and origin is not None and origin != f"{request.scheme}://{request.host}":
+        sent = request.headers.get("Origin")
+        if request.path == "/ws" and sent is not None and sent not in (f"{request.scheme}://{request.host}", origin):
             raise web.HTTPForbidden(text="batchtui serve: another site's page may not open the dashboard\n")
         if token is None:
             return await handler(request)

@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
@@ -24,14 +25,26 @@ TITLE = "batchtui"  # fixed: nothing from the command line, the cache or the API
 
 
 class DashboardServer(Server):
-    def __init__(self, argv: list[str], *, host: str, port: int, token: str | None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        host: str,
+        port: int,
+        token: str | None,
+        max_tabs: int = 10,
+        public_url: str | None = None,
+    ) -> None:
         super().__init__(" ".join(argv), host=host, port=port, title=TITLE, templates_path=TEMPLATES)
         self.argv = argv
         self.token = token
+        self.max_tabs = max_tabs
+        self.public_url = public_url  # "https://host/prefix/": what browsers use, behind a reverse proxy
         self.apps: set[AppProcess] = set()
 
     async def _make_app(self) -> web.Application:
-        guard = access_middleware(token=self.token, loopback=is_loopback(self.host), port=lambda: self.port)
+        loopback, origin = is_loopback(self.host), public_origin(self.public_url)
+        guard = access_middleware(token=self.token, loopback=loopback, port=lambda: self.port, origin=origin)
         app = web.Application(middlewares=[guard])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
@@ -48,15 +61,30 @@ class DashboardServer(Server):
     async def handle_index(self, request: web.Request) -> dict[str, Any]:
         # URLs from the request's own host, not the bind address: a page opened as http://box:8000 must not point
         # its socket at 0.0.0.0. (The access check has already vetted the Host header.)
-        scheme = "wss" if request.secure else "ws"
+        # Behind a reverse proxy, from --public-url: its scheme (wss for https) and its path prefix.
+        if self.public_url is not None:
+            parts = urlsplit(self.public_url)
+            base = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}{parts.path}"
+            static, websocket = f"{parts.path}static/", f"{base}ws"
+        else:
+            scheme = "wss" if request.secure else "ws"
+            static, websocket = "/static/", f"{scheme}://{request.host}/ws"
         return {
             "title": TITLE,
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "static_url": "/static/",
-            "websocket_url": f"{scheme}://{request.host}/ws",
+            "static_url": static,
+            "websocket_url": websocket,
         }
 
-    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        if len(self.apps) >= self.max_tabs:  # each tab is a process holding the key: a bound, not a leak
+            logging.getLogger("batchtui.serve").warning(
+                "refused a tab: %d dashboards are open (--max-tabs %d); close one", len(self.apps), self.max_tabs
+            )
+            raise web.HTTPServiceUnavailable(
+                text=f"batchtui serve: {len(self.apps)} dashboards are open, the most it runs (--max-tabs "
+                f"{self.max_tabs}); close a tab and reload\n"
+            )
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         app = AppProcess(
@@ -101,14 +129,33 @@ class DashboardServer(Server):
             await runner.cleanup()
 
 
-def serve_dashboard(argv: list[str], *, host: str, port: int, token: str | None) -> int:
-    server = DashboardServer(argv, host=host, port=port, token=token)
+def public_origin(public_url: str | None) -> str | None:
+    """`https://host` of a --public-url: the Origin its pages send."""
+    if public_url is None:
+        return None
+    parts = urlsplit(public_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def serve_dashboard(
+    argv: list[str],
+    *,
+    host: str,
+    port: int,
+    token: str | None,
+    max_tabs: int = 10,
+    public_url: str | None = None,
+) -> int:
+    server = DashboardServer(argv, host=host, port=port, token=token, max_tabs=max_tabs, public_url=public_url)
     logging.basicConfig(level=logging.WARNING, format="batchtui serve: %(message)s", stream=sys.stderr)
 
     def announce(url: str) -> None:
         print(url, flush=True)
         with_token = " (add ?token=TOKEN the first time)" if token else ""
-        print(f"batchtui serve: the dashboard is at {url}{with_token}; Ctrl-C to stop", file=sys.stderr, flush=True)
+        where = f" (browsers use {public_url})" if public_url else ""
+        print(
+            f"batchtui serve: the dashboard is at {url}{where}{with_token}; Ctrl-C to stop", file=sys.stderr, flush=True
+        )
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.run(announce))

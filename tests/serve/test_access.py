@@ -118,3 +118,38 @@ def test_each_tab_runs_the_dashboard_with_the_same_cache_and_api_flags(argv, for
     tab = app_argv(build_parser().parse_args(argv))
     assert tab[:3] == [sys.executable, "-m", "batchtui"]
     assert [arg for arg in tab[3:] if not arg.startswith("http")] == forwarded
+
+
+@pytest.mark.timeout(120)
+async def test_one_tab_more_than_max_tabs_is_refused_before_a_process_starts(tmp_path):
+    with served(tmp_path, "--max-tabs", "1") as server:
+        ws = server.url + "ws"
+        async with aiohttp.ClientSession() as http, http.ws_connect(ws) as first:
+            assert (await first.receive(timeout=60)).type == aiohttp.WSMsgType.BINARY  # the first dashboard drew
+            assert await status(ws, headers=UPGRADE) == 503
+            assert len(server.apps()) == 1
+        wait_for_apps(server, 0)  # its tab closed: room for another
+        assert "--max-tabs 1" in server.log.read_text()
+
+
+@pytest.mark.timeout(120)
+async def test_behind_a_proxy_the_page_addresses_its_public_url_and_allows_its_origin(tmp_path):
+    with served(tmp_path, "--public-url", "https://batches.example.com/tui") as server:
+        async with aiohttp.ClientSession() as http, http.get(server.url) as response:
+            page = await response.text()
+        assert 'data-session-websocket-url="wss://batches.example.com/tui/ws"' in page
+        assert 'src="/tui/static/js/textual.js"' in page
+        ws = server.url + "ws"
+        assert await status(ws, headers={**UPGRADE, "Origin": "https://batches.example.com"}) == 101
+        assert await status(ws, headers={**UPGRADE, "Origin": "https://evil.example"}) == 403
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [(["--max-tabs", "0"], "1 or more"), (["--public-url", "batches.example.com"], "http(s) URL")],
+)
+def test_serve_flags_are_checked(tmp_path, flags, said):
+    done = subprocess.run(
+        [sys.executable, "-m", "batchtui", "serve", *flags], env=serve_env(tmp_path), capture_output=True, timeout=60
+    )
+    assert done.returncode == 2 and said in done.stderr.decode()
