@@ -11,6 +11,7 @@ parts' batches.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -232,8 +233,8 @@ class MainScreen(Screen[None]):
         self.rows.keep_only(self.by_id)
         self.groups.load(message.groups, self.by_id)
         self.entries = self.groups.top_level(self.batches)
-        if not self.loaded:  # the first list: what is alive once it is painted lives as long as the app
-            self.call_after_refresh(freeze_once, "listed")
+        if not self.loaded:
+            self.call_after_refresh(self.after_first_paint)
         self.loaded = True
         # Header: what every cached batch cost and saved, calling out those whose cost is unknown or pending.
         self.sub_title = f"{self.app.sub_title} · {totals_text(totals_of(self.batches))}"
@@ -246,6 +247,14 @@ class MainScreen(Screen[None]):
         if self.select_after_load and self.table.select_batch(self.select_after_load):
             self.select_after_load = None
         self.show_detail()
+
+    def after_first_paint(self) -> None:
+        """Once the first list is on screen: load what Enter needs (the results view's modules: compiling and
+        importing them cost the first Enter tens of milliseconds), then freeze what is alive now, which lives as
+        long as the app (tui/heap.py)."""
+        with contextlib.suppress(ImportError):  # the results view ships separately (see BatchTuiApp.open_results)
+            import batchtui.tui.screens.results  # noqa: F401
+        freeze_once("listed")
 
     @on(WorkflowsLoaded)
     def workflows_loaded(self, message: WorkflowsLoaded) -> None:
