@@ -24,7 +24,6 @@ from batchtui.core.events import (
     SyncOk,
 )
 from batchtui.core.models import parse_time
-from batchtui.core.result_lines import parse_result_line
 from batchtui.core.reuse import is_local_batch_id
 from batchtui.core.schedule import PollSchedule, due_in
 from batchtui.core.store import Store
@@ -156,25 +155,25 @@ class SyncEngine:
         ran_at = batch.created_at if batch else None  # results are priced as of the day the batch ran
         await self.store.set_results_state(batch_id, "downloading")
         written = 0
-        # Reading (network, this task) and parsing+writing (worker thread + SQLite thread) overlap through a
-        # small queue, so neither waits for the other; at most a few chunks are ever in memory.
+        # Reading (network, this task) and parsing+writing (the store connection's thread: parsed there, just before
+        # binding, so no thread waits on another for the GIL) overlap through a small queue; at most a few chunks
+        # are ever in memory.
         queue: asyncio.Queue[list[bytes] | None] = asyncio.Queue(maxsize=3)
 
         async def write_chunks() -> None:
             nonlocal written
             while (chunk := await queue.get()) is not None:
-                rows = await asyncio.to_thread(_parse_chunk, batch_id, chunk, ran_at)
-                written += await self.store.write_results(batch_id, rows)
+                written += await self.store.write_result_lines(batch_id, chunk, at=ran_at)
                 self._emit(ResultsProgress(batch_id, written, total))
 
         writer = asyncio.create_task(write_chunks())
         try:
             chunk: list[bytes] = []
-            async for line in self.api.result_lines(batch_id):
-                chunk.append(line)
-                if len(chunk) >= RESULT_CHUNK:
-                    await _put(queue, chunk, writer)
-                    chunk = []
+            async for lines in self.api.result_chunks(batch_id):
+                chunk += lines
+                while len(chunk) >= RESULT_CHUNK:
+                    await _put(queue, chunk[:RESULT_CHUNK], writer)
+                    del chunk[:RESULT_CHUNK]
             if chunk:
                 await _put(queue, chunk, writer)
             await _put(queue, None, writer)
@@ -287,10 +286,6 @@ def _consume_exception(task: asyncio.Task) -> None:
     # Failures are reported through ResultsFailed and the store; don't let asyncio log them as unretrieved.
     if not task.cancelled():
         task.exception()
-
-
-def _parse_chunk(batch_id: str, lines: list[bytes], at: datetime | None):
-    return [parse_result_line(batch_id, line, at=at) for line in lines]
 
 
 async def _put(queue: asyncio.Queue, item, writer: asyncio.Task) -> None:

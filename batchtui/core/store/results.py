@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
-from operator import attrgetter
+from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import datetime
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
+from batchtui.core.result_lines import result_values
 from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, BATCH_TOTAL_SQL, CostsMixin
 from batchtui.core.store.db import execute, executemany
 from batchtui.core.store.errors import NotFoundError
@@ -24,6 +27,7 @@ _WRITTEN = (
 _COLUMNS = _WRITTEN + ", r.reused_from, r.reused_custom_id, r.reuse_saved_usd"
 _VALUES = attrgetter(*(c.removeprefix("r.") for c in _WRITTEN.split(", ")))
 _CUSTOM_ID = attrgetter("custom_id")
+_VALUE_CUSTOM_ID = itemgetter(1)  # of a result_values() tuple
 
 # An upsert keeps the row's rowid (INSERT OR REPLACE would not), which the search index is keyed on.
 _UPSERT = """
@@ -72,6 +76,40 @@ class ResultsMixin(SearchMixin, CostsMixin):
             if indexed:
                 await index_rows(conn, batch_id, key, ids_json, indexed)
         return len(rows)
+
+    async def write_result_lines(
+        self, batch_id: str, lines: Sequence[bytes | str], *, at: datetime | None = None
+    ) -> int:
+        """`write_results` of `[parse_result_line(batch_id, line, at=at) for line in lines]`: the same rows, the
+        same errors (a malformed line raises its ValueError and nothing of the chunk is written). The lines are
+        parsed on the connection's own thread, just before they are bound: one thread does all of a chunk's work,
+        so no other waits on the GIL for it, and no ResultRow is made on the way."""
+        if not lines:
+            return 0
+        key = await self._batch_key(batch_id)
+        if key is None:
+            for line in lines:  # a malformed line is reported first, as when the lines were parsed before the write
+                result_values(None, line, at)
+            raise NotFoundError(f"no batch {batch_id!r} in the store: upsert it before writing its results")
+
+        def parsed() -> list[tuple]:
+            rows = [result_values(key, line, at) for line in lines]
+            # In key order, consecutive inserts land on neighbouring index pages (the API's order is random).
+            rows.sort(key=_VALUE_CUSTOM_ID)
+            return rows
+
+        async with self._db.transaction() as conn:
+            indexed = await search_state(conn, key)
+            if not indexed:
+                # Consumed on the connection's thread: the parsing happens there, as executemany asks for rows.
+                await executemany(conn, _UPSERT, _parsed_on_first_use(parsed))
+                return len(lines)
+            ordered = await asyncio.to_thread(parsed)
+            ids_json = json.dumps([r[1] for r in ordered])
+            await unindex_rows(conn, key, ids_json, indexed)
+            await executemany(conn, _UPSERT, ordered)
+            await index_rows(conn, batch_id, key, ids_json, indexed)
+        return len(lines)
 
     async def finish_results(self, batch_id: str) -> None:
         """The download is complete: state `complete`, row count and total cost (None when a billed result has no
@@ -175,6 +213,11 @@ class ResultsMixin(SearchMixin, CostsMixin):
             await self.ensure_search_index(batch_id)
         clauses, params = filter_sql(flt, "r")
         return " AND ".join(["r.batch_key = ?", *clauses]), [key, *params]
+
+
+def _parsed_on_first_use(parse: Any) -> Iterator[tuple]:
+    """The rows `parse()` returns, calling it when the first row is asked for (on the thread that asks)."""
+    yield from parse()
 
 
 def filter_sql(flt: ResultFilter, alias: str) -> tuple[list[str], list[Any]]:
