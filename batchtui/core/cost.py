@@ -309,11 +309,14 @@ def bounds_usd(price: ModelPrice, low: int, high: int, cache_ttl: str | None, ma
     out_high = max_tokens if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0 else 0
     low_rates, high_rates = price.rates_for(low), price.rates_for(high)
     low_input = low_rates.input if cache_ttl is None else min(low_rates.input, low_rates.cache_read)
-    high_input = {
-        None: high_rates.input,
-        "5m": max(high_rates.input, high_rates.cache_write_5m),
-        "1h": max(high_rates.input, high_rates.cache_write_1h),
-    }[cache_ttl]
+    if cache_ttl is None:
+        high_input = high_rates.input
+    elif cache_ttl == "5m":
+        high_input = max(high_rates.input, high_rates.cache_write_5m)
+    elif cache_ttl == "1h":
+        high_input = max(high_rates.input, high_rates.cache_write_1h)
+    else:
+        raise KeyError(cache_ttl)
     scale = batch_discount() / MTOK
     return low * low_input * scale, (high * high_input + out_high * high_rates.output) * scale
 

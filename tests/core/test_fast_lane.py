@@ -123,12 +123,12 @@ def _full(obj: Any, defaults: RequestDefaults) -> tuple[dict[str, Any] | None, l
     return params, [*read[:-1], *custom_id_errors(req.custom_id, file="f.jsonl", line=2), *errors], warnings
 
 
-def _lane_estimate(plain_params: dict[str, Any], plain: Any) -> tuple[float, float] | None:
+def _lane_estimate(plain_params: dict[str, Any], texts: list[str], high: int, ttl: str | None) -> Any:
     price = price_for(plain_params["model"], AT)
     if price is None:
         return None
-    low_chars, text_bytes = count_texts(plain.texts)
-    return bounds_usd(price, low_tokens(low_chars), plain.high + text_bytes, plain.ttl, plain_params["max_tokens"])
+    low_chars, text_bytes = count_texts(texts)
+    return bounds_usd(price, low_tokens(low_chars), high + text_bytes, ttl, plain_params["max_tokens"])
 
 
 def _agree(obj: Any, defaults: RequestDefaults) -> bool:
@@ -137,19 +137,19 @@ def _agree(obj: Any, defaults: RequestDefaults) -> bool:
     params, errors, warnings = _full(copy.deepcopy(obj), defaults)
     if got is None:
         return False
-    cid, plain_params, plain = got
+    cid, plain_params, texts, high, ttl = got
     assert params is not None and not errors and not warnings, (obj, errors, warnings)
     assert cid == obj["custom_id"] and plain_params == params
     assert msgspec.json.encode(plain_params) == msgspec.json.encode(params)  # same keys in the same order
     bounds = input_bounds(params)
-    low_chars, text_bytes = count_texts(plain.texts)
-    assert (low_tokens(low_chars), plain.high + text_bytes, plain.ttl, None) == (
+    low_chars, text_bytes = count_texts(texts)
+    assert (low_tokens(low_chars), high + text_bytes, ttl, None) == (
         bounds.low,
         bounds.high,
         bounds.cache_ttl,
         bounds.unbounded,
     )
-    assert _lane_estimate(plain_params, plain) == estimate_request_cost(params, at=AT)
+    assert _lane_estimate(plain_params, texts, high, ttl) == estimate_request_cost(params, at=AT)
     return True
 
 
@@ -221,6 +221,11 @@ def test_a_file_reads_the_same_with_and_without_the_lane(
         full, full_items = _validate(path, False, defaults=defaults)
     assert fast == full
     assert fast_items == full_items
+
+
+def test_a_plain_request_is_made_as_the_dataclass_makes_it() -> None:
+    made, plain = SourceRequest(3, "a", {"k": 1}), SourceRequest.plain(3, "a", {"k": 1})
+    assert made == plain and repr(made) == repr(plain) and vars(made) == vars(plain)
 
 
 def test_a_file_of_plain_requests_takes_the_lane_after_its_first_line(tmp_path: Path) -> None:

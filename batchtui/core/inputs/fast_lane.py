@@ -16,6 +16,8 @@ import json
 import re
 from typing import Any
 
+import msgspec
+
 from batchtui.core.inputs.custom_ids import CUSTOM_ID_PATTERN
 from batchtui.core.inputs.params import MAX_MESSAGES, MAX_TOKENS_CAP, is_known_model
 from batchtui.core.inputs.params_fields import MAX_USER_ID, SERVICE_TIERS
@@ -29,136 +31,25 @@ _KEYS = frozenset(
     {"model", "max_tokens", "messages", "system", "stop_sequences", "metadata", "tools", "tool_choice", "service_tier"}
 )
 _ROLES = ("user", "assistant")
-_TTLS = ("5m", "1h")
 _CHOICES = ("auto", "any", "none")
+_FIVE_MINUTES, _ONE_HOUR = 1, 2  # the cache marks seen, as bits
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # as tokens._dumps
+_encode = msgspec.json.Encoder().encode
+MAX_CACHED = 1024
+# A tool's text (its JSON as the estimate reads it) by its compact encoding: a file repeats the same few tools on
+# every line. The encoding of a decoded JSON value is one-to-one (key order, int or float, escapes all show).
+_tool_texts: dict[bytes, str] = {}
+_known_models: dict[str, bool] = {}
+
+# (custom_id, params, texts, high, cache_ttl): `texts` the strings the model reads and `high` the fixed token
+# allowances, as tokens.input_bounds counts them (high before the texts' bytes); cache_ttl the longest cache TTL
+# marked, None when nothing is.
+Plain = tuple[str, dict[str, Any], list[str], int, str | None]
 
 
-class Plain:
-    """What the estimate reads of a plain request, as `tokens.input_bounds` counts it: its texts, the fixed token
-    allowances (`high` before the texts' bytes) and the longest cache TTL marked (None, "5m" or "1h")."""
-
-    __slots__ = ("high", "marks", "texts")
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.high = REQUEST_TOKENS
-        self.marks = 0  # bit 1: a "5m" cache mark seen; bit 2: a "1h" one
-
-    @property
-    def ttl(self) -> str | None:
-        return "1h" if self.marks & 2 else "5m" if self.marks else None
-
-    def mark(self, mark: Any) -> bool:
-        """A cache_control value other than null: False unless it is well formed."""
-        if type(mark) is not dict or mark.get("type") != "ephemeral":
-            return False
-        if "ttl" not in mark:
-            self.marks |= 1
-            return True
-        ttl = mark["ttl"]
-        if type(ttl) is not str or ttl not in _TTLS:
-            return False
-        self.marks |= 2 if ttl == "1h" else 1
-        return True
-
-    def blocks(self, content: list[Any]) -> bool:
-        """Plain text blocks (no citations, a well-formed cache mark if any); False at the first that is not."""
-        append = self.texts.append
-        for block in content:
-            if type(block) is not dict or block.get("type") != "text" or block.get("citations") is not None:
-                return False
-            text = block.get("text")
-            if type(text) is not str:
-                return False
-            mark = block.get("cache_control")
-            if mark is not None and not self.mark(mark):
-                return False
-            append(text)
-        self.high += BLOCK_TOKENS * len(content)
-        return True
-
-    def messages(self, messages: list[Any]) -> bool:
-        """Each exactly role and content, the role user or assistant, the content a non-empty string or a non-empty
-        list of plain text blocks."""
-        append = self.texts.append
-        for message in messages:
-            if type(message) is not dict or len(message) != 2 or message.get("role") not in _ROLES:
-                return False
-            content = message.get("content")
-            if type(content) is str:
-                if not content:
-                    return False
-                append(content)
-            elif type(content) is not list or not content or not self.blocks(content):
-                return False
-        self.high += MESSAGE_TOKENS * len(messages)
-        return True
-
-    def optional(self, params: dict[str, Any]) -> bool:
-        """The optional fields the lane knows, each absent or plain."""
-        if "system" in params:
-            system = params["system"]
-            if type(system) is str:
-                self.texts.append(system)
-            elif type(system) is not list or not self.blocks(system):
-                return False
-        if "stop_sequences" in params:
-            stops = params["stop_sequences"]
-            if type(stops) is not list or not all(type(s) is str for s in stops):
-                return False
-        if "metadata" in params:
-            metadata = params["metadata"]
-            if type(metadata) is not dict or not metadata.keys() <= {"user_id"}:
-                return False
-            uid = metadata.get("user_id")
-            if uid is not None and (type(uid) is not str or len(uid) > MAX_USER_ID):
-                return False
-        if "service_tier" in params:
-            tier = params["service_tier"]
-            if type(tier) is not str or tier not in SERVICE_TIERS:
-                return False
-        if "tool_choice" in params:
-            choice = params["tool_choice"]
-            if type(choice) is not dict:
-                return False
-            kind = choice.get("type")
-            if type(kind) is not str or not (kind in _CHOICES or (kind == "tool" and type(choice.get("name")) is str)):
-                return False
-            if "disable_parallel_tool_use" in choice and type(choice["disable_parallel_tool_use"]) is not bool:
-                return False
-        return "tools" not in params or self.tools(params["tools"])
-
-    def tools(self, tools: Any) -> bool:
-        """Custom tools in their plain form; each one's JSON is text the model reads."""
-        if type(tools) is not list:
-            return False
-        for tool in tools:
-            if type(tool) is not dict or tool.get("type") not in (None, "custom"):
-                return False
-            name = tool.get("name")
-            schema = tool.get("input_schema")
-            if (
-                type(name) is not str
-                or not name
-                or len(name) > MAX_TOOL_NAME
-                or type(schema) is not dict
-                or schema.get("type") != "object"
-                or ("description" in tool and type(tool["description"]) is not str)
-            ):
-                return False
-            mark = tool.get("cache_control")
-            if mark is not None and not self.mark(mark):
-                return False
-            self.texts.append(_dumps(tool))
-        if tools:
-            self.high += TOOL_PROMPT_TOKENS
-        return True
-
-
-def plain_request(obj: Any, defaults: dict[str, Any]) -> tuple[str, dict[str, Any], Plain] | None:
-    """(custom_id, params with `defaults` filled in, what the estimate reads) when `obj` is a plainly valid native
-    request item; None sends it to the full checks. `defaults`: RequestDefaults.as_params()."""
+def plain_request(obj: Any, defaults: dict[str, Any]) -> Plain | None:
+    """The request and what its estimate reads when `obj` is a plainly valid native request item; None sends it to
+    the full checks. `defaults`: RequestDefaults.as_params(), filled in where the params leave them out."""
     if type(obj) is not dict or len(obj) != 2:
         return None
     cid = obj.get("custom_id")
@@ -176,7 +67,7 @@ def plain_request(obj: Any, defaults: dict[str, Any]) -> tuple[str, dict[str, An
     messages = params.get("messages")
     if (
         type(model) is not str
-        or not is_known_model(model)
+        or not (_known_models[model] if model in _known_models else _known(model))
         or type(max_tokens) is not int
         or not 0 <= max_tokens <= MAX_TOKENS_CAP
         or type(messages) is not list
@@ -184,7 +75,158 @@ def plain_request(obj: Any, defaults: dict[str, Any]) -> tuple[str, dict[str, An
         or len(messages) > MAX_MESSAGES
     ):
         return None
-    plain = Plain()
-    if not plain.messages(messages) or (len(params) > 3 and not plain.optional(params)):
-        return None
-    return cid, params, plain
+    texts: list[str] = []
+    append = texts.append
+    marks = 0
+    high = REQUEST_TOKENS + MESSAGE_TOKENS * len(messages)
+    for message in messages:  # each exactly role and content
+        if type(message) is not dict or len(message) != 2 or message.get("role") not in _ROLES:
+            return None
+        content = message.get("content")
+        if type(content) is str:
+            if not content:
+                return None
+            append(content)
+        elif type(content) is list and content:
+            got = _blocks(content, append)
+            if got < 0:
+                return None
+            marks |= got
+            high += BLOCK_TOKENS * len(content)
+        else:
+            return None
+    if len(params) > 3:
+        got = _optional(params, append)
+        if got < 0:
+            return None
+        marks |= got & 3
+        high += got >> 2
+    return cid, params, texts, high, "1h" if marks & _ONE_HOUR else "5m" if marks else None
+
+
+def _known(model: str) -> bool:
+    known = is_known_model(model)
+    if len(_known_models) < MAX_CACHED:
+        _known_models[model] = known
+    return known
+
+
+def _mark(mark: Any) -> int:
+    """The bit of a well-formed cache_control object's TTL ("5m" when it names none); 0 for anything else."""
+    if type(mark) is not dict or mark.get("type") != "ephemeral":
+        return 0
+    if "ttl" not in mark:
+        return _FIVE_MINUTES
+    ttl = mark["ttl"]
+    return _ONE_HOUR if ttl == "1h" and type(ttl) is str else _FIVE_MINUTES if ttl == "5m" and type(ttl) is str else 0
+
+
+def _blocks(content: list[Any], append: Any) -> int:
+    """Plain text blocks (text a string, no citations, a well-formed cache mark if any), their texts appended: the
+    cache marks' bits, or -1 at the first block that is not plain."""
+    marks = 0
+    for block in content:
+        if type(block) is not dict or block.get("type") != "text" or block.get("citations") is not None:
+            return -1
+        text = block.get("text")
+        if type(text) is not str:
+            return -1
+        mark = block.get("cache_control")
+        if mark is not None:
+            bit = _mark(mark)
+            if not bit:
+                return -1
+            marks |= bit
+        append(text)
+    return marks
+
+
+def _optional(params: dict[str, Any], append: Any) -> int:
+    """The optional fields the lane knows, each absent or plain: their texts appended; the token allowances they
+    add, times 4, plus the cache marks' bits; or -1 when one is not plain."""
+    marks = added = 0
+    if "system" in params:
+        system = params["system"]
+        if type(system) is str:
+            append(system)
+        elif type(system) is list:
+            marks = _blocks(system, append)
+            if marks < 0:
+                return -1
+            added = BLOCK_TOKENS * len(system)
+        else:
+            return -1
+    if "stop_sequences" in params:
+        stops = params["stop_sequences"]
+        if type(stops) is not list:
+            return -1
+        for stop in stops:
+            if type(stop) is not str:
+                return -1
+    if "metadata" in params:
+        metadata = params["metadata"]
+        if type(metadata) is not dict or not metadata.keys() <= {"user_id"}:
+            return -1
+        uid = metadata.get("user_id")
+        if uid is not None and (type(uid) is not str or len(uid) > MAX_USER_ID):
+            return -1
+    if "service_tier" in params:
+        tier = params["service_tier"]
+        if type(tier) is not str or tier not in SERVICE_TIERS:
+            return -1
+    if "tool_choice" in params:
+        choice = params["tool_choice"]
+        if type(choice) is not dict:
+            return -1
+        kind = choice.get("type")
+        if type(kind) is not str or not (kind in _CHOICES or (kind == "tool" and type(choice.get("name")) is str)):
+            return -1
+        if "disable_parallel_tool_use" in choice and type(choice["disable_parallel_tool_use"]) is not bool:
+            return -1
+    if "tools" in params:
+        tools = params["tools"]
+        if type(tools) is not list:
+            return -1
+        for tool in tools:
+            bit = _tool(tool, append)
+            if bit < 0:
+                return -1
+            marks |= bit
+        if tools:
+            added += TOOL_PROMPT_TOKENS
+    return added * 4 + marks
+
+
+def _tool(tool: Any, append: Any) -> int:
+    """A custom tool in its plain form, its JSON appended as text the model reads: its cache mark's bit, or -1."""
+    if type(tool) is not dict or tool.get("type") not in (None, "custom"):
+        return -1
+    name = tool.get("name")
+    schema = tool.get("input_schema")
+    if (
+        type(name) is not str
+        or not name
+        or len(name) > MAX_TOOL_NAME
+        or type(schema) is not dict
+        or schema.get("type") != "object"
+        or ("description" in tool and type(tool["description"]) is not str)
+    ):
+        return -1
+    bit = 0
+    mark = tool.get("cache_control")
+    if mark is not None:
+        bit = _mark(mark)
+        if not bit:
+            return -1
+    try:
+        key = _encode(tool)
+    except (TypeError, ValueError):  # not from a JSON decoder (a lone surrogate, a tuple): not cached
+        append(_dumps(tool))
+        return bit
+    text = _tool_texts.get(key)
+    if text is None:
+        text = _dumps(tool)
+        if len(_tool_texts) < MAX_CACHED:
+            _tool_texts[key] = text
+    append(text)
+    return bit

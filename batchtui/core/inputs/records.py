@@ -54,6 +54,20 @@ class SourceRequest:
         """The request as the create call sends it."""
         return {"custom_id": self.custom_id, "params": self.params}
 
+    @classmethod
+    def plain(cls, line: int, custom_id: str, params: dict[str, Any]) -> SourceRequest:
+        """`SourceRequest(line, custom_id, params)`, made without the frozen dataclass's __init__ (one
+        object.__setattr__ per field): a JSONL file's fast lane makes 100,000 of them."""
+        req = object.__new__(cls)
+        fields = req.__dict__
+        fields["line"] = line
+        fields["custom_id"] = custom_id
+        fields["params"] = params
+        fields["metadata"] = None
+        fields["item"] = None
+        fields["generated"] = False
+        return req
+
 
 @dataclass(frozen=True)
 class RejectedRequest:

@@ -220,9 +220,9 @@ class _Scan:
                     plain = None
                 if plain is not None:
                     lines.first = False
-                    req = SourceRequest(number, plain[0], plain[1])
+                    req = SourceRequest.plain(number, plain[0], plain[1])
                     self._count(number)
-                    if self._check_plain(req, plain[2]):
+                    if self._check_plain(req, plain):
                         if self._on_request is not None and not self._had_errors:
                             self._on_request(req, self._item)
                         yield req
@@ -263,6 +263,10 @@ class _Scan:
             self._error(_at_item(e, item))
         if errors:
             return False  # only well-formed ids are remembered: a malformed one can be arbitrarily long
+        return self._remember(cid, line, item)
+
+    def _remember(self, cid: str, line: int, item: int | None = None) -> bool:
+        """A well-formed custom_id: False (and an error) if an earlier request has it."""
         first = self._seen.setdefault(cid, line)
         if first != line:
             self.report.duplicate_count += 1
@@ -308,28 +312,27 @@ class _Scan:
             self.report.cost_high_usd += estimate[1]
 
     def _check_plain(self, req: SourceRequest, plain: Plain) -> bool:
-        """`_check` of a request from the fast lane: its custom_id well formed and its params without a problem."""
-        ok = self._check_custom_id(req.custom_id, req.line)
+        """`_check` of a request from the fast lane: its custom_id well formed, its params without a problem."""
+        ok = self._remember(req.custom_id, req.line)
         if self._transform is not None:  # auto-caching: priced as _check prices it, once its marks are in
             req = replace(req, params=self._transform(req.params))
             self._count_model(req.params.get("model"))
             self._add_estimate(estimate_request_cost(req.params, at=self._priced_at))
             return self._add_size(req) and ok
-        params = req.params
+        _, params, texts, high, ttl = plain
         model = params["model"]  # a known model's name: a str of at most MAX_MODEL_NAME characters
-        self.report.models[model] += 1
+        report = self.report
+        report.models[model] += 1
         price = self._prices.get(model, self)
         if price is self:
             price = self._prices[model] = price_for(model, self._priced_at)
         if price is None:
-            self.report.unpriced_requests += 1
+            report.unpriced_requests += 1
         else:
-            low_chars, text_bytes = count_texts(plain.texts)
-            low, high = bounds_usd(
-                price, low_tokens(low_chars), plain.high + text_bytes, plain.ttl, params["max_tokens"]
-            )
-            self.report.cost_low_usd += low
-            self.report.cost_high_usd += high
+            low_chars, text_bytes = count_texts(texts)
+            low_usd, high_usd = bounds_usd(price, low_tokens(low_chars), high + text_bytes, ttl, params["max_tokens"])
+            report.cost_low_usd += low_usd
+            report.cost_high_usd += high_usd
         return self._add_size(req) and ok
 
     def _add_size(self, req: SourceRequest) -> bool:
