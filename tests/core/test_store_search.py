@@ -185,3 +185,73 @@ def test_prompt_text_takes_system_and_message_text() -> None:
     )
     assert prompt_text(params) == "sys\nhi\nyo"
     assert prompt_text(None) == "" and prompt_text("not json") == "" and prompt_text("[1]") == ""
+
+
+def _prompt_text_by_json(params_json: str | None) -> str:
+    """prompt_text as it was, reading with json alone: the reference for the orjson fast path."""
+    import json
+
+    from batchtui.core.store.search import _add_text
+
+    if not params_json:
+        return ""
+    try:
+        params = json.loads(params_json)
+    except ValueError:
+        return ""
+    if not isinstance(params, dict):
+        return ""
+    parts: list[str] = []
+    _add_text(params.get("system"), parts)
+    messages = params.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            if isinstance(message, dict):
+                _add_text(message.get("content"), parts)
+    return "\n".join(parts)
+
+
+def test_prompt_text_reads_what_json_reads() -> None:
+    """orjson first, json for what orjson refuses: the same text for every params, odd JSON included."""
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    text = st.text(max_size=20)
+    block = st.one_of(
+        st.fixed_dictionaries({"type": st.just("text"), "text": text}),
+        st.fixed_dictionaries({"type": st.just("image"), "source": st.just({})}),
+        st.dictionaries(st.sampled_from(["type", "text", "x"]), st.one_of(text, st.integers(), st.none())),
+    )
+    content = st.one_of(text, st.lists(block, max_size=3), st.integers(), st.none())
+    message = st.one_of(st.fixed_dictionaries({"role": st.just("user"), "content": content}), text, st.integers())
+    params = st.fixed_dictionaries(
+        {},
+        optional={
+            "system": content,
+            "messages": st.one_of(st.lists(message, max_size=4), text),
+            "big": st.integers(min_value=-(2**70), max_value=2**70),
+            "x": st.floats(allow_nan=True, allow_infinity=True),
+        },
+    )
+    raw = st.one_of(params.map(json.dumps), st.text(max_size=30), st.sampled_from(ODD_JSON))
+
+    @settings(max_examples=300, deadline=None)
+    @given(raw)
+    def check(params_json: str) -> None:
+        assert prompt_text(params_json) == _prompt_text_by_json(params_json)
+
+    check()
+
+
+ODD_JSON = (
+    '{"system": "a\\ud800b", "messages": []}',  # a lone surrogate: json reads it, orjson does not
+    '{"system": "s", "x": NaN}',
+    '{"system": "s", "n": 123456789012345678901234567890}',
+    '{"system": "first", "system": "second"}',  # a repeated key: the last one counts
+    '{"messages": [{"content": "hi"}]} trailing',
+    "",
+    "null",
+    '"just a string"',
+)

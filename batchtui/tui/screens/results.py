@@ -45,6 +45,11 @@ if TYPE_CHECKING:
     from batchtui.core.sync import SyncEngine
 
 
+# A batch's search index is built when its results view opens up to this many results (about a second per 100,000;
+# the index takes disk space too); a bigger batch's when the search box first gets focus.
+INDEX_ON_OPEN = 200_000
+
+
 class ResultsHost(Protocol):
     """What the screen needs from its app (BatchTuiApp, or a test app with the same attributes)."""
 
@@ -256,7 +261,9 @@ class ResultsScreen(Screen[None]):
 
     @work(group="search-index", exclusive=True, exit_on_error=False)
     async def warm_search_index(self) -> None:
-        """Build the batch's search index (once per batch, a few seconds at 100k rows) while the query is typed."""
+        """Build the batch's search index (once per batch, about a second at 100k rows) before the first search:
+        started once the first rows and the summary are shown (up to INDEX_ON_OPEN results), or when the search box
+        first gets focus."""
         with contextlib.suppress(Exception):  # the search itself reports any failure
             await self.host.store.ensure_search_index(self.batch_id)
 
@@ -293,8 +300,10 @@ class ResultsScreen(Screen[None]):
                 "(the API gives none before).",
                 "warning",
             )
-        elif batch.results_state == "complete":
-            pass  # the usual case: nothing to say
+        elif batch.results_state == "complete":  # the usual case: nothing to say
+            if not self._search_warmed and self.total_rows <= INDEX_ON_OPEN:
+                self._search_warmed = True  # a first search finds the index built, or its build under way
+                self.warm_search_index()
         elif batch.results_state == "unavailable" or batch.archived_at or batch.deleted_remotely:
             self._awaiting_results = False
             self._notice("The API no longer serves these results (archived or deleted); showing what is stored.")
