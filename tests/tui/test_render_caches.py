@@ -93,3 +93,56 @@ async def test_footer_updated_in_place_shows_what_a_recompose_would(cache_store)
             seen.add(shown)
         assert len(seen) > 1  # the keys did change along the way
         assert any(spec.disabled for spec in footer.plan())  # some are greyed out (offline)
+
+
+def test_dialog_backdrop_tints_as_textual_does() -> None:
+    """Each segment of the screen beneath comes out as Textual's BackgroundScreen makes it (tint, links and meta
+    stripped, control segments as they are), whichever tint and styles, kept tints reused or not."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.color import Color
+    from textual.renderables.background_screen import BackgroundScreen
+
+    from batchtui.tui.backdrop import TintedBackdrop
+
+    colors = st.one_of(st.none(), st.sampled_from(["red", "green", "#102030", "bright_blue", "default", "grey50"]))
+    styles = st.one_of(
+        st.none(),
+        st.builds(
+            lambda fg, bg, bold, link, meta: (
+                Style(color=fg, bgcolor=bg, bold=bold, link=link)
+                + (Style.from_meta({"row": meta}) if meta is not None else Style())
+            ),
+            colors,
+            colors,
+            st.booleans(),
+            st.one_of(st.none(), st.just("https://example.com")),
+            st.one_of(st.none(), st.integers(0, 3)),
+        ),
+    )
+    segments = st.lists(
+        st.one_of(
+            st.builds(Segment, st.text(max_size=5), styles),
+            st.just(Segment("", None, [(1,)])),  # a control segment
+        ),
+        max_size=12,
+    )
+    tints = st.builds(
+        Color, st.integers(0, 255), st.integers(0, 255), st.integers(0, 255), st.sampled_from([0, 0.3, 0.6])
+    )
+
+    @settings(max_examples=200, deadline=None)
+    @given(segments, tints)
+    def check(line: list[Segment], tint: Color) -> None:
+        for _ in range(2):  # the second time from the kept tints
+            ours = list(TintedBackdrop.process_segments(line, tint))
+            theirs = list(BackgroundScreen.process_segments(line, tint))
+            assert ours == theirs
+            assert [s.style for s in ours] == [s.style for s in theirs]
+            assert [s.style._link_id if s.style else None for s in ours] == [
+                s.style._link_id if s.style else None for s in theirs
+            ]
+
+    check()

@@ -30,7 +30,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
@@ -54,6 +53,7 @@ from batchtui.service.reuse import (
 )
 from batchtui.service.split import PreparedParts
 from batchtui.service.submit import SubmitOutcome, ValidationFailed
+from batchtui.tui.backdrop import Dialog
 from batchtui.tui.file_dialogs import FileOpen, Filters
 from batchtui.tui.group_send import GroupSendDone, GroupSendNote, GroupSendProgress, start_group_send
 from batchtui.tui.host import session_of
@@ -132,7 +132,7 @@ def _discard_result(done: asyncio.Future[Any]) -> None:
         done.result()[0].discard()
 
 
-class CreateScreen(ModalScreen[str | None]):
+class CreateScreen(Dialog[str | None]):
     """Dismisses with the new batch's id (a group's id when the file went as a group), or None when the user backs
     out (or closes the dialog while a group is still being sent: it goes on)."""
 

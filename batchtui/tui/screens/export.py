@@ -21,7 +21,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
@@ -31,6 +30,7 @@ from batchtui.core.export import EXPORT_FORMATS, export_format_for
 from batchtui.core.models import ResultFilter
 from batchtui.core.sanitize import clean
 from batchtui.service.export import Selection, count_selected, download_missing, export, missing_results
+from batchtui.tui.backdrop import Dialog
 from batchtui.tui.file_dialogs import SaveFile
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import SyncEventMessage
@@ -64,7 +64,7 @@ def default_file_name(batch_ids: list[str], marked: bool, name: str | None = Non
 # -- dialogs -----------------------------------------------------------------------------------------------------
 
 
-class ExportProgress(ModalScreen[None]):
+class ExportProgress(Dialog[None]):
     """Progress of one export; `esc` cancels it (nothing is written), `b` lets it finish in the background."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

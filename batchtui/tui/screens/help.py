@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from batchtui.tui.backdrop import Dialog
 from batchtui.tui.keymap import EXAMPLE, config_path, keys_for
 from batchtui.tui.safe import content_assemble
 
@@ -29,7 +29,7 @@ def home_relative(path: Path) -> str:
         return str(path)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close", tooltip="Back to where you were"),
     ]

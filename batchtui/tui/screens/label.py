@@ -12,17 +12,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from batchtui.core.errors import describe
 from batchtui.core.models import BatchRecord
 from batchtui.service.labels import MAX_LABEL, set_label
+from batchtui.tui.backdrop import Dialog
 from batchtui.tui.host import session_of
 from batchtui.tui.safe import content_assemble
 
 
-class LabelScreen(ModalScreen[BatchRecord | None]):
+class LabelScreen(Dialog[BatchRecord | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="label.back", tooltip="Keep the label as it was"),
     ]

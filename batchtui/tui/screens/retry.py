@@ -19,13 +19,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from batchtui.core import fmt
 from batchtui.core.errors import OutcomeUnknown, describe
 from batchtui.core.models import BatchRecord, ResultFilter
 from batchtui.service.retry import DEFAULT_TYPES, RETRYABLE_TYPES, plan_retry, retry
+from batchtui.tui.backdrop import Dialog
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import BatchCreated
 from batchtui.tui.safe import content_assemble
@@ -55,7 +55,7 @@ class Choice:
         return self.errored + self.expired + (self.canceled if canceled else 0) + (self.invalid if invalid else 0)
 
 
-class RetryScreen(ModalScreen[str | None]):
+class RetryScreen(Dialog[str | None]):
     """Dismisses with the new batch's id, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
