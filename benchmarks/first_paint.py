@@ -9,8 +9,10 @@ hook in batchtui itself). Three starts:
   big cache      `batchtui --db CACHE` on 10,000 batches, online against a local emulator (paints from the cache)
 
 Keys: the real app under Pilot on the 10,000-batch cache: arrows, PageDown, End, Enter (opens the results), /, s,
-?, Escape. Each shows the CPU the app spent on the key (handlers, layout, render: what a user waits for) and the
-wall time from the press until Pilot saw the app idle (which adds Pilot's own waits: see the unbound key).
+?, Escape. Each shows the CPU the app spent on the key (handlers, layout, render, and any background work it set
+off before the process went quiet, such as the search index a results view builds), the UI thread's share of it
+(what held up the screen), and the wall time from the press until Pilot saw the app idle (which adds Pilot's own
+waits: see the unbound key).
 
 Usage: python benchmarks/first_paint.py [--batches 10000] [--results 200000] [--repeat 3] [--json FILE]
 """
@@ -99,14 +101,14 @@ def _drain(fd: int) -> None:
         pass
 
 
-async def key_latencies(cache: Path) -> list[tuple[str, float, float]]:
+async def key_latencies(cache: Path) -> list[tuple[str, float, float, float]]:
     """Each main key on the big cache, press to idle, with the real app (offline: no API calls in the timing)."""
     from batchtui.core.store import Store
     from batchtui.tui.app import BatchTuiApp
     from batchtui.tui.widgets.batch_table import BatchTable
 
     store = await Store.open(cache)
-    out: list[tuple[str, float, float]] = []
+    out: list[tuple[str, float, float, float]] = []
     try:
         app = BatchTuiApp(store=store, api=None, engine=None, poll=False)
         async with app.run_test(size=(160, 50), notifications=False) as pilot:
@@ -118,10 +120,15 @@ async def key_latencies(cache: Path) -> list[tuple[str, float, float]]:
             async def timed(label: str, *keys: str) -> None:
                 # Wall time from the press until idle includes Pilot's own waits (a key bound to nothing shows
                 # them); the CPU time spent meanwhile is the work the key cost the app (handlers, layout, render).
-                start, cpu = time.perf_counter(), time.process_time()
+                # Pilot waits for the whole process to go quiet, so work a key starts on another thread (the
+                # database's) counts too; the UI thread's share (this thread: the app runs on Pilot's loop) is
+                # what held up the screen.
+                start, cpu, ui = time.perf_counter(), time.process_time(), time.thread_time()
                 await pilot.press(*keys)
                 await pilot.pause()
-                out.append((label, time.perf_counter() - start, (time.process_time() - cpu) / len(keys)))
+                n = len(keys)
+                cost, ui_cost = (time.process_time() - cpu) / n, (time.thread_time() - ui) / n
+                out.append((label, time.perf_counter() - start, cost, ui_cost))
 
             await timed("a key bound to nothing (Pilot's own cost)", "f19")
             for _ in range(3):
@@ -192,10 +199,14 @@ def main() -> None:
         runs = " ".join(f"{s:.2f}" for s in figures[name])
         verdict = "ok" if seconds < PAINT_TARGETS[name] else "SLOW"
         print(f"{name:<44} {seconds:>7.2f}s {runs:>22} {PAINT_TARGETS[name]:>7.1f}s {verdict}")
-    print(f"\n{'key (' + format(args.batches, ',') + ' batches)':<44} {'CPU/key':>8} {'to idle':>8} {'target':>8}")
-    for label, seconds, cpu in keys:
+    head = f"{'key (' + format(args.batches, ',') + ' batches)':<44} {'CPU/key':>8} {'UI thr.':>8} {'to idle':>8}"
+    print(f"\n{head} {'target':>8}")
+    for label, seconds, cpu, ui in keys:
         verdict = "ok" if cpu < KEY_TARGET else "SLOW"
-        print(f"{label:<44} {cpu * 1000:>6.0f}ms {seconds * 1000:>6.0f}ms {KEY_TARGET * 1000:>6.0f}ms {verdict}")
+        print(
+            f"{label:<44} {cpu * 1000:>6.0f}ms {ui * 1000:>6.0f}ms {seconds * 1000:>6.0f}ms "
+            f"{KEY_TARGET * 1000:>6.0f}ms {verdict}"
+        )
     if args.json:
         rows = [
             {"measure": f"dashboard first paint, {name} (process start)", "unit": "s", "ours": seconds,
@@ -203,10 +214,15 @@ def main() -> None:
             for name, seconds in paints.items()
         ]  # fmt: skip
         timed_keys = [k for k in keys if "Pilot" not in k[0]]
-        label, _, slowest = max(timed_keys, key=lambda k: k[2])
+        label, _, slowest, _ = max(timed_keys, key=lambda k: k[2])
         rows.append(
             {"measure": f"slowest key of {len(timed_keys)} ({label}), {args.batches:,} batches, app CPU per key",
              "unit": "s", "ours": slowest, "target": "< 100 ms"}
+        )  # fmt: skip
+        label, _, _, slowest_ui = max(timed_keys, key=lambda k: k[3])
+        rows.append(
+            {"measure": f"slowest key of {len(timed_keys)} ({label}), UI thread CPU per key",
+             "unit": "s", "ours": slowest_ui, "target": "< 100 ms"}
         )  # fmt: skip
         args.json.write_text(json.dumps(rows, indent=1))
 
