@@ -151,6 +151,9 @@ def serve_dashboard(
 
     def announce(url: str) -> None:
         print(url, flush=True)
+        # stdout carries the URL alone (scripts read it); textual-serve prints a failed app's stderr to stdout:
+        # from here on that goes to stderr, with the server's own messages.
+        sys.stdout = sys.stderr
         with_token = " (add ?token=TOKEN the first time)" if token else ""
         where = f" (browsers use {public_url})" if public_url else ""
         print(

@@ -153,3 +153,17 @@ def test_serve_flags_are_checked(tmp_path, flags, said):
         [sys.executable, "-m", "batchtui", "serve", *flags], env=serve_env(tmp_path), capture_output=True, timeout=60
     )
     assert done.returncode == 2 and said in done.stderr.decode()
+
+
+@pytest.mark.timeout(120)
+async def test_a_dashboard_that_fails_to_start_says_why_on_stderr_and_stdout_keeps_the_url_alone(tmp_path):
+    with served(tmp_path) as server:
+        (tmp_path / "data").write_text("a file where the demo's folder should be")  # the next app cannot start
+        async with aiohttp.ClientSession() as http, http.ws_connect(server.url + "ws") as tab:
+            while (await tab.receive(timeout=60)).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                pass
+        wait_for_apps(server, 0)
+    out = (tmp_path / "serve.out").read_text()
+    assert out == server.url + "\n"
+    log = server.log.read_text()
+    assert "NotADirectoryError" in log and "NotADirectoryError" not in out, log
