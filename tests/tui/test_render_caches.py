@@ -146,3 +146,28 @@ def test_dialog_backdrop_tints_as_textual_does() -> None:
             ]
 
     check()
+
+
+def test_row_measures_equal_measure_rows_as_rows_come_and_go() -> None:
+    """BatchTable's remembered measures give measure_rows' figures for every list, rows kept, changed or new."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from rich.text import Text
+
+    from batchtui.tui.widgets.batch_table import COLUMNS, RowMeasures, measure_rows
+
+    cell = st.sampled_from(["", "0", "7", "1,234", "tracking", "$0.0012", "—", "downloading", "12 ok 3 err"])
+    row = st.lists(cell, min_size=len(COLUMNS), max_size=len(COLUMNS)).map(lambda v: tuple(Text(x) for x in v))
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.lists(row, max_size=8), min_size=1, max_size=5), st.data())
+    def check(lists: list[list[tuple[Text, ...]]], data: st.DataObject) -> None:
+        measures = RowMeasures()
+        previous: list[tuple[Text, ...]] = []
+        for rows in lists:
+            kept = data.draw(st.lists(st.sampled_from(previous), max_size=4)) if previous else []
+            shown = kept + rows  # some rows are the very tuples measured last time
+            assert measures(shown) == measure_rows(shown)
+            previous = shown
+
+    check()

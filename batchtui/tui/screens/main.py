@@ -159,6 +159,7 @@ class MainScreen(Screen[None]):
         self.links: dict[str, WorkflowLink] = {}  # batch id -> the workflow carrying it, as shown
         self._watch: WorkflowWatch | None = None
         self._reading_workflows: Worker[None] | None = None
+        self._missed_tick = False  # a clock tick came while another screen covered this one
 
     @property
     def tui(self) -> BatchTuiApp:
@@ -384,9 +385,20 @@ class MainScreen(Screen[None]):
         return Lineage(parent, self.retries.get(batch.id, []), self.groups.part_title(batch.id))
 
     def tick(self) -> None:
-        if self.loaded:
-            self.render_list(bindings=False)
-            self.show_detail()
+        """The clock moved: times in the list and the detail. Skipped while another screen covers this one (the
+        results, the stats): it catches up when it is shown again (on_screen_resume)."""
+        if not self.loaded:
+            return
+        if not self.is_current:
+            self._missed_tick = True
+            return
+        self.render_list(bindings=False)
+        self.show_detail()
+
+    def on_screen_resume(self) -> None:
+        if self._missed_tick:
+            self._missed_tick = False
+            self.tick()
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:

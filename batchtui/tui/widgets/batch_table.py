@@ -312,6 +312,7 @@ KEPT = ("mark", "name", "status", "total", "cost")  # always shown, whatever the
 # Kept while they fit, in this order; the last ones drop first.
 OPTIONAL = ("workflow", "bar", "elapsed", "when", "created")
 MEASURED = (*COUNT_KEYS, "workflow", "counts", "total", "cost")  # fit their content: measured on every change
+MEASURED_INDEXES = tuple((key, COLUMN_INDEX[key]) for key in MEASURED)
 MIN_NAME = 12
 CELL_PADDING = 1  # DataTable's, each side of every cell
 
@@ -348,6 +349,36 @@ def choose_layout(width: int, content: dict[str, int], nonzero: Collection[str],
             used += cells(key)
     name_width = NAME_WIDTH if used <= width else max(MIN_NAME, NAME_WIDTH - (used - width))
     return Layout(tuple(k for k in COLUMN_KEYS if k in chosen), name_width)
+
+
+class RowMeasures:
+    """measure_rows, remembering each row's own measure (rows are tuples of cells never mutated, kept by RowCache
+    while their batch does not change): a clock tick or a resize measures only the rows that are new since."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[tuple[Text, ...], tuple[int, ...], frozenset[str]]] = {}
+
+    def __call__(self, rows: Iterable[tuple[Text, ...]]) -> tuple[dict[str, int], set[str]]:
+        kept, now = self._kept, {}
+        for cells in rows:
+            measured = kept.get(id(cells))
+            if measured is None or measured[0] is not cells:
+                widths: list[int] = []
+                filled: list[str] = []
+                for key, i in MEASURED_INDEXES:
+                    plain = cells[i].plain
+                    widths.append(cell_len(plain))
+                    if plain and plain != "0":
+                        filled.append(key)
+                measured = (cells, tuple(widths), frozenset(filled))
+            now[id(cells)] = measured
+        self._kept = now  # (rows gone are forgotten; each kept entry holds its row, so its id is not reused)
+        content = {key: cell_len(COLUMNS[COLUMN_INDEX[key]][1]) for key in MEASURED}
+        if now:
+            widest = map(max, zip(*(m[1] for m in now.values()), strict=True))
+            for (key, _), width in zip(MEASURED_INDEXES, widest, strict=True):
+                content[key] = max(content[key], width)
+        return content, set().union(*(m[2] for m in now.values()))
 
 
 def measure_rows(rows: Iterable[tuple[Text, ...]]) -> tuple[dict[str, int], set[str]]:
@@ -396,6 +427,7 @@ class BatchTable(DataTable[Text]):
         self.column_layout: Layout | None = None  # the columns shown (chosen for the width and the rows)
         self._columns: tuple[int, ...] = ()  # their indexes in a row's full cells
         self._drawn: dict[tuple[object, ...], tuple[object, SegmentLines]] = {}  # see _render_cell
+        self._measure = RowMeasures()
 
     def set_tree(self, groups: dict[str, bool], parents: dict[str, str]) -> None:
         """Which rows are groups (and expanded) and which are their parts, for `right` and `left`."""
@@ -420,7 +452,7 @@ class BatchTable(DataTable[Text]):
         self._set_columns(self._layout_for(()))
 
     def _layout_for(self, rows: Iterable[tuple[Text, ...]]) -> Layout:
-        content, nonzero = measure_rows(rows)
+        content, nonzero = self._measure(rows)
         # Room for the vertical scrollbar, shown or not: a list that grows past the screen must not re-flow.
         width = self.size.width - self.styles.scrollbar_size_vertical if self.size.width else 10_000
         return choose_layout(width, content, nonzero, "workflow" in nonzero)
