@@ -72,6 +72,10 @@ async def test_list_cells_drawn_across_ticks_resizes_focus_and_cursor_moves(cach
         await pilot.resize_terminal(100, 30)  # fewer columns
         await settle(pilot, app)
         drawn_as_textual_would(table)
+        await pilot.resize_terminal(60, 30)  # the label column narrows: the same cells, drawn narrower
+        await settle(pilot, app)
+        assert table.column_layout is not None and table.column_layout.name_width < 26
+        drawn_as_textual_would(table)
         await pilot.press("down")
         await settle(pilot, app)
         drawn_as_textual_would(table)

@@ -10,13 +10,16 @@ its cells by their length instead of asking Rich for each one (see `BatchTable._
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions
+from rich.padding import Padding
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual._types import SegmentLines
@@ -24,6 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.render import measure
+from textual.renderables.styled import Styled
 from textual.widgets import DataTable
 from textual.widgets._data_table import ColumnKey, RowKey, default_cell_formatter
 
@@ -398,6 +402,16 @@ def measure_rows(rows: Iterable[tuple[Text, ...]]) -> tuple[dict[str, int], set[
     return content, nonzero
 
 
+class Replay:
+    """A renderable that yields segments rendered before."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        self.segments = segments
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        return iter(self.segments)
+
+
 class BatchTable(DataTable[Text]):
     """Rows keyed by batch id (a group's row by its group id); `show()` reconciles the table with a new list,
     touching only what changed."""
@@ -427,6 +441,7 @@ class BatchTable(DataTable[Text]):
         self.column_layout: Layout | None = None  # the columns shown (chosen for the width and the rows)
         self._columns: tuple[int, ...] = ()  # their indexes in a row's full cells
         self._drawn: dict[tuple[object, ...], tuple[object, SegmentLines]] = {}  # see _render_cell
+        self._inner: dict[tuple[object, ...], tuple[object, ConsoleOptions, list[Segment]]] = {}  # see _draw_cell
         self._measure = RowMeasures()
 
     def set_tree(self, groups: dict[str, bool], parents: dict[str, str]) -> None:
@@ -603,11 +618,33 @@ class BatchTable(DataTable[Text]):
         kept = self._drawn.get(key)
         if kept is not None and kept[0] is cell:
             return kept[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        lines = self._draw_cell(row_index, column_index, base_style, styles, width)
         if len(self._drawn) >= DRAWN_CELLS:
             self._drawn.clear()
         self._drawn[key] = (cell, lines)  # the cell is kept alive with its lines: its id is not reused meanwhile
         return lines
+
+    def _draw_cell(
+        self, row_index: int, column_index: int, base_style: Style, styles: tuple[Style, Style], width: int
+    ) -> SegmentLines:
+        """DataTable._render_cell's drawing of a data cell one line high, call for call, except that the cell's
+        own render (the Text inside its padding: the part that costs) is kept per cell and width and replayed
+        under each style the cell is drawn in (the cursor's, focused or not)."""
+        _, row_cells = self._get_row_renderables(row_index)
+        renderable = row_cells[column_index]
+        console = self.app.console
+        options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+        key = (id(renderable), width, self.cell_padding)
+        kept = self._inner.get(key)
+        if kept is None or kept[0] is not renderable or kept[1] != options:
+            padded = Padding(renderable, (0, self.cell_padding))
+            kept = (renderable, options, list(console.render(padded, options)))
+            if len(self._inner) >= DRAWN_CELLS:
+                self._inner.clear()
+            self._inner[key] = kept
+        component_style, post_style = styles
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        return console.render_lines(Styled(Replay(kept[2]), pre_style=pre_style, post_style=post_style), options)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """DataTable's own measures every cell of every new row through Rich (`console.options` and
