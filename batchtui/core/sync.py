@@ -168,16 +168,17 @@ class SyncEngine:
 
         writer = asyncio.create_task(write_chunks())
         try:
-            chunk: list[bytes] = []
-            async for lines in self.api.result_chunks(batch_id):
-                chunk += lines
-                while len(chunk) >= RESULT_CHUNK:
-                    await _put(queue, chunk[:RESULT_CHUNK], writer)
-                    del chunk[:RESULT_CHUNK]
-            if chunk:
-                await _put(queue, chunk, writer)
-            await _put(queue, None, writer)
-            await writer
+            async with self.store.bulk_writes():
+                chunk: list[bytes] = []
+                async for lines in self.api.result_chunks(batch_id):
+                    chunk += lines
+                    while len(chunk) >= RESULT_CHUNK:
+                        await _put(queue, chunk[:RESULT_CHUNK], writer)
+                        del chunk[:RESULT_CHUNK]
+                if chunk:
+                    await _put(queue, chunk, writer)
+                await _put(queue, None, writer)
+                await writer
         except BaseException as exc:
             writer.cancel()
             with contextlib.suppress(BaseException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
@@ -110,6 +111,10 @@ class ResultsMixin(SearchMixin, CostsMixin):
             await executemany(conn, _UPSERT, ordered)
             await index_rows(conn, batch_id, key, ids_json, indexed)
         return len(lines)
+
+    def bulk_writes(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Around a download's chunks: their commits leave checkpointing to a thread of its own (Database.bulk)."""
+        return self._db.bulk()
 
     async def finish_results(self, batch_id: str) -> None:
         """The download is complete: state `complete`, row count and total cost (None when a billed result has no
