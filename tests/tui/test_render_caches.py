@@ -97,6 +97,15 @@ async def test_footer_updated_in_place_shows_what_a_recompose_would(cache_store)
             seen.add(shown)
         assert len(seen) > 1  # the keys did change along the way
         assert any(spec.disabled for spec in footer.plan())  # some are greyed out (offline)
+        wide = footer_specs(footer)
+        await pilot.resize_terminal(80, 24)  # fewer keys fit: the last ones give way, ? and q stay
+        await settle(pilot, app)
+        narrow = footer_specs(footer)
+        assert narrow == footer.plan() and len(narrow) < len(wide)
+        assert {"help", "quit"} <= {spec.action for spec in narrow}
+        await pilot.resize_terminal(160, 40)
+        await settle(pilot, app)
+        assert footer_specs(footer) == footer.plan() == wide
 
 
 def test_dialog_backdrop_tints_as_textual_does() -> None:

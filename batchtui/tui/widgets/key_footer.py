@@ -148,6 +148,9 @@ class KeyFooter(Footer):
         self._composed = specs
 
     def on_resize(self, event: events.Resize) -> None:
+        """Fit the keys to the new width: recomposed only if that changes which keys show (a new screen's first
+        size, once its keys were composed, usually does not)."""
         if event.size.width != getattr(self, "_fitted_width", None):
             self._fitted_width = event.size.width
-            self.refresh(recompose=True)
+            if self._bindings_ready:
+                self.call_after_refresh(self._update_keys)
