@@ -191,20 +191,21 @@ def count_texts(texts: list[str]) -> tuple[int, int]:
     joined, joins = "\x00".join(texts), len(texts) - 1
     data = joined.encode("utf-8", "surrogatepass")
     kept = data.translate(None, _NOT_COUNTED)  # the blanks and dense characters, usually a few per cent
-    blank = kept.count(b" ") + kept.count(b"\n") + kept.count(b"\t")
+    dense_chars = kept.translate(None, _BLANKS)
     dense = 0
-    if len(kept) - blank >= 4:
-        for char, run in _DENSE_BYTES:
-            if kept.count(char) >= 4:
-                dense += data.count(run)
-    return len(joined) - joins - blank - 4 * dense, len(data) - joins
+    if len(dense_chars) >= 4:
+        for char in set(dense_chars):  # the few dense characters there are, each as a byte value
+            if dense_chars.count(char) >= 4:
+                dense += data.count(_RUNS[char])
+    return len(joined) - joins - (len(kept) - len(dense_chars)) - 4 * dense, len(data) - joins
 
 
 def low_tokens(low_chars: int) -> int:
     return math.ceil(low_chars / LOW_CHARS_PER_TOKEN)
 
 
-_DENSE_BYTES = tuple((run[:1].encode(), run.encode()) for run in _DENSE)
+_RUNS = {run.encode()[0]: run.encode() for run in _DENSE}  # a dense character's byte value -> its run of four
+_BLANKS = b" \n\t"
 _NOT_COUNTED = bytes(b for b in range(256) if chr(b) not in " \n\t" + "".join(run[0] for run in _DENSE))
 
 
@@ -222,7 +223,8 @@ def input_bounds(params: Mapping[str, Any]) -> InputBounds:
     count = _JoinedCount()
     system = params.get("system")
     count.content(system)
-    for message in params.get("messages") or []:
+    messages = params.get("messages")
+    for message in messages if isinstance(messages, list | tuple) else ():  # `true` is no list to walk
         if isinstance(message, dict | Mapping):
             count.high += MESSAGE_TOKENS
             count.content(message.get("content"))

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from batchtui.core.inputs.offload import ByteStream
 from batchtui.core.inputs.split import BODY_HEAD, BODY_SEP, BODY_TAIL
 
 if TYPE_CHECKING:
@@ -49,29 +50,40 @@ def _private_dir(path: Path) -> Path:
 
 class SpoolWriter:
     """Writes a spool while the validator reads the source (one pass), hashing what it writes. Use as a context
-    manager: the file is removed unless `keep()` was called."""
+    manager: the file is removed unless `keep()` was called. The hashing and the writing are done a few MiB at a
+    time on a worker thread (core/inputs/offload.py) while the validator goes on."""
 
     def __init__(self, folder: Path) -> None:
         _private_dir(folder)
         self.path = folder / f"{_TMP}{os.getpid()}-{secrets.token_hex(6)}.json"
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._out = os.fdopen(fd, "wb", buffering=1 << 20)
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self.metadata_path: Path | None = None  # the sidecar, once a request with metadata came
         self._meta: BinaryIO | None = None
         self._digest = hashlib.sha256()
+        self._body = ByteStream(self._write)
         self.size = 0
         self.count = 0
         self._kept = False
         self._emit(BODY_HEAD)
 
+    def _write(self, chunk: memoryview) -> None:
+        """Hash and write one chunk of the body (on the worker thread)."""
+        assert self._fd is not None
+        self._digest.update(chunk)
+        while chunk:
+            chunk = chunk[os.write(self._fd, chunk) :]
+
     def _emit(self, data: bytes) -> None:
-        self._out.write(data)
-        self._digest.update(data)
+        self._body.add(data)
         self.size += len(data)
 
     def add(self, item: bytes) -> None:
         """One request, already encoded as the body carries it (`{"custom_id":"...","params":{...}}`)."""
-        self._emit((BODY_SEP if self.count else b"") + item)
+        if self.count:
+            self._body.add(BODY_SEP)
+            self.size += len(BODY_SEP)
+        self._body.add(item)
+        self.size += len(item)
         self.count += 1
 
     def add_metadata(self, custom_id: str, metadata: dict[str, Any]) -> None:
@@ -84,20 +96,26 @@ class SpoolWriter:
 
     def finish(self) -> str:
         """Close the body, make it durable, and return its sha256."""
+        assert self._fd is not None
         self._emit(BODY_TAIL)
-        self._out.flush()
-        os.fsync(self._out.fileno())
-        self._out.close()
+        self._body.flush()
+        os.fsync(self._fd)
+        self._close()
         if self._meta is not None:
             self._meta.close()
         return self._digest.hexdigest()
+
+    def _close(self) -> None:
+        self._body.close()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def keep(self) -> None:
         self._kept = True
 
     def discard(self) -> None:
-        if not self._out.closed:
-            self._out.close()
+        self._close()
         self.path.unlink(missing_ok=True)
         if self._meta is not None:
             self._meta.close()

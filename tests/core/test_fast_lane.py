@@ -258,3 +258,13 @@ def test_lane_and_full_way_give_the_same_errors_at_the_same_places(tmp_path: Pat
         (4, "custom_id", "custom_id_duplicate"),
         (5, None, "json"),
     ]
+
+
+@pytest.mark.parametrize("messages", [True, 5, 1.5])
+def test_messages_that_are_no_list_are_an_error_not_a_crash(tmp_path: Path, messages: Any) -> None:
+    """The estimate of a request with errors is still taken; it used to walk `"messages": true` and crash."""
+    path = tmp_path / "f.jsonl"
+    line = {"custom_id": "a", "params": {"model": "claude-sonnet-4-5", "max_tokens": 5, "messages": messages}}
+    path.write_text(json.dumps(PLAIN) + "\n" + json.dumps(line) + "\n")
+    report = validate_file(path)
+    assert [(e.line, e.field, e.code) for e in report.errors] == [(2, "params.messages", "messages_type")]

@@ -49,58 +49,73 @@ Plain = tuple[str, dict[str, Any], list[str], int, str | None]
 
 def plain_request(obj: Any, defaults: dict[str, Any]) -> Plain | None:
     """The request and what its estimate reads when `obj` is a plainly valid native request item; None sends it to
-    the full checks. `defaults`: RequestDefaults.as_params(), filled in where the params leave them out."""
-    if type(obj) is not dict or len(obj) != 2:
-        return None
-    cid = obj.get("custom_id")
-    params = obj.get("params")
-    if type(cid) is not str or type(params) is not dict or not _CUSTOM_ID(cid):
-        return None
-    if defaults:
-        missing = {k: v for k, v in defaults.items() if k not in params}
-        if missing:
-            params = {**params, **missing}
-    if not params.keys() <= _KEYS:
-        return None
-    model = params.get("model")
-    max_tokens = params.get("max_tokens")
-    messages = params.get("messages")
-    if (
-        type(model) is not str
-        or not (_known_models[model] if model in _known_models else _known(model))
-        or type(max_tokens) is not int
-        or not 0 <= max_tokens <= MAX_TOKENS_CAP
-        or type(messages) is not list
-        or not messages
-        or len(messages) > MAX_MESSAGES
-    ):
-        return None
-    texts: list[str] = []
-    append = texts.append
-    marks = 0
-    high = REQUEST_TOKENS + MESSAGE_TOKENS * len(messages)
-    for message in messages:  # each exactly role and content
-        if type(message) is not dict or len(message) != 2 or message.get("role") not in _ROLES:
+    the full checks. `obj`: a value decoded from JSON (so every str is a str, every dict a dict). `defaults`:
+    RequestDefaults.as_params(), filled in where the params leave them out."""
+    try:  # a required key missing is a KeyError: not plain
+        if type(obj) is not dict or len(obj) != 2:
             return None
-        content = message.get("content")
-        if type(content) is str:
-            if not content:
+        cid = obj["custom_id"]
+        params = obj["params"]
+        if type(cid) is not str or type(params) is not dict or not _CUSTOM_ID(cid):
+            return None
+        if defaults:
+            missing = {k: v for k, v in defaults.items() if k not in params}
+            if missing:
+                params = {**params, **missing}
+        if not params.keys() <= _KEYS:
+            return None
+        model = params["model"]
+        max_tokens = params["max_tokens"]
+        messages = params["messages"]
+        if (
+            type(model) is not str
+            or not (_known_models[model] if model in _known_models else _known(model))
+            or type(max_tokens) is not int
+            or not 0 <= max_tokens <= MAX_TOKENS_CAP
+            or type(messages) is not list
+            or not messages
+            or len(messages) > MAX_MESSAGES
+        ):
+            return None
+        texts: list[str] = []
+        append = texts.append
+        marks = 0
+        high = REQUEST_TOKENS + MESSAGE_TOKENS * len(messages)
+        for message in messages:  # each exactly role and content
+            if type(message) is not dict or len(message) != 2:
                 return None
-            append(content)
-        elif type(content) is list and content:
-            got = _blocks(content, append)
+            role = message["role"]
+            content = message["content"]
+            if role != "user" and role != "assistant":
+                return None
+            if type(content) is str:
+                if not content:
+                    return None
+                append(content)
+            elif type(content) is list and content:
+                for block in content:  # plain text blocks, as _blocks tells them
+                    if type(block) is not dict or block["type"] != "text":
+                        return None
+                    text = block["text"]
+                    if type(text) is not str or ("citations" in block and block["citations"] is not None):
+                        return None
+                    if "cache_control" in block and block["cache_control"] is not None:
+                        bit = _mark(block["cache_control"])
+                        if not bit:
+                            return None
+                        marks |= bit
+                    append(text)
+                high += BLOCK_TOKENS * len(content)
+            else:
+                return None
+        if len(params) > 3:
+            got = _optional(params, append)
             if got < 0:
                 return None
-            marks |= got
-            high += BLOCK_TOKENS * len(content)
-        else:
-            return None
-    if len(params) > 3:
-        got = _optional(params, append)
-        if got < 0:
-            return None
-        marks |= got & 3
-        high += got >> 2
+            marks |= got & 3
+            high += got >> 2
+    except KeyError:
+        return None
     return cid, params, texts, high, "1h" if marks & _ONE_HOUR else "5m" if marks else None
 
 
@@ -126,14 +141,13 @@ def _blocks(content: list[Any], append: Any) -> int:
     cache marks' bits, or -1 at the first block that is not plain."""
     marks = 0
     for block in content:
-        if type(block) is not dict or block.get("type") != "text" or block.get("citations") is not None:
+        if type(block) is not dict or "type" not in block or block["type"] != "text" or "text" not in block:
             return -1
-        text = block.get("text")
-        if type(text) is not str:
+        text = block["text"]
+        if type(text) is not str or ("citations" in block and block["citations"] is not None):
             return -1
-        mark = block.get("cache_control")
-        if mark is not None:
-            bit = _mark(mark)
+        if "cache_control" in block and block["cache_control"] is not None:
+            bit = _mark(block["cache_control"])
             if not bit:
                 return -1
             marks |= bit
@@ -165,20 +179,23 @@ def _optional(params: dict[str, Any], append: Any) -> int:
                 return -1
     if "metadata" in params:
         metadata = params["metadata"]
-        if type(metadata) is not dict or not metadata.keys() <= {"user_id"}:
+        if type(metadata) is not dict or len(metadata) > 1:
             return -1
-        uid = metadata.get("user_id")
-        if uid is not None and (type(uid) is not str or len(uid) > MAX_USER_ID):
-            return -1
+        if metadata:
+            if "user_id" not in metadata:
+                return -1
+            uid = metadata["user_id"]
+            if uid is not None and (type(uid) is not str or len(uid) > MAX_USER_ID):
+                return -1
     if "service_tier" in params:
         tier = params["service_tier"]
         if type(tier) is not str or tier not in SERVICE_TIERS:
             return -1
     if "tool_choice" in params:
         choice = params["tool_choice"]
-        if type(choice) is not dict:
+        if type(choice) is not dict or "type" not in choice:
             return -1
-        kind = choice.get("type")
+        kind = choice["type"]
         if type(kind) is not str or not (kind in _CHOICES or (kind == "tool" and type(choice.get("name")) is str)):
             return -1
         if "disable_parallel_tool_use" in choice and type(choice["disable_parallel_tool_use"]) is not bool:

@@ -1,0 +1,100 @@
+"""Byte work that need not hold up the parsing of a file: hashing what is read, hashing and writing what is spooled.
+
+Small pieces (a line, a request) are copied into a few fixed buffers of `CHUNK` bytes; each full buffer is handed
+to one worker thread, in order, which passes it to `consume` (hashlib and os.write release the GIL on buffers that
+size, so they run while the caller parses the next lines) and hands the buffer back. The buffers are reused, so
+memory stays at a few chunks whatever the file size, and no fresh pages are touched per chunk. A stream of less
+than one chunk never starts the thread. An error raised by `consume` (a full disk) is raised again to the caller, by
+a later `add` or by `flush`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+CHUNK = 1 << 20
+BUFFERS = 2  # one being filled, one in the worker's hands
+
+
+class ByteStream:
+    """Feeds `consume` every byte `add`ed, in order, in chunks of `size` (the last may be shorter): on a worker
+    thread once a chunk is full, else inline at `flush()`. `consume` gets a memoryview valid only during the call."""
+
+    def __init__(self, consume: Callable[[memoryview], None], size: int = CHUNK, buffers: int = BUFFERS) -> None:
+        self._consume = consume
+        self._size = size
+        self._view = memoryview(bytearray(size))
+        self._pos = 0
+        self._spare = buffers - 1  # buffers not made yet
+        self._free: queue.SimpleQueue[memoryview] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[memoryview, int] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def add(self, data: bytes) -> None:
+        pos = self._pos
+        end = pos + len(data)
+        if end < self._size:
+            self._view[pos:end] = data
+            self._pos = end
+        else:
+            self._add_across(data)
+
+    def _add_across(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            room = self._size - self._pos
+            part = view[:room]
+            self._view[self._pos : self._pos + len(part)] = part
+            self._pos += len(part)
+            view = view[len(part) :]
+            if self._pos == self._size:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="batchtui-bytes", daemon=True)
+            self._thread.start()
+        self._jobs.put((self._view, self._pos))
+        if self._spare:
+            self._spare -= 1
+            self._view = memoryview(bytearray(self._size))
+        else:
+            self._view = self._free.get()  # waits while every buffer is in the worker's hands
+        self._pos = 0
+        if self._error is not None:
+            raise self._error
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            view, length = job
+            if self._error is None:
+                try:
+                    self._consume(view[:length])
+                except BaseException as e:  # raised again on the caller's side
+                    self._error = e
+            self._free.put(view)
+
+    def flush(self) -> None:
+        """Consume everything added so far, and stop the worker; raises the first error `consume` met."""
+        try:
+            if self._pos and self._thread is None:
+                self._consume(self._view[: self._pos])
+            elif self._pos:
+                self._jobs.put((self._view, self._pos))
+            self._pos = 0
+        finally:
+            self.close()
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Stop the worker once what was handed over is done (for a caller that gives up: errors are kept)."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
