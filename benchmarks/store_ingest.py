@@ -166,6 +166,22 @@ async def main() -> None:
 
             await atimed("parse + write_results + finish", ingest(), t)
 
+            # What `sync` does with the same lines: write_result_stream in chunks of 5,000 (a chunk parsed while
+            # the one before is moved in), checkpoints on their own thread (bulk_writes), then finish.
+            streamed = dict(batch, id=BATCH_ID + "3")
+            await store.upsert_batches([streamed], synced_at=datetime.now(UTC))
+
+            async def download_path() -> None:
+                async def chunks():
+                    for i in range(0, n, 5000):
+                        yield lines[i : i + 5000]
+
+                async with store.bulk_writes():
+                    await store.write_result_stream(streamed["id"], chunks(), at=datetime(2026, 10, 1, 10, tzinfo=UTC))
+                await store.finish_results(streamed["id"])
+
+            await atimed("download path: write_result_stream + finish", download_path(), t)
+
             other = dict(batch, id=BATCH_ID + "2")
             await store.upsert_batches([other], synced_at=datetime.now(UTC))
             moved = [dataclasses.replace(r, batch_id=other["id"]) for r in rows]
@@ -239,6 +255,8 @@ async def main() -> None:
     ingest, floor = t["parse + write_results + finish"], t["floor: raw insert of lines"]
     index = t["ensure_search_index (first search)"]
     print(f"\nparse+store vs raw insert: {ingest[0] / floor[0]:.1f}x wall, {ingest[1] / floor[1]:.1f}x CPU")
+    stream = t["download path: write_result_stream + finish"]
+    print(f"download path vs raw insert: {stream[0] / floor[0]:.1f}x wall, {stream[1] / floor[1]:.1f}x CPU")
     print(f"full-text indexing inside the ingest would add {index[0] / ingest[0]:.0%} to it")
     print(f"\n{'query (100-row pages)':<30}{'matches':>9}{'count ms':>10}{'first ms':>10}{'last ms':>10}")
     for name, (count, t_count, t_first, t_last) in q.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from batchtui.core.client import BatchApi
@@ -154,19 +154,19 @@ class SyncEngine:
         total = batch.request_counts.total if batch else 0
         ran_at = batch.created_at if batch else None  # results are priced as of the day the batch ran
         await self.store.set_results_state(batch_id, "downloading")
-        written = 0
-        # Reading (network, this task) and parsing+writing (the store connection's thread: parsed there, just before
-        # binding, so no thread waits on another for the GIL) overlap through a small queue; at most a few chunks
+        # Reading (network, this task) and parsing + writing (the store: a chunk parsed on a worker thread while
+        # the one before is moved into the table by SQLite) overlap through a small queue; at most a few chunks
         # are ever in memory.
         queue: asyncio.Queue[list[bytes] | None] = asyncio.Queue(maxsize=3)
 
-        async def write_chunks() -> None:
-            nonlocal written
+        async def queued() -> AsyncIterator[list[bytes]]:
             while (chunk := await queue.get()) is not None:
-                written += await self.store.write_result_lines(batch_id, chunk, at=ran_at)
-                self._emit(ResultsProgress(batch_id, written, total))
+                yield chunk
 
-        writer = asyncio.create_task(write_chunks())
+        def progress(rows: int) -> None:
+            self._emit(ResultsProgress(batch_id, rows, total))
+
+        writer = asyncio.create_task(self.store.write_result_stream(batch_id, queued(), at=ran_at, on_written=progress))
         try:
             async with self.store.bulk_writes():
                 chunk: list[bytes] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -45,6 +45,20 @@ ON CONFLICT (batch_key, custom_id) DO UPDATE SET
     cache_saved_usd = excluded.cache_saved_usd
 """
 
+# A download's chunk goes through this in-memory table (core/store/db.py sets temp_store=MEMORY), then into results
+# in one statement. Columns without a type keep each value as bound; results applies its own affinity, as it does
+# to bound values. The WHERE is SQLite's rule for an upsert from a SELECT; rowid order is the order rows were bound.
+_CHUNK_COLUMNS = (
+    "batch_key, custom_id, result_type, raw, text, model, stop_reason, error_type, error_message, input_tokens, "
+    "output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, cache_saved_usd"
+)
+_CHUNK_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS result_chunk ({_CHUNK_COLUMNS})"
+_CHUNK_FILL = f"INSERT INTO temp.result_chunk VALUES ({', '.join('?' * 15)})"
+_UPSERT_CHUNK = _UPSERT.replace(
+    f"VALUES ({', '.join('?' * 15)})", f"SELECT {_CHUNK_COLUMNS} FROM temp.result_chunk WHERE true ORDER BY rowid"
+)
+assert _UPSERT_CHUNK != _UPSERT
+
 # Filters, counts and the custom_id order are answered from this covering index; only returned rows are read.
 _FROM = "FROM results AS r INDEXED BY results_scan"
 
@@ -82,35 +96,79 @@ class ResultsMixin(SearchMixin, CostsMixin):
         self, batch_id: str, lines: Sequence[bytes | str], *, at: datetime | None = None
     ) -> int:
         """`write_results` of `[parse_result_line(batch_id, line, at=at) for line in lines]`: the same rows, the
-        same errors (a malformed line raises its ValueError and nothing of the chunk is written). The lines are
-        parsed on the connection's own thread, just before they are bound: one thread does all of a chunk's work,
-        so no other waits on the GIL for it, and no ResultRow is made on the way."""
+        same errors (a malformed line raises its ValueError and nothing of the chunk is written), with no ResultRow
+        made on the way. One chunk of `write_result_stream`."""
         if not lines:
             return 0
-        key = await self._batch_key(batch_id)
-        if key is None:
-            for line in lines:  # a malformed line is reported first, as when the lines were parsed before the write
-                result_values(None, line, at)
-            raise NotFoundError(f"no batch {batch_id!r} in the store: upsert it before writing its results")
+        return await self.write_result_stream(batch_id, _one(lines), at=at)
 
-        def parsed() -> list[tuple]:
-            rows = [result_values(key, line, at) for line in lines]
-            # In key order, consecutive inserts land on neighbouring index pages (the API's order is random).
-            rows.sort(key=_VALUE_CUSTOM_ID)
-            return rows
+    async def write_result_stream(
+        self,
+        batch_id: str,
+        chunks: AsyncIterator[Sequence[bytes | str]],
+        *,
+        at: datetime | None = None,
+        on_written: Callable[[int], None] | None = None,
+    ) -> int:
+        """`write_result_lines` of each chunk of lines in turn, each in its own transaction (`on_written` is told
+        the rows written so far after each), a chunk's parsing overlapping the writing of the one before. Returns
+        the rows written; an error (a malformed line, the stream's own) stops it with every chunk before written.
 
-        async with self._db.transaction() as conn:
-            indexed = await search_state(conn, key)
-            if not indexed:
-                # Consumed on the connection's thread: the parsing happens there, as executemany asks for rows.
-                await executemany(conn, _UPSERT, _parsed_on_first_use(parsed))
-                return len(lines)
-            ordered = await asyncio.to_thread(parsed)
-            ids_json = json.dumps([r[1] for r in ordered])
-            await unindex_rows(conn, key, ids_json, indexed)
-            await executemany(conn, _UPSERT, ordered)
-            await index_rows(conn, batch_id, key, ids_json, indexed)
-        return len(lines)
+        Python holds the GIL while it parses or binds rows, SQLite does not while it inserts them, so the work is
+        laid out for the two to overlap without either waiting on the other: the parsed rows go into an in-memory
+        table (Python binding them, nothing else running), then one INSERT … SELECT moves them into `results` (the
+        index and page work, without the GIL) while the next chunk is parsed on another thread."""
+        written = 0
+        upcoming: asyncio.Future[Sequence[bytes | str] | None] = asyncio.ensure_future(anext(chunks, None))
+        parsing: asyncio.Future[list[tuple]] | None = None
+        key: int | None = None
+        try:
+            while True:
+                if parsing is None:
+                    lines = await upcoming
+                    if lines is None:
+                        return written
+                    upcoming = asyncio.ensure_future(anext(chunks, None))
+                    if not lines:
+                        continue
+                    if key is None:
+                        key = await self._batch_key(batch_id)
+                        if key is None:  # a malformed line is reported first, as when lines were parsed first
+                            await asyncio.to_thread(_parse_rows, None, lines, at)
+                            raise NotFoundError(
+                                f"no batch {batch_id!r} in the store: upsert it before writing its results"
+                            )
+                    parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, key, lines, at))
+                rows = await parsing
+                parsing = None
+                if not rows:
+                    continue
+                async with self._db.transaction() as conn:
+                    indexed = await search_state(conn, key)
+                    if indexed:
+                        ids_json = json.dumps([r[1] for r in rows])
+                        await unindex_rows(conn, key, ids_json, indexed)
+                        await executemany(conn, _UPSERT, rows)
+                        await index_rows(conn, batch_id, key, ids_json, indexed)
+                    else:
+                        await execute(conn, _CHUNK_TABLE)
+                        await executemany(conn, _CHUNK_FILL, rows)
+                        if upcoming.done() and upcoming.exception() is None and upcoming.result():
+                            # The next chunk is here: parse it while SQLite moves this one (no GIL needed there).
+                            lines = upcoming.result()
+                            upcoming = asyncio.ensure_future(anext(chunks, None))
+                            parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, key, lines, at))
+                        await execute(conn, _UPSERT_CHUNK)
+                        await execute(conn, "DELETE FROM temp.result_chunk")
+                written += len(rows)
+                if on_written is not None:
+                    on_written(written)
+        finally:
+            for future in (upcoming, parsing):
+                if future is not None and not future.done():
+                    future.cancel()
+                    with contextlib.suppress(BaseException):
+                        await future
 
     def bulk_writes(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Around a download's chunks: their commits leave checkpointing to a thread of its own (Database.bulk)."""
@@ -220,9 +278,16 @@ class ResultsMixin(SearchMixin, CostsMixin):
         return " AND ".join(["r.batch_key = ?", *clauses]), [key, *params]
 
 
-def _parsed_on_first_use(parse: Any) -> Iterator[tuple]:
-    """The rows `parse()` returns, calling it when the first row is asked for (on the thread that asks)."""
-    yield from parse()
+def _parse_rows(key: int | None, lines: Sequence[bytes | str], at: datetime | None) -> list[tuple]:
+    """The rows of a chunk of result lines, in custom_id order: consecutive inserts land on neighbouring index pages
+    (the API's order is random). Stable, so of two lines with one custom_id the later is written last, and wins."""
+    rows = [result_values(key, line, at) for line in lines]
+    rows.sort(key=_VALUE_CUSTOM_ID)
+    return rows
+
+
+async def _one(lines: Sequence[bytes | str]) -> AsyncIterator[Sequence[bytes | str]]:
+    yield lines
 
 
 def filter_sql(flt: ResultFilter, alias: str) -> tuple[list[str], list[Any]]:

@@ -1,0 +1,130 @@
+"""write_result_stream: chunk after chunk, each in its own transaction, a chunk parsed while the one before is
+moved in. It stores what `write_results` of the parsed lines stored, row for row; an error stops it with every
+chunk before written and nothing of its own; the in-memory staging table is left empty; a batch whose search index
+is built keeps it in step."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from batchtui.core.models import ResultFilter
+from batchtui.core.result_lines import parse_result_line
+
+AT = datetime(2026, 11, 1, 10, tzinfo=UTC)
+
+
+def _batch(batch_id: str) -> dict[str, Any]:
+    return {
+        "id": batch_id, "type": "message_batch", "processing_status": "ended",
+        "request_counts": {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0},
+        "created_at": "2026-11-01T10:00:00Z", "expires_at": "2026-11-02T10:00:00Z",
+        "ended_at": "2026-11-01T11:00:00Z", "cancel_initiated_at": None, "archived_at": None, "results_url": None,
+    }  # fmt: skip
+
+
+def _line(i: int, kind: int, text: str = "") -> bytes:
+    cid = f"r-{i % 700:04d}"  # custom_ids repeat across and within chunks: the later line wins, as before
+    if kind == 0:
+        usage = {"input_tokens": i, "output_tokens": 7, "cache_read_input_tokens": i % 3 * 1000}
+        message = {"model": "claude-sonnet-5", "content": [{"type": "text", "text": text or f"answer {i} \x1b[2J"}],
+                   "stop_reason": "end_turn", "usage": usage}  # fmt: skip
+        result: dict[str, Any] = {"type": "succeeded", "message": message}
+    elif kind == 1:
+        result = {"type": "errored", "error": {"error": {"type": "overloaded_error", "message": f"busy {i}\u202e"}}}
+    else:
+        result = {"type": ("canceled", "expired", "later\x07")[i % 3]}
+    return json.dumps({"custom_id": cid, "result": result}).encode()
+
+
+def _chunks(n: int, size: int) -> list[list[bytes]]:
+    lines = [_line(i, i % 5 % 3) for i in range(n)]
+    return [lines[i : i + size] for i in range(0, n, size)]
+
+
+async def _stream(chunks: list[list[bytes]], fail_after: int | None = None) -> AsyncIterator[list[bytes]]:
+    for i, chunk in enumerate(chunks):
+        if fail_after is not None and i == fail_after:
+            raise ConnectionError("stream cut")
+        yield chunk
+
+
+async def _stored(store, batch_id: str) -> list[tuple]:
+    rows = await store._db.fetchall(
+        "SELECT r.* FROM results AS r JOIN batches AS b ON b.key = r.batch_key WHERE b.id = ? ORDER BY r.custom_id",
+        (batch_id,),
+    )
+    return [tuple(row[1:]) for row in rows]  # all but batch_key
+
+
+async def _staged(store) -> int:
+    """Rows left in the staging table (none made yet counts as none left)."""
+    if not await store._db.scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'result_chunk'"):
+        return 0
+    return await store._db.scalar("SELECT count(*) FROM temp.result_chunk")
+
+
+async def test_a_stream_stores_what_write_results_stored(cache_store) -> None:
+    store = cache_store
+    await store.upsert_batches([_batch("msgbatch_old"), _batch("msgbatch_new")], synced_at=datetime.now(UTC))
+    chunks = _chunks(2300, 500)
+    for chunk in chunks:
+        await store.write_results("msgbatch_old", [parse_result_line("msgbatch_old", line, at=AT) for line in chunk])
+    progress: list[int] = []
+    written = await store.write_result_stream("msgbatch_new", _stream(chunks), at=AT, on_written=progress.append)
+    assert written == 2300 and progress == [500, 1000, 1500, 2000, 2300]
+    old, new = await _stored(store, "msgbatch_old"), await _stored(store, "msgbatch_new")
+    assert len(new) == 700 and new == old
+    assert await _staged(store) == 0
+
+
+@pytest.mark.parametrize("bad_chunk", [0, 2, 4])
+async def test_a_malformed_line_stops_the_stream_with_every_chunk_before_written(cache_store, bad_chunk) -> None:
+    store = cache_store
+    await store.upsert_batches([_batch("msgbatch_b")], synced_at=datetime.now(UTC))
+    chunks = [[_line(i, 2) for i in range(start, start + 100)] for start in range(0, 500, 100)]
+    chunks[bad_chunk][37] = b'{"custom_id": "r-x", "result": '
+    progress: list[int] = []
+    with pytest.raises(ValueError, match="not valid JSON"):
+        await store.write_result_stream("msgbatch_b", _stream(chunks), at=AT, on_written=progress.append)
+    assert progress == [100 * (i + 1) for i in range(bad_chunk)]
+    assert await store.stored_result_count("msgbatch_b") == 100 * bad_chunk
+    assert await _staged(store) == 0
+
+
+async def test_the_streams_own_error_stops_it_after_the_chunks_it_gave(cache_store) -> None:
+    store = cache_store
+    await store.upsert_batches([_batch("msgbatch_c")], synced_at=datetime.now(UTC))
+    chunks = [[_line(i, 1) for i in range(start, start + 100)] for start in range(0, 500, 100)]
+    with pytest.raises(ConnectionError, match="stream cut"):
+        await store.write_result_stream("msgbatch_c", _stream(chunks, fail_after=3), at=AT)
+    assert await store.stored_result_count("msgbatch_c") == 300
+    assert await _staged(store) == 0
+
+
+async def test_an_unknown_batch_reports_a_malformed_line_first(cache_store) -> None:
+    from batchtui.core.store.errors import NotFoundError
+
+    with pytest.raises(ValueError, match="not valid JSON"):
+        await cache_store.write_result_stream("msgbatch_none", _stream([[b"{"]]))
+    with pytest.raises(NotFoundError):
+        await cache_store.write_result_stream("msgbatch_none", _stream([[_line(1, 2)]]))
+    assert await cache_store.write_result_stream("msgbatch_none", _stream([])) == 0
+
+
+async def test_a_batch_with_its_search_index_built_keeps_it_in_step(cache_store) -> None:
+    store = cache_store
+    await store.upsert_batches([_batch("msgbatch_s")], synced_at=datetime.now(UTC))
+    first = [_line(i, 0, text=f"gulls over the harbour {i}") for i in range(0, 40)]
+    await store.write_result_stream("msgbatch_s", _stream([first]), at=AT)
+    await store.ensure_search_index("msgbatch_s")
+    assert await store.count_results("msgbatch_s", ResultFilter(search="harbour")) == 40
+    again = [[_line(i, 0, text=f"lighthouse keeper {i}") for i in range(start, start + 10)] for start in (0, 10)]
+    await store.write_result_stream("msgbatch_s", _stream(again), at=AT)
+    assert await store.count_results("msgbatch_s", ResultFilter(search="harbour")) == 20
+    assert await store.count_results("msgbatch_s", ResultFilter(search="lighthouse")) == 20
+    assert await store.stored_result_count("msgbatch_s") == 40
