@@ -139,11 +139,11 @@ async def test_full_text_search_applies_on_enter(store, monkeypatch):
     app = ResultsHostApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert warmed == [BATCH_ID]  # built in the background once the rows show, before any query is typed
+        assert warmed == []
         await pilot.press("slash")
         assert app.focused.id == "search"
         await settle(pilot, app)
-        assert warmed == [BATCH_ID]  # the search box does not start it again
+        assert warmed == [BATCH_ID]  # the index is built while the query is typed
         await pilot.press(*"refund")
         await settle(pilot, app)
         table = table_of(app)
@@ -159,6 +159,29 @@ async def test_full_text_search_applies_on_enter(store, monkeypatch):
         await settle(pilot, app)
         assert table.row_count == 1
         assert table.cursor_row.custom_id == "req-000123"
+
+
+async def test_the_index_can_be_built_as_the_view_opens(store, monkeypatch):
+    """INDEX_ON_OPEN (off by default): a batch up to that size starts its index once its rows show, and only once."""
+    import batchtui.tui.screens.results as results_screen
+
+    warmed: list[str] = []
+    build_index = store.ensure_search_index
+
+    async def spy(batch_id: str) -> None:
+        warmed.append(batch_id)
+        await build_index(batch_id)
+
+    monkeypatch.setattr(store, "ensure_search_index", spy)
+    monkeypatch.setattr(results_screen, "INDEX_ON_OPEN", N)
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert warmed == [BATCH_ID]  # before any query is typed
+        assert await store.is_search_indexed(BATCH_ID)
+        await pilot.press("slash")
+        await settle(pilot, app)
+        assert warmed == [BATCH_ID]  # the search box does not start it again
 
 
 async def test_detail_shows_prompt_beside_response_and_usage(store):

@@ -45,9 +45,12 @@ if TYPE_CHECKING:
     from batchtui.core.sync import SyncEngine
 
 
-# A batch's search index is built when its results view opens up to this many results (about a second per 100,000;
-# the index takes disk space too); a bigger batch's when the search box first gets focus.
-INDEX_ON_OPEN = 200_000
+# A batch's search index is built when its results view shows its first rows, up to this many results; above it
+# (and by default: 0), when the search box first gets focus, which a typed query usually finds built. Building on
+# open makes a search sent within a second of opening fast, but costs every first open of a batch the build's CPU
+# (about 0.7 s per 100,000 results, on the database thread) and its disk space: benchmarks/first_paint.py counted
+# Enter at 898 ms of app CPU with it at 200,000, against 443 ms without (the UI thread's share: 182 ms).
+INDEX_ON_OPEN = 0
 
 
 class ResultsHost(Protocol):
@@ -262,8 +265,8 @@ class ResultsScreen(Screen[None]):
     @work(group="search-index", exclusive=True, exit_on_error=False)
     async def warm_search_index(self) -> None:
         """Build the batch's search index (once per batch, about a second at 100k rows) before the first search:
-        started once the first rows and the summary are shown (up to INDEX_ON_OPEN results), or when the search box
-        first gets focus."""
+        started when the search box first gets focus (or, up to INDEX_ON_OPEN results, once the first rows and the
+        summary are shown)."""
         with contextlib.suppress(Exception):  # the search itself reports any failure
             await self.host.store.ensure_search_index(self.batch_id)
 
@@ -301,7 +304,7 @@ class ResultsScreen(Screen[None]):
                 "warning",
             )
         elif batch.results_state == "complete":  # the usual case: nothing to say
-            if not self._search_warmed and self.total_rows <= INDEX_ON_OPEN:
+            if not self._search_warmed and 0 < self.total_rows <= INDEX_ON_OPEN:
                 self._search_warmed = True  # a first search finds the index built, or its build under way
                 self.warm_search_index()
         elif batch.results_state == "unavailable" or batch.archived_at or batch.deleted_remotely:
