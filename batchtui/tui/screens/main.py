@@ -701,10 +701,13 @@ class MainScreen(Screen[None]):
     def action_back(self) -> None:
         box = self.query_one("#filter", Input)
         if self.filter_text or box.display:
+            cleared = bool(box.value)
             box.value = ""
             box.display = False
             self.filter_text = ""
             self.table.focus()
+            if cleared:  # the box's Changed message redraws the list (filter_changed): once is enough
+                return
         elif self.marks:
             self.marks.clear()
         self.render_list()
