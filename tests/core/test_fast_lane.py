@@ -6,6 +6,8 @@ file:line:field, warnings, costs, hashes) and the same create body as with every
 from __future__ import annotations
 
 import copy
+import hashlib
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from batchtui.core.cost import bounds_usd, estimate_request_cost, price_for
+from batchtui.core.inputs import lines as lines_module
 from batchtui.core.inputs import validate
 from batchtui.core.inputs.custom_ids import custom_id_errors
 from batchtui.core.inputs.envelope import read_item
 from batchtui.core.inputs.fast_lane import plain_request
+from batchtui.core.inputs.lines import BlockLines
+from batchtui.core.inputs.offload import HashedBlocks
 from batchtui.core.inputs.params import params_problems
 from batchtui.core.inputs.records import RequestDefaults, SourceRequest
 from batchtui.core.inputs.validate import validate_file
@@ -198,12 +203,14 @@ def _lines(data: st.DataObject) -> list[str]:
 
 
 def _validate(path: Path, lane: bool, **kw: Any) -> tuple[Any, list[bytes]]:
+    """With the lane, or the way every other format is read (the registry's read_jsonl, line by line through
+    readline, every line the full way)."""
     items: list[bytes] = []
 
     def sink(req: SourceRequest, item: bytes) -> None:
         items.append(item)
 
-    with mock.patch.object(validate, "plain_request", plain_request if lane else lambda obj, defaults: None):
+    with mock.patch.object(validate, "read_jsonl", validate.read_jsonl if lane else object()):
         report = validate_file(path, on_request=sink, **kw)
     return report, items
 
@@ -219,8 +226,10 @@ def test_a_file_reads_the_same_with_and_without_the_lane(
         clock.now.return_value = AT
         fast, fast_items = _validate(path, True, defaults=defaults)
         full, full_items = _validate(path, False, defaults=defaults)
-    assert fast == full
-    assert fast_items == full_items
+        with mock.patch.object(validate, "plain_request", lambda obj, defaults: None):  # the lane's reading only
+            lines, lines_items = _validate(path, True, defaults=defaults)
+    assert fast == full == lines
+    assert fast_items == full_items == lines_items
 
 
 def test_a_plain_request_is_made_as_the_dataclass_makes_it() -> None:
@@ -268,3 +277,61 @@ def test_messages_that_are_no_list_are_an_error_not_a_crash(tmp_path: Path, mess
     path.write_text(json.dumps(PLAIN) + "\n" + json.dumps(line) + "\n")
     report = validate_file(path)
     assert [(e.line, e.field, e.code) for e in report.errors] == [(2, "params.messages", "messages_type")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=80)
+    | st.lists(st.sampled_from([b"ab", b"\n", b"x" * 9, b"\r\n", b""]), max_size=20).map(b"".join),
+    st.integers(1, 9),
+    st.integers(1, 12),
+    st.lists(st.integers(0, 6), max_size=10),
+)
+def test_block_lines_cut_lines_as_readline_does(data: bytes, block: int, limit: int, skips: list[int]) -> None:
+    """BlockLines over blocks of any size gives what a file's readline(limit) gives, with readline(n) calls (the
+    skipping of an overlong line) between lines."""
+    file = io.BytesIO(data)
+    blocks = HashedBlocks(io.BytesIO(data), size=block)
+    try:
+        lines = BlockLines(blocks)
+        expected, got = [], []
+        skip = iter(skips)
+        for raw in lines.lines(limit):
+            got.append(raw)
+            expected.append(file.readline(limit))
+            n = next(skip, None)
+            if n:
+                got.append(lines.readline(n))
+                expected.append(file.readline(n))
+        assert got == expected and file.readline(limit) == b""
+        assert lines.at_end() and blocks.hexdigest() == hashlib.sha256(data).hexdigest()
+    finally:
+        blocks.close()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\n\n",
+        b"\xef\xbb\xbf" + json.dumps(PLAIN).encode() + b"\n" + json.dumps({**PLAIN, "custom_id": "b"}).encode(),
+        json.dumps(PLAIN).encode() + b"\r\n" + json.dumps({**PLAIN, "custom_id": "b"}).encode() + b"\r\n",
+        json.dumps(PLAIN).encode() + b"\n" + b'{"custom_id": "b", "params": {"x": "\x00"}}\n' + b"{}\n",
+        json.dumps(PLAIN).encode()
+        + b"\n"
+        + b'{"custom_id": "\xff"}\n'
+        + json.dumps({**PLAIN, "custom_id": "c"}).encode(),
+        json.dumps(PLAIN).encode() + b"\n" + b"x" * 500 + b"\n" + json.dumps({**PLAIN, "custom_id": "c"}).encode(),
+        json.dumps(PLAIN).encode() + b"\n" + b"y" * 5000,
+        b"[\n" + json.dumps(PLAIN).encode() + b"\n]\n",
+        b"\x1f\x8b\x08\x00rest",
+        b"\n" + json.dumps(PLAIN).encode() + b"\n",
+    ],
+)
+def test_odd_files_read_the_same_with_the_lane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes) -> None:
+    monkeypatch.setattr(lines_module, "MAX_LINE_BYTES", 400)  # so that a line can be too long here
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(content)
+    fast, fast_items = _validate(path, True)
+    full, full_items = _validate(path, False)
+    assert fast == full and fast_items == full_items

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from batchtui.core.fmt import naturalsize
+from batchtui.core.inputs.offload import HashedBlocks
 from batchtui.core.inputs.records import InputError
 
 # The Messages API rejects a single request over 32 MB, so no valid line is longer.
@@ -108,3 +109,67 @@ def text_line(raw: bytes, number: int, stream: BinaryIO, *, file: str) -> TextLi
             "encoding",
         )
     return TextLine(number, text, nbytes)
+
+
+class BlockLines:
+    """Lines of a file handed over in blocks (offload.HashedBlocks): `readline(limit)` answers exactly as a file's
+    readline(limit) would, and `lines(limit)` yields what successive calls would, faster (`readline` may be called
+    between two of its lines, to skip the rest of one)."""
+
+    def __init__(self, blocks: HashedBlocks) -> None:
+        self._blocks = blocks
+        self._buf = b""
+        self._pos = 0
+        self._eof = False
+
+    def lines(self, limit: int) -> Iterator[bytes]:
+        while True:
+            buf, pos = self._buf, self._pos
+            end = buf.find(b"\n", pos, pos + limit)
+            if end >= 0:
+                self._pos = end + 1
+                yield buf[pos : end + 1]
+            elif raw := self.readline(limit):
+                yield raw
+            else:
+                return
+
+    def readline(self, limit: int) -> bytes:
+        while True:
+            buf, pos = self._buf, self._pos
+            end = buf.find(b"\n", pos, pos + limit)
+            if end >= 0:
+                self._pos = end + 1
+                return buf[pos : end + 1]
+            if len(buf) - pos >= limit or self._eof:
+                line = buf[pos : pos + limit]
+                self._pos = pos + len(line)
+                return line
+            self._fill(buf[pos:], limit)
+
+    def _fill(self, rest: bytes, limit: int) -> None:
+        """`rest` (no newline in it) and blocks after it, up to a newline or `limit` bytes in all: joined once, so a
+        long line costs one copy, not one per block."""
+        parts, size = [rest], len(rest)
+        while size < limit:
+            block = self._blocks.next()
+            if not block:
+                self._eof = True
+                break
+            parts.append(block)
+            size += len(block)
+            if b"\n" in block:
+                break
+        self._buf, self._pos = b"".join(parts), 0
+
+    def at_end(self) -> bool:
+        """Every byte of the file was handed out (a file's `not read(1)`, without taking the byte)."""
+        while self._pos == len(self._buf):
+            if self._eof:
+                return True
+            block = self._blocks.next()
+            if block:
+                self._buf, self._pos = block, 0
+            else:
+                self._eof = True
+        return False

@@ -1,4 +1,5 @@
-"""Byte work that need not hold up the parsing of a file: hashing what is read, hashing and writing what is spooled.
+"""Byte work that need not hold up the parsing of a file: reading and hashing the file (HashedBlocks), hashing and
+writing what is spooled (ByteStream).
 
 Small pieces (a line, a request) are copied into a few fixed buffers of `CHUNK` bytes; each full buffer is handed
 to one worker thread, in order, which passes it to `consume` (hashlib and os.write release the GIL on buffers that
@@ -10,9 +11,11 @@ a later `add` or by `flush`.
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import threading
 from collections.abc import Callable
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 BUFFERS = 2  # one being filled, one in the worker's hands
@@ -98,3 +101,51 @@ class ByteStream:
             self._jobs.put(None)
             self._thread.join()
             self._thread = None
+
+
+class HashedBlocks:
+    """Reads a file in blocks of `size` on a worker thread, hashing each (sha256 of every byte read), and hands them
+    over in order: the read and hash calls release the GIL, so they run while the caller parses the blocks before.
+    At most `depth` blocks wait. An error reading is raised to the caller by `next()`. `close()` when done."""
+
+    def __init__(self, file: BinaryIO, size: int = 256 << 10, depth: int = 2) -> None:
+        self._file = file
+        self._size = size
+        self._sha = hashlib.sha256()
+        self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = False
+        self._thread = threading.Thread(target=self._read, name="batchtui-read", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            while not self._stop:
+                block = self._file.read(self._size)
+                self._sha.update(block)
+                self._blocks.put(block)
+                if not block:
+                    return
+        except BaseException as e:  # raised again on the caller's side
+            self._blocks.put(e)
+
+    def next(self) -> bytes:
+        """The next block; b"" at the end of the file."""
+        block = self._blocks.get()
+        if isinstance(block, BaseException):
+            self._blocks.put(block)  # and again at every later call
+            raise block
+        if not block:
+            self._blocks.put(block)
+        return block
+
+    def hexdigest(self) -> str:
+        """sha256 of every byte read (the whole file, once `next()` gave b"")."""
+        return self._sha.hexdigest()
+
+    def close(self) -> None:
+        self._stop = True
+        while self._thread.is_alive():
+            try:
+                self._blocks.get_nowait()  # make room for a read that is waiting to be handed over
+            except queue.Empty:
+                self._thread.join(0.01)

@@ -26,6 +26,7 @@ from batchtui.core.inputs.detect import detect_format_of
 from batchtui.core.inputs.envelope import read_item
 from batchtui.core.inputs.fast_lane import Plain, plain_request
 from batchtui.core.inputs.jsonl import JsonlLines, read_jsonl
+from batchtui.core.inputs.offload import HashedBlocks
 from batchtui.core.inputs.params import MAX_MODEL_NAME, params_problems
 from batchtui.core.inputs.records import (
     InputError,
@@ -177,13 +178,13 @@ class _Scan:
                         return
                     self.report.format = found
                 reader = reader_for(self.report.format)
-                stream = _HashingStream(fh)
                 if reader.read is read_jsonl:
-                    yield from self._jsonl(cast(BinaryIO, stream))
+                    yield from self._jsonl(fh)
                 else:
+                    stream = _HashingStream(fh)
                     yield from self._items(reader.read(cast(BinaryIO, stream), file=self.file, defaults=self.defaults))
-                if not fh.read(1):  # the reader reached the end: the hash covers the whole file
-                    self.report.sha256 = stream.sha.hexdigest()
+                    if not fh.read(1):  # the reader reached the end: the hash covers the whole file
+                        self.report.sha256 = stream.sha.hexdigest()
         except OSError as e:
             self._file_error(_os_error(self.file, e))
             return
@@ -201,37 +202,46 @@ class _Scan:
         yield from self._items(read())
         self._finish()
 
-    def _jsonl(self, stream: BinaryIO) -> Iterator[SourceRequest]:
+    def _jsonl(self, fh: BinaryIO) -> Iterator[SourceRequest]:
         """`read_jsonl` through `_items`, with a fast lane: a line that holds a plainly valid request (fast_lane.py:
         the checks would find nothing to say about it) is decoded once and checked in one walk that also gathers
-        what its estimate reads; any other line goes the full way, line by line, as read_jsonl reads it."""
+        what its estimate reads; any other line goes the full way, line by line, as read_jsonl reads it. The file is
+        read and hashed in blocks on a worker thread (offload.HashedBlocks), the lines cut from them as readline
+        cuts them (lines.BlockLines)."""
         lines = JsonlLines(self.file, self.defaults)
         defaults = self.defaults.as_params()
-        readline = stream.readline
         limit = text_lines.MAX_LINE_BYTES  # read when the file is, as text_line reads it
-        number = 0
-        while raw := readline(limit + 1):
-            number += 1
-            if number > 1 and (len(raw) <= limit or raw.endswith(b"\n")):
-                # The first line goes the full way (a BOM, a file signature, a JSON array); on the others msgspec
-                # refuses what the full way would: bad UTF-8, NUL and other control bytes, anything but one value.
-                try:
-                    plain = plain_request(_decode(raw), defaults)
-                except (msgspec.DecodeError, RecursionError):
-                    plain = None
-                if plain is not None:
-                    lines.first = False
-                    req = SourceRequest.plain(number, plain[0], plain[1])
-                    self._count(number)
-                    if self._check_plain(req, plain):
-                        if self._on_request is not None and not self._had_errors:
-                            self._on_request(req, self._item)
-                        yield req
-                    continue
-            line = text_lines.text_line(raw, number, stream, file=self.file)
-            yield from self._items(lines.read(line))
-            if lines.stopped or (type(line) is InputError and line.code == "binary"):
-                return
+        blocks = HashedBlocks(fh)
+        try:
+            stream = text_lines.BlockLines(blocks)
+            number = 0
+            for raw in stream.lines(limit + 1):
+                number += 1
+                if number > 1 and (len(raw) <= limit or raw.endswith(b"\n")):
+                    # The first line goes the full way (a BOM, a file signature, a JSON array); on the others
+                    # msgspec refuses what the full way would: bad UTF-8, NUL and other control bytes, anything but
+                    # one value.
+                    try:
+                        plain = plain_request(_decode(raw), defaults)
+                    except (msgspec.DecodeError, RecursionError):
+                        plain = None
+                    if plain is not None:
+                        lines.first = False
+                        req = SourceRequest.plain(number, plain[0], plain[1])
+                        self._count(number)
+                        if self._check_plain(req, plain):
+                            if self._on_request is not None and not self._had_errors:
+                                self._on_request(req, self._item)
+                            yield req
+                        continue
+                line = text_lines.text_line(raw, number, cast(BinaryIO, stream), file=self.file)
+                yield from self._items(lines.read(line))
+                if lines.stopped or (type(line) is InputError and line.code == "binary"):
+                    break
+            if stream.at_end():  # the hash covers the whole file
+                self.report.sha256 = blocks.hexdigest()
+        finally:
+            blocks.close()
 
     def _items(self, items: Iterator[Any]) -> Iterator[SourceRequest]:
         for item in items:
