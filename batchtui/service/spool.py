@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import secrets
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -32,6 +34,30 @@ _META = ".meta"
 _ITEM_PREFIX = b'{"custom_id":"'
 _ITEM_MIDDLE = b'","params":'
 _TMP = "tmp-"
+
+
+WRITEBACK_EVERY = 8 << 20
+
+
+@functools.cache  # on the first spool written, not when the module is imported
+def _writeback_starter() -> Callable[[int], None] | None:
+    """Linux's sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE): starts writing a file's dirty pages out without
+    waiting for them, so the fsync at the end of a spool waits for its last few MiB only (about 0.1 s less for
+    200 MB here). None elsewhere, or if libc lacks it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        call = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
+
+    def start(fd: int) -> None:
+        call(fd, 0, 0, 2)  # SYNC_FILE_RANGE_WRITE; a failure only means the fsync waits longer
+
+    return start
 
 
 def spool_dir_for(db_path: Path) -> Path:
@@ -61,17 +87,23 @@ class SpoolWriter:
         self._meta: BinaryIO | None = None
         self._digest = hashlib.sha256()
         self._body = ByteStream(self._write)
+        self._written = self._flushed = 0  # bytes written, and when the disk writing was last started
+        self._start_writeback = _writeback_starter()
         self.size = 0
         self.count = 0
         self._kept = False
         self._emit(BODY_HEAD)
 
     def _write(self, chunk: memoryview) -> None:
-        """Hash and write one chunk of the body (on the worker thread)."""
+        """Hash and write one chunk of the body (on the worker thread); start the disk writing every few MiB."""
         assert self._fd is not None
         self._digest.update(chunk)
+        self._written += len(chunk)
         while chunk:
             chunk = chunk[os.write(self._fd, chunk) :]
+        if self._start_writeback is not None and self._written - self._flushed >= WRITEBACK_EVERY:
+            self._start_writeback(self._fd)
+            self._flushed = self._written
 
     def _emit(self, data: bytes) -> None:
         self._body.add(data)
