@@ -155,7 +155,7 @@ def _fast_values(key: Any, fitted: _Line, raw: str, at: datetime | None) -> tupl
             fresh, out = usage.input_tokens, usage.output_tokens
             written, read = usage.cache_creation_input_tokens, usage.cache_read_input_tokens
             split, server = usage.cache_creation, usage.server_tool_use
-            entry = _price_entry(model, at)
+            entry = _PRICES.get((model, at)) or _price_entry(model, at)
             if (
                 entry is not None
                 and fresh is not UNSET
@@ -169,10 +169,12 @@ def _fast_values(key: Any, fitted: _Line, raw: str, at: datetime | None) -> tupl
                 )
                 and (server is UNSET or server is None or not server.web_search_requests)
             ):
-                # result_costs' one-step sum, with the price looked up once per model: the same floats.
-                price, discount = entry
-                rates = price.rates_for(fresh)
-                cost, cache_saved = (fresh * rates.input + out * rates.output) * discount / _cost.MTOK, 0.0
+                # result_costs' one-step sum (rates_for's choice of band, then the same operations in the same
+                # order, so the same floats), with the rates looked up once per model.
+                above, rate_in, rate_out, long_in, long_out, discount = entry
+                if above is not None and fresh > above:  # type: ignore[operator]
+                    rate_in, rate_out = long_in, long_out
+                cost, cache_saved = (fresh * rate_in + out * rate_out) * discount / _MTOK, 0.0  # type: ignore[operator]
             else:
                 cost, cache_saved = result_costs(model, _usage_dict(usage), at=at)
             if fresh is UNSET:
@@ -185,8 +187,8 @@ def _fast_values(key: Any, fitted: _Line, raw: str, at: datetime | None) -> tupl
                 read = None
         return (
             key, custom_id, "succeeded", raw, text,
-            _clean_few(model) if model is not None else None,
-            _clean_few(stop_reason) if stop_reason is not None else None,
+            (_FEW.get(model) or _clean_few(model)) if model is not None else None,
+            (_FEW.get(stop_reason) or _clean_few(stop_reason)) if stop_reason is not None else None,
             None, None, fresh, out, written, read, cost, cache_saved,
         )  # fmt: skip
     if result_type == "errored":
@@ -223,22 +225,25 @@ def _usage_dict(usage: _Usage) -> dict[str, Any]:
     return out
 
 
-# (model, at) -> (standard prices, batch discount): a download prices every result as of one day, with a handful of
-# models. None when there is no saying once for all (no model, no price, or `at` None: today, and the day may turn).
-_PRICES: dict[tuple[str, datetime], tuple[_cost.ModelPrice, float]] = {}
+# (model, at) -> (long-prompt threshold or None, input rate, output rate, long-prompt input and output rates, batch
+# discount): a download prices every result as of one day, with a handful of models. None when there is no saying
+# once for all (no model, no price, or `at` None: today, and the day may turn).
+_PRICES: dict[tuple[str | None, datetime | None], tuple[Any, ...]] = {}
+_MTOK = _cost.MTOK
 
 
-def _price_entry(model: str | None, at: datetime | None) -> tuple[_cost.ModelPrice, float] | None:
+def _price_entry(model: str | None, at: datetime | None) -> tuple[Any, ...] | None:
     if at is None or not model:
         return None
-    entry = _PRICES.get((model, at))
-    if entry is None:
-        price = _cost.price_for(model, at)
-        if price is None:
-            return None
-        entry = (price, _cost.batch_discount())
-        if len(_PRICES) < 256:
-            _PRICES[(model, at)] = entry
+    price = _cost.price_for(model, at)
+    if price is None:
+        return None
+    base, band = price.base, price.long_prompt
+    above = price.long_prompt_above_tokens if band is not None else None  # rates_for's test
+    long = band if band is not None else base
+    entry = (above, base.input, base.output, long.input, long.output, _cost.batch_discount())
+    if len(_PRICES) < 256:
+        _PRICES[(model, at)] = entry
     return entry
 
 

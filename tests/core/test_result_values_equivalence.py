@@ -399,3 +399,32 @@ async def test_write_result_lines_stores_what_write_results_stored(cache_store) 
     assert await store.get_result("msgbatch_new", "c-9") is None
     with pytest.raises(ValueError, match="not valid JSON"):  # the line's error comes first, as it did
         await store.write_result_lines("msgbatch_none", [b"{"])
+
+
+def test_usual_lines_of_every_priced_model_band_and_day_give_the_reference_values() -> None:
+    """Deterministically, what the fast path prices itself: every priced model (aliases and dated ids too), both sides
+    of a long-prompt threshold, with and without cache use or a web search, on every day that changes a price."""
+    from batchtui.core.cost import priced_models
+
+    models = [*sorted(priced_models()), "claude-opus-4-0", "claude-sonnet-4-5-20250929", "claude-mythos-preview"]
+    usages = [
+        {"input_tokens": n, "output_tokens": 321, **extra}
+        for n in (0, 1, 4096, 100_000, 100_001, 250_000)
+        for extra in (
+            {},
+            {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+             "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+             "server_tool_use": {"web_search_requests": 0}},
+            {"cache_read_input_tokens": 2048},
+            {"cache_creation_input_tokens": 1500, "cache_creation": {"ephemeral_1h_input_tokens": 500}},
+            {"server_tool_use": {"web_search_requests": 2}},
+        )
+    ]  # fmt: skip
+    days = [None, datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 10, 6, 23, tzinfo=UTC), datetime(2026, 10, 7)]
+    for model in models:
+        for usage in usages:
+            message = {"model": model, "content": [{"type": "text", "text": "ok"}], "usage": usage}
+            line = json.dumps({"custom_id": "c", "result": {"type": "succeeded", "message": message}}).encode()
+            for at in days:
+                got, expected = result_values(7, line, at), _reference(line, at)
+                assert _same(got, expected), (model, usage, at, got, expected)
