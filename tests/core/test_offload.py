@@ -3,13 +3,16 @@ against the chunks; a short stream stays on the caller's thread; an error in `co
 
 from __future__ import annotations
 
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchtui.core.inputs.offload import ByteStream
+from batchtui.core.inputs.offload import SWITCH_INTERVAL, ByteStream, quick_handoffs
+from batchtui.core.inputs.validate import validate_file
 
 
 class _Sink:
@@ -68,3 +71,21 @@ def test_close_without_flush_stops_the_worker() -> None:
     stream.add(b"z" * 9)
     stream.close()
     assert not any(t.name == "batchtui-bytes" and t.is_alive() for t in threading.enumerate())
+
+
+def test_quick_handoffs_lowers_the_switch_interval_and_restores_it() -> None:
+    before = sys.getswitchinterval()
+    with quick_handoffs():
+        assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
+        with quick_handoffs():
+            assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
+        assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
+    assert sys.getswitchinterval() == before
+
+
+def test_validating_a_file_leaves_the_switch_interval_as_it_was(tmp_path: Path) -> None:
+    before = sys.getswitchinterval()
+    path = tmp_path / "f.jsonl"
+    path.write_text('{"custom_id": "a", "params": {}}\n' * 3)
+    validate_file(path)
+    assert sys.getswitchinterval() == before

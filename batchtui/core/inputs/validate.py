@@ -26,7 +26,7 @@ from batchtui.core.inputs.detect import detect_format_of
 from batchtui.core.inputs.envelope import read_item
 from batchtui.core.inputs.fast_lane import Plain, plain_request
 from batchtui.core.inputs.jsonl import JsonlLines, read_jsonl
-from batchtui.core.inputs.offload import HashedBlocks
+from batchtui.core.inputs.offload import HashedBlocks, quick_handoffs
 from batchtui.core.inputs.params import MAX_MODEL_NAME, params_problems
 from batchtui.core.inputs.records import (
     InputError,
@@ -213,33 +213,34 @@ class _Scan:
         limit = text_lines.MAX_LINE_BYTES  # read when the file is, as text_line reads it
         blocks = HashedBlocks(fh)
         try:
-            stream = text_lines.BlockLines(blocks)
-            number = 0
-            for raw in stream.lines(limit + 1):
-                number += 1
-                if number > 1 and (len(raw) <= limit or raw.endswith(b"\n")):
-                    # The first line goes the full way (a BOM, a file signature, a JSON array); on the others
-                    # msgspec refuses what the full way would: bad UTF-8, NUL and other control bytes, anything but
-                    # one value.
-                    try:
-                        plain = plain_request(_decode(raw), defaults)
-                    except (msgspec.DecodeError, RecursionError):
-                        plain = None
-                    if plain is not None:
-                        lines.first = False
-                        req = SourceRequest.plain(number, plain[0], plain[1])
-                        self._count(number)
-                        if self._check_plain(req, plain):
-                            if self._on_request is not None and not self._had_errors:
-                                self._on_request(req, self._item)
-                            yield req
-                        continue
-                line = text_lines.text_line(raw, number, cast(BinaryIO, stream), file=self.file)
-                yield from self._items(lines.read(line))
-                if lines.stopped or (type(line) is InputError and line.code == "binary"):
-                    break
-            if stream.at_end():  # the hash covers the whole file
-                self.report.sha256 = blocks.hexdigest()
+            with quick_handoffs():  # the worker threads get the GIL within 0.5 ms of asking
+                stream = text_lines.BlockLines(blocks)
+                number = 0
+                for raw in stream.lines(limit + 1):
+                    number += 1
+                    if number > 1 and (len(raw) <= limit or raw.endswith(b"\n")):
+                        # The first line goes the full way (a BOM, a file signature, a JSON array); on the others
+                        # msgspec refuses what the full way would: bad UTF-8, NUL and other control bytes, anything but
+                        # one value.
+                        try:
+                            plain = plain_request(_decode(raw), defaults)
+                        except (msgspec.DecodeError, RecursionError):
+                            plain = None
+                        if plain is not None:
+                            lines.first = False
+                            req = SourceRequest.plain(number, plain[0], plain[1])
+                            self._count(number)
+                            if self._check_plain(req, plain):
+                                if self._on_request is not None and not self._had_errors:
+                                    self._on_request(req, self._item)
+                                yield req
+                            continue
+                    line = text_lines.text_line(raw, number, cast(BinaryIO, stream), file=self.file)
+                    yield from self._items(lines.read(line))
+                    if lines.stopped or (type(line) is InputError and line.code == "binary"):
+                        break
+                if stream.at_end():  # the hash covers the whole file
+                    self.report.sha256 = blocks.hexdigest()
         finally:
             blocks.close()
 
