@@ -34,6 +34,7 @@ _META = ".meta"
 _ITEM_PREFIX = b'{"custom_id":"'
 _ITEM_MIDDLE = b'","params":'
 _TMP = "tmp-"
+_SEP = len(BODY_SEP)
 
 
 WRITEBACK_EVERY = 8 << 20
@@ -111,11 +112,13 @@ class SpoolWriter:
 
     def add(self, item: bytes) -> None:
         """One request, already encoded as the body carries it (`{"custom_id":"...","params":{...}}`)."""
+        body = self._body
         if self.count:
-            self._body.add(BODY_SEP)
-            self.size += len(BODY_SEP)
-        self._body.add(item)
-        self.size += len(item)
+            body.add(BODY_SEP)
+            self.size += len(item) + _SEP
+        else:
+            self.size += len(item)
+        body.add(item)
         self.count += 1
 
     def add_metadata(self, custom_id: str, metadata: dict[str, Any]) -> None:

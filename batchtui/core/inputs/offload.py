@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-CHUNK = 1 << 20
+CHUNK = 512 << 10
 BUFFERS = 2  # one being filled, one in the worker's hands
 
 
@@ -114,14 +114,21 @@ class HashedBlocks:
         self._file = file
         self._size = size
         self._sha = hashlib.sha256()
-        self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
+        self._blocks: queue.SimpleQueue[bytes | BaseException] = queue.SimpleQueue()
+        self._room: queue.SimpleQueue[None] = queue.SimpleQueue()  # one token per block that may be read ahead
+        for _ in range(depth):
+            self._room.put(None)
         self._stop = False
+        self._done: bytes | BaseException | None = None  # the end (b"") or the error, once met
         self._thread = threading.Thread(target=self._read, name="batchtui-read", daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
         try:
-            while not self._stop:
+            while True:
+                self._room.get()
+                if self._stop:
+                    return
                 block = self._file.read(self._size)
                 self._sha.update(block)
                 self._blocks.put(block)
@@ -132,13 +139,15 @@ class HashedBlocks:
 
     def next(self) -> bytes:
         """The next block; b"" at the end of the file."""
-        block = self._blocks.get()
-        if isinstance(block, BaseException):
-            self._blocks.put(block)  # and again at every later call
-            raise block
-        if not block:
-            self._blocks.put(block)
-        return block
+        if self._done is None:
+            block = self._blocks.get()
+            if block and not isinstance(block, BaseException):
+                self._room.put(None)
+                return block
+            self._done = block
+        if isinstance(self._done, BaseException):
+            raise self._done
+        return b""
 
     def hexdigest(self) -> str:
         """sha256 of every byte read (the whole file, once `next()` gave b"")."""
@@ -146,11 +155,8 @@ class HashedBlocks:
 
     def close(self) -> None:
         self._stop = True
-        while self._thread.is_alive():
-            try:
-                self._blocks.get_nowait()  # make room for a read that is waiting to be handed over
-            except queue.Empty:
-                self._thread.join(0.01)
+        self._room.put(None)  # wakes a reader waiting for room, which then stops
+        self._thread.join()
 
 
 SWITCH_INTERVAL = 0.0005

@@ -41,7 +41,6 @@ from batchtui.core.inputs.report import Collector, ValidationReport
 from batchtui.core.inputs.split import MAX_BODY_BYTES, MAX_REQUESTS, SplitLimits, Splitter
 from batchtui.core.tokens import count_texts, low_tokens
 
-_READ_BUFFER = 256 << 10  # a read syscall (a GIL release) every 256 KiB, not every 8 KiB
 _BODY_OVERHEAD = len(b'{"requests":[]}')
 _SPLIT_HINT = "split the file into several batches"
 # Serialises like the SDK (compact, non-ASCII as UTF-8; floats may be spelt 0.00001 for 1e-05), 20x json's speed.
@@ -168,7 +167,7 @@ class _Scan:
             self._file_error(problem)
             return
         try:
-            with open(self.path, "rb", buffering=_READ_BUFFER) as fh:
+            with open(self.path, "rb") as fh:
                 self.report.total_bytes = os.fstat(fh.fileno()).st_size
                 if self._detect:
                     found = detect_format_of(fh, self.file)
@@ -211,6 +210,7 @@ class _Scan:
         lines = JsonlLines(self.file, self.defaults)
         defaults = self.defaults.as_params()
         limit = text_lines.MAX_LINE_BYTES  # read when the file is, as text_line reads it
+        report = self.report
         blocks = HashedBlocks(fh)
         try:
             with quick_handoffs():  # the worker threads get the GIL within 0.5 ms of asking
@@ -229,7 +229,9 @@ class _Scan:
                         if plain is not None:
                             lines.first = False
                             req = SourceRequest.plain(number, plain[0], plain[1])
-                            self._count(number)
+                            report.request_count += 1  # self._count(number), written out
+                            if report.request_count == MAX_REQUESTS + 1:
+                                self._over_count_line = number
                             if self._check_plain(req, plain):
                                 if self._on_request is not None and not self._had_errors:
                                     self._on_request(req, self._item)
@@ -324,14 +326,17 @@ class _Scan:
             self.report.cost_high_usd += estimate[1]
 
     def _check_plain(self, req: SourceRequest, plain: Plain) -> bool:
-        """`_check` of a request from the fast lane: its custom_id well formed, its params without a problem."""
-        ok = self._remember(req.custom_id, req.line)
+        """`_check` of a request from the fast lane: its custom_id well formed, its params without a problem. The
+        common steps are written out here (once per request of a big file)."""
+        cid, params, texts, high, ttl = plain
+        line = req.line
+        first = self._seen.setdefault(cid, line)
+        ok = first == line or self._remember(cid, line)
         if self._transform is not None:  # auto-caching: priced as _check prices it, once its marks are in
-            req = replace(req, params=self._transform(req.params))
+            req = replace(req, params=self._transform(params))
             self._count_model(req.params.get("model"))
             self._add_estimate(estimate_request_cost(req.params, at=self._priced_at))
             return self._add_size(req) and ok
-        _, params, texts, high, ttl = plain
         model = params["model"]  # a known model's name: a str of at most MAX_MODEL_NAME characters
         report = self.report
         report.models[model] += 1
@@ -345,7 +350,18 @@ class _Scan:
             low_usd, high_usd = bounds_usd(price, low_tokens(low_chars), high + text_bytes, ttl, params["max_tokens"])
             report.cost_low_usd += low_usd
             report.cost_high_usd += high_usd
-        return self._add_size(req) and ok
+        if self._splitter is not None:
+            return self._add_size(req) and ok
+        try:
+            item = _encode({"custom_id": cid, "params": params})  # as _add_size encodes req.to_item()
+        except UnicodeEncodeError:
+            return self._add_size(req) and ok
+        report.body_bytes += len(item) + (1 if self._sized else _BODY_OVERHEAD)
+        self._sized += 1
+        if self._over_size_line is None and report.body_bytes > MAX_BODY_BYTES:
+            self._over_size_line = line
+        self._item = item
+        return ok
 
     def _add_size(self, req: SourceRequest) -> bool:
         """Add the request's share of the create body: serialised like the SDK does (compact, UTF-8)."""
