@@ -147,6 +147,7 @@ class _Scan:
         self._priced_at = datetime.now(UTC)  # one price date for the whole file
         self._item = b""  # the last valid request, encoded as the create body carries it
         self._bad_line: int | None = None  # a line with an envelope error is reported, never yielded
+        self.emit = True  # False: run() yields nothing from the fast lane (for a caller that only wants the report)
         self._prices: dict[str, Any] = {}  # model -> its price at _priced_at (None: unknown), for the fast lane
         # Splitting: parts are planned instead of the whole file being held to one batch's limits.
         self._splitter = Splitter(split) if split is not None else None
@@ -235,7 +236,8 @@ class _Scan:
                             if self._check_plain(req, plain):
                                 if self._on_request is not None and not self._had_errors:
                                     self._on_request(req, self._item)
-                                yield req
+                                if self.emit:
+                                    yield req
                             continue
                     line = text_lines.text_line(raw, number, cast(BinaryIO, stream), file=self.file)
                     yield from self._items(lines.read(line))
@@ -462,6 +464,7 @@ def validate_file(
     scan = _Scan(
         path, fmt, defaults, collector.error, collector.file_error, collector.warn, on_request, split, transform
     )
+    scan.emit = False  # the requests are not wanted here: skip handing each one up through the generators
     for _ in scan.run():
         pass
     return _collected(scan, collector)
