@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from batchtui.core.create_body import BODY_HEAD, BODY_SEP, BODY_TAIL
+
 MAX_REQUESTS = 100_000  # the API's limits for one batch
 MAX_BODY_BYTES = 256 * 1024 * 1024  # what the emulator enforces, and what an unsplit file is checked against
-
-# The create body as batchtui sends it: one request per line between these.
-BODY_HEAD = b'{"requests":[\n'
-BODY_SEP = b",\n"
-BODY_TAIL = b"\n]}"
 
 # The docs say "256 MB" and the 413 comes from Cloudflare before the API sees the request, with no documented
 # threshold: read as 256 * 10^6 bytes it is 4.6 % under the 256 MiB the emulator enforces. A part stays under

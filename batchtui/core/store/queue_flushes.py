@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from batchtui.core.inputs.split import BODY_HEAD, BODY_SEP, BODY_TAIL
+from batchtui.core.create_body import BODY_HEAD, BODY_SEP, BODY_TAIL
 from batchtui.core.models import parse_time
 from batchtui.core.queue import FlushRecord
 from batchtui.core.store.base import StoreBase
