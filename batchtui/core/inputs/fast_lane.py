@@ -69,7 +69,7 @@ def plain_request(obj: Any, defaults: dict[str, Any]) -> Plain | None:
         messages = params["messages"]
         if (
             type(model) is not str
-            or not (_known_models[model] if model in _known_models else _known(model))
+            or not (_known_models.get(model) or _known(model))
             or type(max_tokens) is not int
             or not 0 <= max_tokens <= MAX_TOKENS_CAP
             or type(messages) is not list

@@ -212,6 +212,13 @@ class _Scan:
         defaults = self.defaults.as_params()
         limit = text_lines.MAX_LINE_BYTES  # read when the file is, as text_line reads it
         report = self.report
+        on_request, check, make, decode, plain_of = (
+            self._on_request,
+            self._check_plain,
+            SourceRequest.plain,
+            _decode,
+            plain_request,
+        )  # looked up once, not per line
         blocks = HashedBlocks(fh)
         try:
             with quick_handoffs():  # the worker threads get the GIL within 0.5 ms of asking
@@ -224,18 +231,18 @@ class _Scan:
                         # msgspec refuses what the full way would: bad UTF-8, NUL and other control bytes, anything but
                         # one value.
                         try:
-                            plain = plain_request(_decode(raw), defaults)
+                            plain = plain_of(decode(raw), defaults)
                         except (msgspec.DecodeError, RecursionError):
                             plain = None
                         if plain is not None:
                             lines.first = False
-                            req = SourceRequest.plain(number, plain[0], plain[1])
+                            req = make(number, plain[0], plain[1])
                             report.request_count += 1  # self._count(number), written out
                             if report.request_count == MAX_REQUESTS + 1:
                                 self._over_count_line = number
-                            if self._check_plain(req, plain):
-                                if self._on_request is not None and not self._had_errors:
-                                    self._on_request(req, self._item)
+                            if check(req, plain):
+                                if on_request is not None and not self._had_errors:
+                                    on_request(req, self._item)
                                 if self.emit:
                                     yield req
                             continue
