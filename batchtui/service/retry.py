@@ -1,9 +1,9 @@
 """Retry the failed requests of an ended batch as a new batch linked to it (its `parent_batch_id`).
 
-The new batch is built from the original requests as batchtui submitted them (stored with the submission), for the
-results of the chosen types. By default those worth sending again: `errored` and `expired`, leaving out
-`invalid_request_error` (the same request would be refused the same way); `canceled` is opt-in, since someone
-canceled them. It goes through the same crash-safe submit as any file.
+The new batch is built from the original requests as batchtui submitted them (stored with the submission, their
+local metadata included), for the results of the chosen types. By default those worth sending again: `errored`
+and `expired`, leaving out `invalid_request_error` (the same request would be refused the same way); `canceled` is
+opt-in, since someone canceled them. It goes through the same crash-safe submit as any file.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchtui.core.errors import BatchtuiError, UsageError
+from batchtui.core.inputs import SourceRequest
 from batchtui.core.json_text import escape_json_text
 from batchtui.core.models import RESULT_TYPES, ResultFilter
 from batchtui.service import actions
@@ -24,6 +25,7 @@ from batchtui.service.session import Session
 from batchtui.service.submit import ProgressSink, SubmitOutcome, submit
 
 DEFAULT_TYPES = ("errored", "expired")
+METADATA_CHUNK = 1000  # requests whose metadata is read in one query
 RETRYABLE_TYPES = ("errored", "expired", "canceled")
 
 
@@ -84,10 +86,23 @@ async def _write_originals(session: Session, plan: RetryPlan, path: Path) -> Non
     never held in memory), checking every one is there."""
     found = 0
     with open(path, "w", encoding="utf-8") as out:
+        chunk: list[tuple[str, str]] = []
+
+        async def flush() -> None:
+            # Each request's local metadata (CSV extra columns) goes along, to be stored with the retry's requests.
+            metadata = await session.store.request_metadata(plan.parent, (cid for cid, _ in chunk))
+            for custom_id, params in chunk:
+                extra = f',"metadata":{json.dumps(metadata[custom_id])}' if custom_id in metadata else ""
+                out.write(escape_json_text(f'{{"custom_id":{json.dumps(custom_id)},"params":{params}{extra}}}\n'))
+            chunk.clear()
+
         async for custom_id, params in session.store.iter_batch_requests(plan.parent):
             if custom_id in plan.chosen:
                 found += 1
-                out.write(escape_json_text(f'{{"custom_id":{json.dumps(custom_id)},"params":{params}}}\n'))
+                chunk.append((custom_id, params))
+                if len(chunk) >= METADATA_CHUNK:
+                    await flush()
+        await flush()
     if found != len(plan.chosen):
         raise NoRequests(
             f"batchtui has the original requests of {found} of the {len(plan.chosen)} results to retry in "
@@ -96,10 +111,12 @@ async def _write_originals(session: Session, plan: RetryPlan, path: Path) -> Non
         )
 
 
-def _read_back(path: Path) -> Iterator[dict]:
+def _read_back(path: Path) -> Iterator[dict | SourceRequest]:
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            yield json.loads(line)
+        for n, line in enumerate(f, 1):
+            item = json.loads(line)
+            metadata = item.pop("metadata", None)
+            yield SourceRequest(n, item["custom_id"], item["params"], metadata) if metadata else item
 
 
 async def retry(

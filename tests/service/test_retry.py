@@ -113,3 +113,22 @@ async def test_labels_on_own_and_adopted_batches(session, tmp_path, other_tool):
         await set_label(session, theirs, "x" * 201)
     with pytest.raises(BatchtuiError, match="No batch msgbatch_nope"):
         await set_label(session, "msgbatch_nope", "x")
+
+
+async def test_a_retry_keeps_each_requests_metadata(session, tmp_path):
+    path = tmp_path / "in.csv"  # CSV: every column besides the request's is metadata
+    with open(path, "w") as f:
+        f.write("id,prompt,model,max_tokens,ticket,team\n")
+        for i in range(40):
+            team = "ops" if i % 2 else '"sales, EMEA"'  # a quoted comma
+            f.write(f'r-{i},"Hi {i}",claude-sonnet-5,64,T-{i},{team}\n')
+    parent = await ended(session, path)
+    kinds = await results_by_kind(session, parent)
+    wanted = kinds.get("errored", set()) | kinds.get("expired", set())
+    assert wanted, kinds
+    outcome = await retry(session, parent)
+    child = outcome.submitted.batch  # type: ignore[union-attr]
+    assert child is not None
+    got = await session.store.request_metadata(child.id, wanted)
+    assert got == await session.store.request_metadata(parent, wanted)
+    assert got[min(wanted)]["ticket"] == f"T-{min(wanted)[2:]}" and len(got) == len(wanted)

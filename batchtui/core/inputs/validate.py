@@ -195,9 +195,14 @@ class _Scan:
 
         def read() -> Iterator[ReadItem]:
             for n, obj in enumerate(items, 1):
-                if isinstance(obj, SourceRequest):
-                    obj = obj.to_item()
-                yield from read_item(obj, line=n, file=self.file)
+                if not isinstance(obj, SourceRequest):
+                    yield from read_item(obj, line=n, file=self.file)
+                    continue
+                for read in read_item(obj.to_item(), line=n, file=self.file):
+                    # Its local metadata (never sent) goes with it: a retry keeps the CSV columns of the original.
+                    if isinstance(read, SourceRequest) and obj.metadata:
+                        read = replace(read, metadata=obj.metadata)
+                    yield read
 
         yield from self._items(read())
         self._finish()
