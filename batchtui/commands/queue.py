@@ -10,15 +10,18 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from batchtui.commands.input_flags import add_input_flags, defaults_from
 from batchtui.commands.output import emit_json, fail_validation, note, table
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.errors import UsageError
-from batchtui.core.inputs import ValidationReport
 from batchtui.core.queue import QueueSettings, QueueStatus, config_settings, parse_duration
 from batchtui.core.sanitize import clean
+
+if TYPE_CHECKING:
+    from batchtui.core.inputs import ValidationReport
 
 WHO_FLUSHES = "flushed by `batchtui sync --watch` or the dashboard, whichever runs; `batchtui queue flush` sends now"
 

@@ -14,11 +14,14 @@ from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, NotFound, UsageError
 from batchtui.core.events import ResultsProgress
-from batchtui.core.export import EXPORT_FORMATS
 from batchtui.core.models import RESULT_TYPES, ResultFilter
 
 if TYPE_CHECKING:
     from batchtui.service.session import Session
+
+# The export formats' names (core/export.py: EXPORT_FORMATS), for --format, without importing the writers when the
+# command line is built (tests/commands/test_static_tables.py keeps the two equal).
+EXPORT_FORMAT_NAMES = ("jsonl", "csv", "md")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--type", dest="types", metavar="T[,T...]", help=f"only these result types: {', '.join(RESULT_TYPES)}"
     )
-    p.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="jsonl", help="output format (default jsonl)")
+    p.add_argument("--format", choices=EXPORT_FORMAT_NAMES, default="jsonl", help="output format (default jsonl)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.set_defaults(handler=lambda a: asyncio.run(run(a)))
 

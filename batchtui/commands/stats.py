@@ -7,12 +7,15 @@ import argparse
 import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from batchtui.commands.output import emit_json, note, table
 from batchtui.commands.session import cli_session
 from batchtui.core import fmt
 from batchtui.core.errors import UsageError
-from batchtui.service.stats import Figures
+
+if TYPE_CHECKING:
+    from batchtui.service.stats import Figures
 
 _RELATIVE = re.compile(r"^(\d+)([dhw])$")
 _BARS = " ▁▂▃▄▅▆▇█"

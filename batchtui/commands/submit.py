@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from batchtui.commands.hooks import describe_outcome, hook_settings_of, outcome_json
 from batchtui.commands.input_flags import add_input_flags, defaults_from
@@ -15,9 +16,12 @@ from batchtui.commands.submit_reuse import add_reuse_flags, describe_reuse, reus
 from batchtui.core import fmt
 from batchtui.core.errors import BatchtuiError, UsageError, describe, is_sdk_error
 from batchtui.core.events import ResultsProgress
-from batchtui.core.inputs import SplitLimits, ValidationReport
+from batchtui.core.inputs import SplitLimits
 from batchtui.core.models import BatchRecord, Submission
 from batchtui.core.sanitize import clean
+
+if TYPE_CHECKING:
+    from batchtui.core.inputs import ValidationReport
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from batchtui.core import fmt
-from batchtui.core.cache_estimate import AutoCacheSummary
-from batchtui.core.caching import DEFAULT_SHARE
+
+if TYPE_CHECKING:
+    from batchtui.core.cache_estimate import AutoCacheSummary
+
+# core/caching.py's DEFAULT_SHARE, for the flag's default and help without importing the caching planner when the
+# command line is built (tests/commands/test_static_tables.py keeps the two equal).
+DEFAULT_SHARE = 2
 
 
 def _share(text: str) -> int:

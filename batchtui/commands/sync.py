@@ -34,13 +34,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from batchtui.service.hooks import HookRunner
     from batchtui.service.sync import sync_once, watch
 
     hooks = hook_settings_of(args)  # a bad flag or config is a usage error before anything runs
     queue_config = config_settings() if args.watch else None
     async with cli_session(args) as session:
-        runner = HookRunner(session, hooks) if hooks.any else None
+        runner = None
+        if hooks.any:  # the hooks' runner (and the export formats it delivers in) is loaded only when one is set
+            from batchtui.service.hooks import HookRunner
+
+            runner = HookRunner(session, hooks)
         if runner is not None:
             await runner.arm()  # before the sync: the ends it sees fire the hooks
         if args.watch:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batchtui.core.errors import describe, is_sdk_error
 from batchtui.core.events import SubmissionResolved
-from batchtui.core.queue import QueueSettings
-from batchtui.service.queue_runner import QueueFlusher
 from batchtui.service.reconcile import Reconciled, reconcile
 from batchtui.service.session import Session
+
+if TYPE_CHECKING:
+    from batchtui.core.queue import QueueSettings
 
 
 @dataclass
@@ -68,6 +69,10 @@ async def sync_once(session: Session, batch_ids: Iterable[str] | None = None, *,
 async def watch(session: Session, stop: asyncio.Event | None = None, *, queue: QueueSettings | None = None) -> None:
     """Poll until `stop` (or cancellation): the engine's adaptive loop, reconciling before every refresh, with the
     request queue's triggers (`queue`: the config's, else the defaults) in a task of their own beside it."""
+    # The queue's flusher (and the submit path it imports: every input reader) is loaded here, not by a one-shot
+    # `sync`, which never flushes.
+    from batchtui.service.queue_runner import QueueFlusher
+
     engine = session.engine
     engine.before_refresh = lambda: _quiet_reconcile(session)
     flusher = asyncio.create_task(QueueFlusher(session, queue).run(stop))
