@@ -8,31 +8,39 @@ stdout (see commands/output.py).
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from batchtui import __version__
-from batchtui.commands import (
-    batches,
-    emulator,
-    groups,
-    hooks,
-    output,
-    queue,
-    results,
-    retry,
-    serve,
-    stats,
-    submit,
-    sync,
-    temporal,
-)
+from batchtui.commands import output
 from batchtui.core.errors import BatchtuiError, describe, is_sdk_error
 from batchtui.core.sanitize import clean
 
 DEMO_HELP = "use a built-in, seeded emulator with its own cache: no key, no network"
+
+# Each command module (in the order `batchtui --help` lists them) and the commands its adder registers. A run
+# that names its command plainly builds that module's parser only, so it imports no other command's module
+# (tests/commands/test_lazy_commands.py checks this table against the modules and the two parsers against
+# each other); any other command line, `--help` and every error among them, gets the full parser.
+COMMAND_MODULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("submit", "add_parser", ("submit",)),
+    ("batches", "add_parsers", ("list", "show", "cancel", "delete")),
+    ("groups", "add_parser", ("groups",)),
+    ("sync", "add_parser", ("sync",)),
+    ("queue", "add_parser", ("queue",)),
+    ("hooks", "add_parser", ("hooks",)),
+    ("retry", "add_parsers", ("retry", "label")),
+    ("stats", "add_parser", ("stats",)),
+    ("results", "add_parser", ("results",)),
+    ("emulator", "add_parser", ("emulator",)),
+    ("serve", "add_parser", ("serve",)),
+    ("temporal", "add_parsers", ("temporal", "worker", "workflows")),
+)
+_VALUE_FLAGS = ("--db", "--base-url", "--batch-seconds")  # the main parser's options that take a value
+_PLAIN_FLAGS = ("--demo",)
 
 
 class Parser(argparse.ArgumentParser):
@@ -76,7 +84,28 @@ def _add_demo_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
                 _add_demo_flags(sub, top=False)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_named(argv: list[str]) -> str | None:
+    """The command `argv` names, when only the main parser's own flags, written out in full, come before it (and
+    no value of theirs looks like an option); "" when it holds those flags only (the dashboard); otherwise None,
+    and the full parser decides (help, version, abbreviations, errors)."""
+    commands = {name for _, _, names in COMMAND_MODULES for name in names}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in commands:
+            return arg
+        if arg in _PLAIN_FLAGS or ("=" in arg and arg.partition("=")[0] in _VALUE_FLAGS):
+            i += 1
+        elif arg in _VALUE_FLAGS and i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+            i += 2
+        else:
+            return None
+    return ""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with `command`, only that command's module is imported and its parsers built
+    (the same parsers the full one holds for it); with "", none."""
     parser = Parser(
         prog="batchtui",
         description="A terminal dashboard and toolkit for Anthropic's Message Batches API. "
@@ -86,18 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="cache database (default: $BATCHTUI_DB or the user data dir)")
     parser.add_argument("--base-url", help="API base URL (default: $ANTHROPIC_BASE_URL or api.anthropic.com)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    submit.add_parser(sub)
-    batches.add_parsers(sub)
-    groups.add_parser(sub)
-    sync.add_parser(sub)
-    queue.add_parser(sub)
-    hooks.add_parser(sub)
-    retry.add_parsers(sub)
-    stats.add_parser(sub)
-    results.add_parser(sub)
-    emulator.add_parser(sub)
-    serve.add_parser(sub)
-    temporal.add_parsers(sub)
+    for module, adder, names in COMMAND_MODULES:
+        if command is None or command in names:
+            getattr(importlib.import_module(f"batchtui.commands.{module}"), adder)(sub)
     _add_demo_flags(parser, top=True)
     return parser
 
@@ -122,7 +142,7 @@ def entry() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     output.begin(json_output=_wants_json(argv))
-    parser = build_parser()
+    parser = build_parser(command_named(argv))
     args = parser.parse_args(argv)
     if args.demo_batch_seconds is not None and not args.demo:
         parser.error("--batch-seconds sets how long a demo batch takes: use it with --demo")
