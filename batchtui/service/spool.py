@@ -23,8 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from batchtui.core.inputs.offload import ByteStream
-from batchtui.core.inputs.split import BODY_HEAD, BODY_SEP, BODY_TAIL
+from batchtui.core.create_body import BODY_HEAD, BODY_SEP, BODY_TAIL
 
 if TYPE_CHECKING:
     from batchtui.core.store import Store
@@ -87,6 +86,8 @@ class SpoolWriter:
         self.metadata_path: Path | None = None  # the sidecar, once a request with metadata came
         self._meta: BinaryIO | None = None
         self._digest = hashlib.sha256()
+        from batchtui.core.inputs.offload import ByteStream  # a session opening (clean_orphans) needs none of it
+
         self._body = ByteStream(self._write)
         self._written = self._flushed = 0  # bytes written, and when the disk writing was last started
         self._start_writeback = _writeback_starter()
