@@ -125,12 +125,13 @@ class StatsScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        if not self.is_attached:  # the app quit while this was mounting
+        try:
+            days = self.query_one("#stats-days", DataTable)
+            errors = self.query_one("#stats-errors", DataTable)
+        except NoMatches:  # the app quit while this was mounting (one built ahead: MainScreen.prepare_stats)
             return
-        days = self.query_one("#stats-days", DataTable)
         for title, right in DAY_COLUMNS:
             days.add_column(Text(title, justify="right" if right else "left"), key=title)
-        errors = self.query_one("#stats-errors", DataTable)
         errors.add_column("Errored results by type", key="type")
         errors.add_column(Text("Results", justify="right"), key="n")
         self.load()
@@ -162,6 +163,9 @@ class StatsScreen(Screen[None]):
     def loaded(self, message: Loaded) -> None:
         try:
             self._fill(message)
+        except NoMatches:  # the app quit under a screen that was still being built (MainScreen.prepare_stats)
+            if self.is_attached and self.app.is_running:
+                raise
         finally:
             self.filled.set()
 
