@@ -100,34 +100,3 @@ async def test_the_palette_opens_the_stats(make_app, session):
         await pilot.press(*"view: stats", "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, StatsScreen)
-
-
-async def test_s_shows_the_screen_built_ahead_with_the_figures_as_of_now(make_app, session, batch_emulator):
-    """The stats screen is built off the stack after the first paint; shown, it reads the figures again, so a
-    batch synced in between is counted, as a screen composed on the key would count it. Each is shown once."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        main = app.screen
-        assert isinstance(main, MainScreen)
-        ahead = main._next_stats
-        assert ahead is not None and ahead.is_running and ahead not in app.screen_stack
-        await ahead.filled.wait()
-        before = ahead.stats
-        assert before is not None
-        await add_batch(batch_emulator, 4, ago=30, duration=3600)
-        await session.engine.refresh()
-        await pilot.press("s")
-        await settle(pilot, app)
-        assert app.screen is ahead
-        stats = await collect(session, None)
-        assert stats.total.batches == before.total.batches + 1
-        assert ahead.stats == stats
-        assert f"batches       {stats.total.batches}" in str(ahead.query_one("#stats-ran").render())
-        await pilot.press("escape")
-        await settle(pilot, app)
-        assert app.screen is main and not ahead.is_running  # shown once, then gone like any popped screen
-        await pilot.press("s")  # before the next one is built: a new one, as before
-        await settle(pilot, app)
-        assert isinstance(app.screen, StatsScreen) and app.screen is not ahead
-        assert f"batches       {stats.total.batches}" in str(app.screen.query_one("#stats-ran").render())

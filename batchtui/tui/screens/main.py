@@ -11,7 +11,6 @@ parts' batches.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -67,8 +66,6 @@ if TYPE_CHECKING:
     from batchtui.tui.app import BatchTuiApp
 
 TICK_SECONDS = 1.0  # elapsed times and "synced 12 s ago" move every second
-SETTLE_WAIT = 2.0  # seconds an unshown stats screen is given to settle before it is removed (on_unmount)
-PREPARE_AFTER = 1.0  # seconds after coming back from the stats screen before the next one is built (prepare_stats)
 # The list shows the newest this many batches (of those matching the filter): a DataTable of 10,000 rows takes
 # well over a second to fill and paint, and a clock tick would touch every row. Older ones are one `/` away.
 LIST_LIMIT = 1000
@@ -163,7 +160,6 @@ class MainScreen(Screen[None]):
         self._watch: WorkflowWatch | None = None
         self._reading_workflows: Worker[None] | None = None
         self._missed_tick = False  # a clock tick came while another screen covered this one
-        self._next_stats: StatsScreen | None = None  # built ahead of `s` (prepare_stats)
 
     @property
     def tui(self) -> BatchTuiApp:
@@ -260,30 +256,6 @@ class MainScreen(Screen[None]):
         with contextlib.suppress(ImportError):  # the results view ships separately (see BatchTuiApp.open_results)
             import batchtui.tui.screens.results  # noqa: F401
         freeze_once("listed")
-        self.prepare_stats()
-
-    def prepare_stats(self) -> None:
-        """Build the next stats screen now, off the screen stack, so that `s` only shows it: composed, mounted
-        and its figures read (by its worker) while nothing else is asked of the app (after the first paint, and
-        PREPARE_AFTER seconds after coming back from the last one). Each one is shown once, as a new one would be,
-        and reads its figures again when shown (StatsScreen: `ahead`); `s` before it is ready opens a new one."""
-        if self._next_stats is not None or not self.is_attached:
-            return
-        screen = self._next_stats = StatsScreen(ahead=True)
-        # Mounted as push_screen mounts a screen it is given (Textual is pinned: pyproject.toml); not installed,
-        # so popping it removes it as it does any screen.
-        self.app._get_screen(screen)
-
-    async def on_unmount(self) -> None:
-        """A stats screen built ahead and never shown goes with this one, once it has settled (mounted and filled,
-        or given up on: SETTLE_WAIT). Left to the app's shutdown, or removed while it was still mounting, its
-        pending callbacks ran on closed widgets (NoMatches from its Header and its on_mount)."""
-        screen, self._next_stats = self._next_stats, None
-        if screen is None or not screen.is_running:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(screen.filled.wait(), SETTLE_WAIT)
-        await screen.remove()
 
     @on(WorkflowsLoaded)
     def workflows_loaded(self, message: WorkflowsLoaded) -> None:
@@ -427,8 +399,6 @@ class MainScreen(Screen[None]):
         if self._missed_tick:
             self._missed_tick = False
             self.tick()
-        if self.loaded and self._next_stats is None:  # the last one was shown: the next, a little later (not
-            self.set_timer(PREPARE_AFTER, self.prepare_stats)  # in the time of the key that came back here)
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
@@ -682,10 +652,7 @@ class MainScreen(Screen[None]):
         self.show_detail()
 
     def action_stats(self) -> None:
-        screen, self._next_stats = self._next_stats, None
-        if screen is None or not screen.is_running:
-            screen = StatsScreen()
-        self.app.push_screen(screen)
+        self.app.push_screen(StatsScreen())
 
     def action_mark(self) -> None:
         if (group := self.cursor_group) is not None:  # marks (or unmarks) every part that has a batch

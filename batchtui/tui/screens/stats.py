@@ -4,17 +4,10 @@ and spend per day as charts, a per-day table, and errored results by type; for a
 
 A worker reads the figures (`service.stats.collect`, a few queries over the cache) and posts them; the handler
 alone fills the widgets. The figures are read again when the period changes or a sync changes the cache.
-
-The dashboard builds each stats screen ahead of its key (`ahead=True`, mounted off the screen stack by
-`MainScreen.prepare_stats`), so `s` shows figures at once instead of composing, laying out and filling the screen
-in the key's time. Shown, such a screen reads its figures again, as a new screen would on opening, and redraws
-only if they changed meanwhile.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -23,13 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.css.query import NoMatches
-from textual.dom import NoScreen
-from textual.events import Mount
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Sparkline, Static, Tab, Tabs
-from textual.widgets._header import HeaderTitle
 
 from batchtui.core.events import BatchesUpdated, ResultsComplete
 from batchtui.service.stats import Stats, collect
@@ -50,24 +39,6 @@ from batchtui.tui.widgets.stats_view import (
 
 if TYPE_CHECKING:
     from datetime import datetime
-
-
-class StatsHeader(Header):
-    """Textual's Header, its title set by plain watchers. Textual's are coroutines run from the app's queue: a
-    screen mounted as the app begins to quit (one built ahead, see MainScreen.prepare_stats) had them run after its
-    widgets were gone (NoMatches at exit)."""
-
-    def _on_mount(self, event: Mount) -> None:
-        event.prevent_default()  # not Header's own
-
-        def set_title() -> None:
-            with contextlib.suppress(NoScreen, NoMatches):
-                self.query_one(HeaderTitle).update(self.format_title())
-
-        self.watch(self.app, "title", set_title)
-        self.watch(self.app, "sub_title", set_title)
-        self.watch(self.screen, "title", set_title)
-        self.watch(self.screen, "sub_title", set_title)
 
 
 class StatsScreen(Screen[None]):
@@ -91,26 +62,19 @@ class StatsScreen(Screen[None]):
     """
 
     class Loaded(Message):
-        def __init__(
-            self, period: Period, stats: Stats | None, error: str | None = None, *, reread: bool = False
-        ) -> None:
+        def __init__(self, period: Period, stats: Stats | None, error: str | None = None) -> None:
             super().__init__()
             self.period = period
             self.stats = stats
             self.error = error
-            self.reread = reread  # read again on showing a screen built ahead: nothing to redraw if unchanged
 
-    def __init__(self, *, ahead: bool = False) -> None:
-        """`ahead`: built before its key is pressed (its figures are read again when it is first shown)."""
+    def __init__(self) -> None:
         super().__init__()
         self.period = PERIODS[0]
         self.stats: Stats | None = None
-        self._ahead = ahead
-        self._drawn: tuple[object, ...] | None = None  # what the widgets show: period, figures, error, day
-        self.filled = asyncio.Event()  # set once the first figures (or the error) are drawn
 
     def compose(self) -> ComposeResult:
-        yield StatsHeader(icon="≡")
+        yield Header(icon="≡")
         yield Tabs(*(Tab(p.title, id=f"period-{p.key}") for p in PERIODS), id="stats-tabs")
         with Horizontal(id="stats-totals"):
             yield Static(Content.styled("Reading the cache…", "dim"), id="stats-ran")
@@ -125,21 +89,13 @@ class StatsScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        try:
-            days = self.query_one("#stats-days", DataTable)
-            errors = self.query_one("#stats-errors", DataTable)
-        except NoMatches:  # the app quit while this was mounting (one built ahead: MainScreen.prepare_stats)
-            return
+        days = self.query_one("#stats-days", DataTable)
         for title, right in DAY_COLUMNS:
             days.add_column(Text(title, justify="right" if right else "left"), key=title)
+        errors = self.query_one("#stats-errors", DataTable)
         errors.add_column("Errored results by type", key="type")
         errors.add_column(Text("Results", justify="right"), key="n")
         self.load()
-
-    def on_screen_resume(self) -> None:
-        if self._ahead:  # first shown: the figures as of now, as a screen composed now would read them
-            self._ahead = False
-            self.load(reread=True)
 
     @property
     def now(self) -> datetime:
@@ -148,34 +104,21 @@ class StatsScreen(Screen[None]):
     # -- worker -----------------------------------------------------------------------------------------------
 
     @work(exclusive=True, group="stats", exit_on_error=False)
-    async def load(self, reread: bool = False) -> None:
+    async def load(self) -> None:
         period = self.period
         try:
             stats = await collect(session_of(self.app), period.since(self.now))
         except Exception as exc:  # a busy or closing store: say so, keep the screen
-            self.post_message(self.Loaded(period, None, f"Could not read the cache: {exc}", reread=reread))
+            self.post_message(self.Loaded(period, None, f"Could not read the cache: {exc}"))
             return
-        self.post_message(self.Loaded(period, stats, reread=reread))
+        self.post_message(self.Loaded(period, stats))
 
     # -- handlers ---------------------------------------------------------------------------------------------
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
-        try:
-            self._fill(message)
-        except NoMatches:  # the app quit under a screen that was still being built (MainScreen.prepare_stats)
-            if self.is_attached and self.app.is_running:
-                raise
-        finally:
-            self.filled.set()
-
-    def _fill(self, message: Loaded) -> None:
         if message.period != self.period:
             return  # an answer for a period no longer shown
-        drawn = (message.period, message.stats, message.error, self.now.date())
-        if message.reread and drawn == self._drawn:
-            return  # the figures of a screen built ahead, unchanged since: already drawn
-        self._drawn = drawn
         self.stats = stats = message.stats
         empty = self.query_one("#stats-empty", Static)
         if stats is None or not stats.total.batches:
