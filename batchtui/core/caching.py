@@ -160,7 +160,8 @@ def _existing(params: Mapping[str, Any]) -> list[tuple[tuple[int, int, int], str
 
     scan(0, 0, params.get("tools"))
     scan(1, 0, params.get("system"))
-    for m, message in enumerate(params.get("messages") or []):
+    messages = params.get("messages")
+    for m, message in enumerate(messages if isinstance(messages, list) else []):  # any shape: never raises
         if isinstance(message, Mapping):
             scan(2, m, message.get("content"))
     return found

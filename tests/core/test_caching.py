@@ -7,8 +7,10 @@ import copy
 import json
 from typing import Any
 
+import pytest
+
 from batchtui.core.cache_rules import minimum_tokens
-from batchtui.core.caching import AutoCacher, PrefixCounter, candidates
+from batchtui.core.caching import AutoCacher, PrefixCounter, _existing, candidates
 
 MODEL = "claude-sonnet-5"  # caches prefixes of 1,024 tokens and more
 LONG = "Refunds are due within five working days of an accepted claim. " * 80  # ~5 kB: over the minimum
@@ -149,3 +151,8 @@ def test_pass_one_counts_with_the_same_upper_bounds_pass_two_chooses_by() -> Non
     exact, fast = candidates(params), candidates(params, high_only=True)
     assert [c.high for c in fast] == [c.high for c in exact] and len(exact) == 5
     assert [c.key for c in fast] == [c.key for c in exact] and all(c.low == 0 for c in fast)
+
+
+@pytest.mark.parametrize("messages", [True, 3, "hi", None, {"role": "user"}])
+def test_breakpoints_of_a_request_whose_messages_are_no_list_are_none(messages):
+    assert _existing({"model": "claude-sonnet-5", "messages": messages}) == []
