@@ -37,12 +37,14 @@ from batchtui.service.sync import watch
 from batchtui.tui.commands import BatchCommands
 from batchtui.tui.heap import freeze_once
 from batchtui.tui.hooks import failure_text
-from batchtui.tui.messages import ApiCallMessage, SyncEventMessage
+from batchtui.tui.messages import GROUP_SEND_WORKERS, ApiCallMessage, SyncEventMessage
 from batchtui.tui.queue import flushed_toast, load_queue_config
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.main import MainScreen
 from batchtui.tui.widgets.activity_panel import MAX_LINES
 from batchtui.tui.widgets.status_bar import SyncState
+
+SENDING = (WorkerState.PENDING, WorkerState.RUNNING)
 
 if TYPE_CHECKING:  # the SDK loads after the first paint (see launch.py)
     from batchtui.core.client import BatchApi
@@ -331,6 +333,30 @@ class BatchTuiApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections(), self.keymap))
+
+    def sending_groups(self) -> int:
+        """Group submits this app is still sending (tui/group_send.py): quitting stops them between parts."""
+        return sum(1 for w in self.workers if w.group == GROUP_SEND_WORKERS and w.state in SENDING)
+
+    async def action_quit(self) -> None:
+        """Leave; while a group is still being sent, ask first: its parts not sent yet wait for the file's next
+        submit (the group continues from where it stopped; nothing is sent twice)."""
+        if not (sending := self.sending_groups()):
+            self.exit()
+            return
+        from batchtui.tui.screens.confirm import ConfirmScreen
+
+        noun = "group is" if sending == 1 else "groups are"
+        question = (
+            "Quitting stops the sending between parts: the parts not sent yet go out when you submit the same "
+            "file again (it continues the group; nothing is sent twice). Quit anyway?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmScreen(f"{sending} {noun} still being sent", [], question, yes="Quit"), answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "help" and isinstance(self.screen, HelpScreen))

@@ -20,6 +20,7 @@ from batchtui.service.group_submit import GroupOutcome, submit_group
 from batchtui.service.queue import QueuePolicy
 from batchtui.service.split import PreparedParts
 from batchtui.tui.host import session_of
+from batchtui.tui.messages import GROUP_SEND_WORKERS
 
 
 class GroupSendNote(Message):
@@ -60,7 +61,7 @@ def start_group_send(
 ) -> Worker[None]:
     """Send `prepared` (the validated, spooled parts; the submit owns and removes the spools from here on)."""
     return app.run_worker(
-        _send(app, prepared, label, policy), name="group submit", group="group-submit", exit_on_error=False
+        _send(app, prepared, label, policy), name="group submit", group=GROUP_SEND_WORKERS, exit_on_error=False
     )
 
 

@@ -7,6 +7,8 @@ from textual.message import Message
 from batchtui.core.activity import ApiCall
 from batchtui.core.events import SyncEvent
 
+GROUP_SEND_WORKERS = "group-submit"  # the worker group of a group being sent (tui/group_send.py); quit asks first
+
 
 class SyncEventMessage(Message):
     """A sync engine event (BatchesUpdated, BatchEnded, ResultsProgress, ResultsComplete, ...). The app handles it
