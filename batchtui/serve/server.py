@@ -32,8 +32,8 @@ class DashboardServer(Server):
         host: str,
         port: int,
         token: str | None,
-        max_tabs: int = 10,
-        public_url: str | None = None,
+        max_tabs: int,
+        public_url: str | None,
     ) -> None:
         super().__init__(" ".join(argv), host=host, port=port, title=TITLE, templates_path=TEMPLATES)
         self.argv = argv
@@ -143,8 +143,8 @@ def serve_dashboard(
     host: str,
     port: int,
     token: str | None,
-    max_tabs: int = 10,
-    public_url: str | None = None,
+    max_tabs: int,
+    public_url: str | None,
 ) -> int:
     server = DashboardServer(argv, host=host, port=port, token=token, max_tabs=max_tabs, public_url=public_url)
     logging.basicConfig(level=logging.WARNING, format="batchtui serve: %(message)s", stream=sys.stderr)

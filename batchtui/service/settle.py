@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from batchtui.core import fmt
 from batchtui.core.errors import OutcomeUnknown
 from batchtui.core.inputs.split import SplitLimits
 from batchtui.core.models import Submission
@@ -49,7 +50,7 @@ async def settle(session: Session, submission: Submission, policy: SettlePolicy,
     grace = reconcile_grace(session).total_seconds()
     policy.note(
         f"The create request's outcome is unknown ({why}). Looking for its batch before anything else (at most "
-        f"{_seconds(grace)} until batchtui may call it never made, longer while a batch that could be it runs; "
+        f"{fmt.duration(grace)} until batchtui may call it never made, longer while a batch that could be it runs; "
         f"Ctrl-C stops looking and `batchtui sync` resolves it later). It is not sent again unless none was made."
     )
     delay = policy.first_poll
@@ -69,12 +70,6 @@ async def settle(session: Session, submission: Submission, policy: SettlePolicy,
             )
         await policy.sleep(delay)
         delay = min(policy.max_poll, delay * 1.5)
-
-
-def _seconds(seconds: float) -> str:
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 async def submit_settled(
