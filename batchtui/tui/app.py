@@ -332,7 +332,11 @@ class BatchTuiApp(App[None]):
         return [(title, own), ("Everywhere", [*self.BINDINGS, PALETTE_BINDING])]  # type: ignore[list-item]
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.help_sections(), self.keymap))
+        # Not over itself (a remapped help.close may leave `?` to the app). The key is not hidden with check_action
+        # instead: that changed the footer of the screen beneath as help opened and closed, and each change drew
+        # the dimmed backdrop again.
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections(), self.keymap))
 
     def sending_groups(self) -> int:
         """Group submits this app is still sending (tui/group_send.py): quitting stops them between parts."""
@@ -357,9 +361,6 @@ class BatchTuiApp(App[None]):
                 self.exit()
 
         self.push_screen(ConfirmScreen(f"{sending} {noun} still being sent", [], question, yes="Quit"), answered)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "help" and isinstance(self.screen, HelpScreen))
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[no-untyped-def]
         """A greyed-out key (check_action None) says why it does nothing, rather than nothing at all: the screen

@@ -17,6 +17,7 @@ from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.main import MainScreen
 from batchtui.tui.widgets.activity_panel import ActivityPanel
 from batchtui.tui.widgets.batch_table import MARK, BatchTable
+from batchtui.tui.widgets.key_footer import KeyFooter
 from tests.tui.app_support import SIZE, add_batch, cell_text, screen_text, settle, table_of
 
 
@@ -144,6 +145,25 @@ async def test_help_lists_every_binding_and_the_config_file(make_app):
         for binding in [*MainScreen.BINDINGS, *BatchTuiApp.BINDINGS]:
             assert binding.id in text and binding.description in text  # type: ignore[union-attr]
         assert "config.toml" in text and "[keymap]" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_help_over_help_is_not_stacked_and_the_footer_beneath_stays(make_app):
+    """With help.close moved off `?`, the app's `?` reaches the open help: it opens no second one. The footer of
+    the screen beneath keeps its keys while help is up (hiding `?` there redrew the dimmed backdrop)."""
+    app = make_app(keymap={"help.close": "escape"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        footer = app.main_screen.query_one(KeyFooter)
+        before = footer.plan()
+        await pilot.press("question_mark")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        assert footer.plan() == before and "help" in {spec.action for spec in before}
+        await pilot.press("question_mark")
+        await settle(pilot, app)
+        assert sum(isinstance(s, HelpScreen) for s in app.screen_stack) == 1
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
