@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
@@ -159,6 +160,46 @@ def test_dialog_backdrop_tints_as_textual_does() -> None:
             ]
 
     check()
+
+
+async def test_dialog_backdrop_lines_are_textuals_as_the_screen_beneath_changes(cache_store):
+    """The backdrop drawn from kept lines is what Textual's own RichVisual of a BackgroundScreen draws, the first
+    time, from the kept lines, and after the screen beneath changed (a tick moved its times, the cursor moved)."""
+    from textual.renderables.background_screen import BackgroundScreen
+    from textual.visual import RichVisual, Visual
+
+    from batchtui.tui.backdrop import Backdrop
+    from batchtui.tui.screens.help import HelpScreen
+
+    await cache_store.upsert_batches([wire(i) for i in range(40)], synced_at=START)
+    now = [START]
+    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: now[0], poll=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await settle(pilot, app)
+        dialog = app.screen
+        assert isinstance(dialog, HelpScreen)
+        beneath, tint = app.main_screen, dialog.styles.background
+        width, height = dialog.size
+
+        def drawn() -> list[Strip]:
+            ours = Visual.to_strips(dialog, Backdrop(beneath, tint), width, height, dialog.visual_style)
+            theirs = Visual.to_strips(
+                dialog, RichVisual(dialog, BackgroundScreen(beneath, tint)), width, height, dialog.visual_style
+            )
+            assert [list(line) for line in ours] == [list(line) for line in theirs]
+            assert len(ours) == height and {line.cell_length for line in ours} == {width}
+            return ours
+
+        first = drawn()
+        assert drawn() == first  # from the kept lines
+        table_of(app).move_cursor(row=5)  # the list and the detail beneath change
+        now[0] += timedelta(hours=3)
+        app.main_screen.render_list(bindings=False)
+        app.main_screen.show_detail()
+        await settle(pilot, app)
+        assert drawn() != first
 
 
 def test_row_measures_equal_measure_rows_as_rows_come_and_go() -> None:
