@@ -13,8 +13,10 @@ from batchtui.service.sync import sync_once
 from batchtui.tui.commands import BatchCommands
 from batchtui.tui.screens.main import MainScreen
 from batchtui.tui.screens.stats import StatsScreen
+from batchtui.tui.widgets.plain_table import PlainTable
 from batchtui.tui.widgets.stats_view import PERIODS, rate
 from tests.tui.app_support import SIZE, add_batch, settle
+from tests.tui.test_plain_table import cells_as_datatable_draws_them
 
 DAY = 86400
 pytestmark = pytest.mark.emulator(error_rate=0.2, expire_rate=0.1, seed=5)
@@ -65,6 +67,9 @@ async def test_the_stats_screen_shows_what_collect_reads(make_app, session):
             assert [cells(errors, i) for i in range(errors.row_count)] == [
                 [kind, fmt.count(n)] for kind, n in stats.error_types.items()
             ]
+            for table in (days, errors):  # drawn plain where they can be, exactly as DataTable draws them
+                assert isinstance(table, PlainTable)
+                assert cells_as_datatable_draws_them(table) >= table.row_count  # the figures at least
             chart = screen.query_one("#requests-chart", Sparkline)
             assert sum(chart.data or []) == t.requests  # every request is on the chart, on its day
             await pilot.press("p")  # the next period

@@ -18,13 +18,14 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Sparkline, Static, Tab, Tabs
+from textual.widgets import Header, Sparkline, Static, Tab, Tabs
 
 from batchtui.core.events import BatchesUpdated, ResultsComplete
 from batchtui.service.stats import Stats, collect
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.widgets.key_footer import KeyFooter
+from batchtui.tui.widgets.plain_table import PlainTable
 from batchtui.tui.widgets.stats_view import (
     DAY_COLUMNS,
     PERIODS,
@@ -79,20 +80,20 @@ class StatsScreen(Screen[None]):
         with Horizontal(id="stats-totals"):
             yield Static(Content.styled("Reading the cache…", "dim"), id="stats-ran")
             yield Static(id="stats-cost")
-            yield DataTable(id="stats-errors", cursor_type="none", show_cursor=False)
+            yield PlainTable(id="stats-errors", cursor_type="none", show_cursor=False)
         yield Static(id="stats-empty")
         yield Static(id="requests-title", classes="stats-chart-title")
         yield Sparkline([], id="requests-chart")
         yield Static(id="spent-title", classes="stats-chart-title")
         yield Sparkline([], id="spent-chart")
-        yield DataTable(id="stats-days", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="stats-days", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        days = self.query_one("#stats-days", DataTable)
+        days = self.query_one("#stats-days", PlainTable)
         for title, right in DAY_COLUMNS:
             days.add_column(Text(title, justify="right" if right else "left"), key=title)
-        errors = self.query_one("#stats-errors", DataTable)
+        errors = self.query_one("#stats-errors", PlainTable)
         errors.add_column("Errored results by type", key="type")
         errors.add_column(Text("Results", justify="right"), key="n")
         self.load()
@@ -137,11 +138,11 @@ class StatsScreen(Screen[None]):
         self.query_one("#requests-chart", Sparkline).data = requests
         self.query_one("#spent-title", Static).update(peak_text("Spent per day (known costs)", days, spent, True))
         self.query_one("#spent-chart", Sparkline).data = spent
-        table = self.query_one("#stats-days", DataTable)
+        table = self.query_one("#stats-days", PlainTable)
         table.clear()
         for day, cells in day_rows(stats):
             table.add_row(*cells, key=day)
-        errors = self.query_one("#stats-errors", DataTable)
+        errors = self.query_one("#stats-errors", PlainTable)
         errors.clear()
         for kind, count in error_rows(stats):
             errors.add_row(kind, count)
