@@ -62,10 +62,15 @@ class StatsMixin(StoreBase):
 
     async def stats_error_types(self, since: datetime | None = None) -> dict[str, int]:
         """Errored results by error type (`unknown` when the API gave none), over the stored results."""
+        # For all time no batch is left out, so no batch is looked up (every result has its batch: a foreign key).
+        join = ""
+        args: tuple[str, ...] = ()
+        if since is not None:
+            join = "JOIN batches AS b ON b.key = r.batch_key AND b.created_at >= ? "
+            args = (wire_time(since),)
         rows = await self._db.fetchall(
             "SELECT coalesce(r.error_type, 'unknown'), count(*) FROM results AS r INDEXED BY results_scan "
-            "JOIN batches AS b ON b.key = r.batch_key WHERE r.result_type = 'errored' AND b.created_at >= ? "
-            "GROUP BY 1 ORDER BY 2 DESC, 1",
-            (wire_time(since) if since else "",),
+            f"{join}WHERE r.result_type = 'errored' GROUP BY 1 ORDER BY 2 DESC, 1",
+            args,
         )
         return {r[0]: r[1] for r in rows}
