@@ -161,6 +161,39 @@ async def test_full_text_search_applies_on_enter(store, monkeypatch):
         assert table.cursor_row.custom_id == "req-000123"
 
 
+async def test_a_cold_search_shows_its_first_rows_while_the_index_is_built(store, monkeypatch):
+    """Before the batch's index is built, a search's first page comes from a scan (the same rows the index gives),
+    counted as "200+" until the build finishes and gives the full count."""
+    import asyncio
+
+    release = asyncio.Event()
+    build_index = store.ensure_search_index
+
+    async def held(batch_id: str, **kwargs) -> None:
+        await release.wait()
+        await build_index(batch_id, **kwargs)
+
+    monkeypatch.setattr(store, "ensure_search_index", held)
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = table_of(app)
+        app.screen.filter_bar._search = "ticket"  # every prompt: more than a page of matches
+        app.screen.filter_bar._apply()
+        for _ in range(200):
+            await pilot.pause(0.01)
+            if table.row_count is not None:
+                break
+        assert table.filter.search == "ticket"
+        assert table.partial and table.row_count == 200  # a page, found without the index
+        assert [table.row_at(i).custom_id for i in range(3)] == ["req-000000", "req-000001", "req-000002"]
+        assert "200+ results" in screen_text(app) and "searching…" in screen_text(app)
+        release.set()
+        await settle(pilot, app)
+        assert not table.partial and table.row_count == N
+        assert f"{N} of {N} results" in screen_text(app)
+
+
 async def test_the_index_can_be_built_as_the_view_opens(store, monkeypatch):
     """INDEX_ON_OPEN (off by default): a batch up to that size starts its index once its rows show, and only once."""
     import batchtui.tui.screens.results as results_screen

@@ -17,6 +17,7 @@ from typing import Any
 import aiosqlite
 import orjson
 
+from batchtui.core.models import ResultFilter, ResultRow
 from batchtui.core.store.base import StoreBase
 from batchtui.core.store.db import execute
 
@@ -26,14 +27,18 @@ PROMPT_TEXT_FN = "batchtui_prompt_text"
 
 # One document per result row (FTS rowid = results rowid). Prompts come from the batch's submission, if any; a
 # reused answer's (`submit --reuse`) from the request it was copied from (coalesce looks only when needed).
-_DOCS = f"""
-SELECT r.rowid, {PROMPT_TEXT_FN}(coalesce(q.params, (
+PARAMS_SQL = """coalesce(q.params, (
     SELECT u.params FROM submissions AS us JOIN requests AS u ON u.submission_id = us.id
     WHERE r.reused_from IS NOT NULL AND us.batch_id = r.reused_from AND u.custom_id = r.reused_custom_id
-))), coalesce(r.text, '') || char(10) || coalesce(r.error_message, '')
+))"""
+ANSWER_SQL = "coalesce(r.text, '') || char(10) || coalesce(r.error_message, '')"
+REQUESTS_JOIN = """LEFT JOIN requests AS q ON q.submission_id = (SELECT id FROM submissions WHERE batch_id = :batch_id)
+    AND q.custom_id = r.custom_id"""
+DOC_COLUMNS = f"{PROMPT_TEXT_FN}({PARAMS_SQL}), {ANSWER_SQL}"
+_DOCS = f"""
+SELECT r.rowid, {DOC_COLUMNS}
 FROM results AS r
-LEFT JOIN requests AS q ON q.submission_id = (SELECT id FROM submissions WHERE batch_id = :batch_id)
-    AND q.custom_id = r.custom_id
+{REQUESTS_JOIN}
 WHERE r.batch_key = :key
 """
 
@@ -177,6 +182,22 @@ class SearchMixin(StoreBase):
         return key is not None and bool(
             await self._db.scalar("SELECT complete FROM search_index WHERE batch_key = ?", (key,))
         )
+
+    async def first_matches(
+        self, batch_id: str, flt: ResultFilter, *, limit: int
+    ) -> tuple[list[ResultRow], bool] | None:
+        """While the batch's index is not built yet: the first `limit` rows matching `flt` (a search), found
+        without it, and whether they are all the matches (see search_scan.py). None when the index is built (it
+        answers at once) or when there is nothing to search for."""
+        match = fts_query(flt.search)
+        key = await self._batch_key(batch_id)
+        if match is None or key is None:
+            return None
+        if await self._db.scalar("SELECT complete FROM search_index WHERE batch_key = ?", (key,)):
+            return None
+        from batchtui.core.store.search_scan import first_matches  # imports results.py, which imports this
+
+        return await first_matches(self._db, batch_id, key, flt, match, limit)
 
     async def _index_next_chunk(self, batch_id: str, key: int) -> bool:
         """Index the next INDEX_CHUNK rows in custom_id order; True once the batch is complete."""

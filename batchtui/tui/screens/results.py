@@ -435,6 +435,8 @@ class ResultsScreen(Screen[None]):
         if self.match_count is None:
             # A batch's first search also builds its index: seconds at 100k rows, so say what is going on.
             parts.append(("searching…" if self.filter_bar.filter.search else "counting…", "dim"))
+        elif self.table.partial:  # the first matches, shown while the index that counts them all is built
+            parts += [fmt.count(self.match_count), "+ results", ("  searching…", "dim")]
         else:
             parts.append(fmt.count(self.match_count))
             if self.total_rows is not None and not self.filter_bar.filter.is_empty:

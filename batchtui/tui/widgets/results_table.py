@@ -168,7 +168,8 @@ class ResultsTable(ScrollView, can_focus=True):
 
     class Counted(Message):
         """The number of rows of `view` is known; the page the cursor is on comes with it (one hop less
-        before the first rows show)."""
+        before the first rows show). `partial`: only the first rows are known yet, found while the batch's search
+        index is built (the count of the full answer follows)."""
 
         def __init__(
             self,
@@ -177,6 +178,7 @@ class ResultsTable(ScrollView, can_focus=True):
             page: int = 0,
             rows: list[ResultRow] | None = None,
             counts: tuple[int, ...] | None = None,
+            partial: bool = False,
         ) -> None:
             super().__init__()
             self.view = view
@@ -184,6 +186,7 @@ class ResultsTable(ScrollView, can_focus=True):
             self.page = page
             self.rows = rows
             self.counts = counts  # per batch, when the table spans several
+            self.partial = partial
 
     class PageLoaded(Message):
         def __init__(self, view: View, page: int, rows: list[ResultRow]) -> None:
@@ -227,6 +230,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self.view = View(spans=spans or ())
         self._span_counts: tuple[int, ...] = ()  # per batch, for the view shown (set when it is counted)
         self.row_count: int | None = None  # None until counted
+        self.partial = False  # row_count holds only the first matches of a search, found while its index is built
         self.cursor = 0
         self.marked: set[str] = set()
         self.empty_message = "No results match this filter."
@@ -273,6 +277,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self._pending.clear()
         self.workers.cancel_group(self, "page-fetch")
         self.row_count = None
+        self.partial = False
         self._span_counts = ()
         count = self._count(self.view, self.cursor)
         self.run_worker(count, group="count", exclusive=True, exit_on_error=False)
@@ -296,6 +301,8 @@ class ResultsTable(ScrollView, can_focus=True):
 
     async def _count(self, view: View, cursor: int) -> None:
         try:
+            if await self._first_matches(view, cursor):
+                return
             n, counts = await self._count_rows(view)
             page = min(cursor, max(0, n - 1)) // PAGE_SIZE
             rows = await self._page_rows(view, page, counts)
@@ -303,6 +310,19 @@ class ResultsTable(ScrollView, can_focus=True):
             self.post_message(self.LoadFailed(view, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(self.Counted(view, n, page, rows, counts))
+
+    async def _first_matches(self, view: View, cursor: int) -> bool:
+        """A search whose index is not built yet: post its first page at once, found by a scan, rather than after
+        the build (about 0.7 s per 100,000 results). True when that was the whole answer."""
+        if not view.filter.search or view.chain is not None or view.spans or cursor >= PAGE_SIZE:
+            return False
+        found = await self.store.first_matches(self.batch_id, view.filter, limit=PAGE_SIZE)
+        if found is None:  # the index is built: it answers as fast
+            return False
+        rows, complete = found
+        if rows or complete:  # (no rows yet, but more to look at: the index says whether there are any)
+            self.post_message(self.Counted(view, len(rows), 0, rows, partial=not complete))
+        return complete
 
     async def _fetch_page(self, view: View, page: int, counts: tuple[int, ...]) -> None:
         try:
@@ -328,6 +348,7 @@ class ResultsTable(ScrollView, can_focus=True):
             message.stop()
             return
         self.row_count = message.count
+        self.partial = message.partial
         self._span_counts = message.counts or ()
         if message.rows is not None:
             self._store_page(message.page, message.rows)
