@@ -62,10 +62,12 @@ async def _stored(store, batch_id: str) -> list[tuple]:
 
 
 async def _staged(store) -> int:
-    """Rows left in the staging table (none made yet counts as none left)."""
-    if not await store._db.scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'result_chunk'"):
-        return 0
-    return await store._db.scalar("SELECT count(*) FROM temp.result_chunk")
+    """Rows left in the staging tables (none made yet counts as none left)."""
+    left = 0
+    for table in ("result_chunk_ok", "result_chunk_other"):
+        if await store._db.scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = ?", (table,)):
+            left += await store._db.scalar(f"SELECT count(*) FROM temp.{table}")
+    return left
 
 
 async def test_a_stream_stores_what_write_results_stored(cache_store) -> None:
@@ -79,6 +81,32 @@ async def test_a_stream_stores_what_write_results_stored(cache_store) -> None:
     assert written == 2300 and progress == [500, 1000, 1500, 2000, 2300]
     old, new = await _stored(store, "msgbatch_old"), await _stored(store, "msgbatch_new")
     assert len(new) == 700 and new == old
+    assert await _staged(store) == 0
+
+
+@pytest.mark.parametrize(
+    ("kinds", "repeat"),
+    [
+        ([0] * 6, 700),  # usual succeeded lines only: one staging table
+        ([2] * 6, 700),  # none: the other
+        ([0, 1, 2, 0, 2, 1], 700),  # both, merged by custom_id
+        ([0, 1, 0, 2, 1, 0], 3),  # both, with custom_ids thrice (of either kind): the last line must win
+    ],
+)
+async def test_each_way_through_the_staging_tables_stores_what_write_results_stored(cache_store, kinds, repeat) -> None:
+    store = cache_store
+    await store.upsert_batches([_batch("msgbatch_old"), _batch("msgbatch_new")], synced_at=datetime.now(UTC))
+    # _line(i)'s custom_id is r-{i % 700}: unique here, or r-0000 to r-0002 again and again
+    chunk = [_line(i % repeat + 700 * i, kinds[i % len(kinds)], text=f"t{i}") for i in range(61)]
+    await store.write_results("msgbatch_old", [parse_result_line("msgbatch_old", line, at=AT) for line in chunk])
+    assert await store.write_result_stream("msgbatch_new", _stream([chunk]), at=AT) == 61
+    old, new = await _stored(store, "msgbatch_old"), await _stored(store, "msgbatch_new")
+    assert new == old
+    types = {row[1] for row in new}
+    if repeat == 3:  # r-0000's last line is a succeeded one, after canceled ones (staged in the other table)
+        assert len(new) == 3 and new[0][:3] == ("r-0000", "succeeded", "t60")
+    else:
+        assert len(new) == 61 and (types == {"succeeded"}) == (kinds == [0] * 6)
     assert await _staged(store) == 0
 
 

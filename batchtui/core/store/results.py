@@ -12,7 +12,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
-from batchtui.core.result_lines import result_values
+from batchtui.core.result_lines import SUCCEEDED_COLUMNS, VALUE_COLUMNS, full_values, staged_values
 from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, BATCH_TOTAL_SQL, CostsMixin
 from batchtui.core.store.db import execute, executemany
 from batchtui.core.store.errors import NotFoundError
@@ -29,7 +29,8 @@ _WRITTEN = (
 _COLUMNS = _WRITTEN + ", r.reused_from, r.reused_custom_id, r.reuse_saved_usd"
 _VALUES = attrgetter(*(c.removeprefix("r.") for c in _WRITTEN.split(", ")))
 _CUSTOM_ID = attrgetter("custom_id")
-_VALUE_CUSTOM_ID = itemgetter(1)  # of a result_values() tuple
+_STAGED_CUSTOM_ID = itemgetter(0)  # of a staged_values() tuple
+_OK_LENGTH = len(SUCCEEDED_COLUMNS)
 
 # An upsert keeps the row's rowid (INSERT OR REPLACE would not), which the search index is keyed on.
 _UPSERT = """
@@ -46,19 +47,28 @@ ON CONFLICT (batch_key, custom_id) DO UPDATE SET
     cache_saved_usd = excluded.cache_saved_usd
 """
 
-# A download's chunk goes through this in-memory table (core/store/db.py sets temp_store=MEMORY), then into results
-# in one statement. Columns without a type keep each value as bound; results applies its own affinity, as it does
-# to bound values. The WHERE is SQLite's rule for an upsert from a SELECT; rowid order is the order rows were bound.
-_CHUNK_COLUMNS = (
-    "batch_key, custom_id, result_type, raw, text, model, stop_reason, error_type, error_message, input_tokens, "
-    "output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, cache_saved_usd"
+# A download's chunk goes through these in-memory tables (core/store/db.py sets temp_store=MEMORY), then into
+# results in one statement: the usual succeeded rows (result_lines.SUCCEEDED_COLUMNS) through one, every other row
+# (VALUE_COLUMNS but the key) through the other. Columns without a type keep each value as bound; results applies its
+# own affinity, as it does to bound values. The WHERE is SQLite's rule for an upsert from a SELECT; rowid order is the
+# order rows were bound, custom_id order when both tables hold rows (with no custom_id twice: see _stage).
+_OK_COLUMNS = ", ".join(SUCCEEDED_COLUMNS)
+_OTHER_COLUMNS = ", ".join(VALUE_COLUMNS[1:])
+_OK_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS result_chunk_ok ({_OK_COLUMNS})"
+_OTHER_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS result_chunk_other ({_OTHER_COLUMNS})"
+_OK_FILL = f"INSERT INTO temp.result_chunk_ok VALUES ({', '.join('?' * len(SUCCEEDED_COLUMNS))})"
+_OTHER_FILL = f"INSERT INTO temp.result_chunk_other VALUES ({', '.join('?' * (len(VALUE_COLUMNS) - 1))})"
+_OK_AS_OTHER = _OK_COLUMNS.replace("custom_id, raw", "custom_id, 'succeeded', raw").replace(
+    "stop_reason", "stop_reason, NULL, NULL"
 )
-_CHUNK_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS result_chunk ({_CHUNK_COLUMNS})"
-_CHUNK_FILL = f"INSERT INTO temp.result_chunk VALUES ({', '.join('?' * 15)})"
-_UPSERT_CHUNK = _UPSERT.replace(
-    f"VALUES ({', '.join('?' * 15)})", f"SELECT {_CHUNK_COLUMNS} FROM temp.result_chunk WHERE true ORDER BY rowid"
+assert len(_OK_AS_OTHER.split(", ")) == len(VALUE_COLUMNS) - 1
+_UPSERT_FROM = _UPSERT.replace(f"VALUES ({', '.join('?' * 15)})", "SELECT ?1, {} WHERE true ORDER BY {}")
+assert _UPSERT_FROM != _UPSERT
+_UPSERT_OK = _UPSERT_FROM.format(f"{_OK_AS_OTHER} FROM temp.result_chunk_ok", "rowid")
+_UPSERT_OTHER = _UPSERT_FROM.format(f"{_OTHER_COLUMNS} FROM temp.result_chunk_other", "rowid")
+_UPSERT_BOTH = _UPSERT_FROM.format(
+    f"* FROM (SELECT {_OK_AS_OTHER} FROM temp.result_chunk_ok UNION ALL SELECT * FROM temp.result_chunk_other)", "2"
 )
-assert _UPSERT_CHUNK != _UPSERT
 
 # Filters, counts and the custom_id order are answered from this covering index; only returned rows are read.
 _FROM = "FROM results AS r INDEXED BY results_scan"
@@ -123,7 +133,7 @@ class ResultsMixin(SearchMixin, CostsMixin):
         upcoming: asyncio.Future[Sequence[bytes | str] | None] = asyncio.ensure_future(anext(chunks, None))
         parsing: asyncio.Future[list[tuple]] | None = None
         key: int | None = None
-        staged = False  # the staging table made on this connection (in this stream's first chunk)
+        staged = False  # the staging tables made on this connection (in this stream's first chunk)
         try:
             while True:
                 if parsing is None:
@@ -136,11 +146,11 @@ class ResultsMixin(SearchMixin, CostsMixin):
                     if key is None:
                         key = await self._batch_key(batch_id)
                         if key is None:  # a malformed line is reported first, as when lines were parsed first
-                            await asyncio.to_thread(_parse_rows, None, lines, at)
+                            await asyncio.to_thread(_parse_rows, lines, at)
                             raise NotFoundError(
                                 f"no batch {batch_id!r} in the store: upsert it before writing its results"
                             )
-                    parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, key, lines, at))
+                    parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, lines, at))
                 rows = await parsing
                 parsing = None
                 if not rows:
@@ -148,22 +158,32 @@ class ResultsMixin(SearchMixin, CostsMixin):
                 async with self._db.transaction() as conn:
                     indexed = await search_state(conn, key)
                     if indexed:
-                        ids_json = json.dumps([r[1] for r in rows])
+                        ids_json = json.dumps([r[0] for r in rows])
                         await unindex_rows(conn, key, ids_json, indexed)
-                        await executemany(conn, _UPSERT, rows)
+                        await executemany(conn, _UPSERT, [full_values(key, r) for r in rows])
                         await index_rows(conn, batch_id, key, ids_json, indexed)
                     else:
                         if not staged:
-                            await execute(conn, _CHUNK_TABLE)
+                            await execute(conn, _OK_TABLE)
+                            await execute(conn, _OTHER_TABLE)
                             staged = True
-                        await executemany(conn, _CHUNK_FILL, rows)
+                        ok, other = _stage(rows)
+                        if ok:
+                            await executemany(conn, _OK_FILL, ok)
+                        if other:
+                            await executemany(conn, _OTHER_FILL, other)
                         if upcoming.done() and upcoming.exception() is None and upcoming.result():
                             # The next chunk is here: parse it while SQLite moves this one (no GIL needed there).
                             lines = upcoming.result()
                             upcoming = asyncio.ensure_future(anext(chunks, None))
-                            parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, key, lines, at))
-                        await execute(conn, _UPSERT_CHUNK)
-                        await execute(conn, "DELETE FROM temp.result_chunk")
+                            parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, lines, at))
+                        await execute(
+                            conn, _UPSERT_BOTH if ok and other else _UPSERT_OK if ok else _UPSERT_OTHER, (key,)
+                        )
+                        if ok:
+                            await execute(conn, "DELETE FROM temp.result_chunk_ok")
+                        if other:
+                            await execute(conn, "DELETE FROM temp.result_chunk_other")
                 written += len(rows)
                 if on_written is not None:
                     on_written(written)
@@ -282,20 +302,34 @@ class ResultsMixin(SearchMixin, CostsMixin):
         return " AND ".join(["r.batch_key = ?", *clauses]), [key, *params]
 
 
-def _parse_rows(key: int | None, lines: Sequence[bytes | str], at: datetime | None) -> list[tuple]:
-    """The rows of a chunk of result lines, in custom_id order: consecutive inserts land on neighbouring index pages
-    (the API's order is random). Stable, so of two lines with one custom_id the later is written last, and wins."""
+def _parse_rows(lines: Sequence[bytes | str], at: datetime | None) -> list[tuple]:
+    """The staged values of a chunk of result lines, in custom_id order: consecutive inserts land on neighbouring
+    index pages (the API's order is random). Stable, so of two lines with one custom_id the later is written last,
+    and wins."""
     # Thousands of tuples that all live on: the collector's passes over them (one every 700 new containers) free
     # nothing and cost a tenth of the parse, so it is paused for the chunk (and left as it was found).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        rows = [result_values(key, line, at) for line in lines]
+        rows = [staged_values(line, at) for line in lines]
     finally:
         if collecting:
             gc.enable()
-    rows.sort(key=_VALUE_CUSTOM_ID)
+    rows.sort(key=_STAGED_CUSTOM_ID)
     return rows
+
+
+def _stage(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """A parsed chunk split between the two staging tables: (usual succeeded rows, the others). When both hold rows
+    they are merged by custom_id, which says nothing of which of two rows with one custom_id comes last: such a chunk
+    goes through the second table alone, in its order."""
+    ok = [r for r in rows if len(r) == _OK_LENGTH]
+    if len(ok) == len(rows) or not ok:
+        return (ok, []) if ok else ([], rows)
+    other = [r for r in rows if len(r) != _OK_LENGTH]
+    if len({r[0] for r in rows}) == len(rows):
+        return ok, other
+    return [], [r if len(r) != _OK_LENGTH else full_values(None, r)[1:] for r in rows]
 
 
 async def _one(lines: Sequence[bytes | str]) -> AsyncIterator[Sequence[bytes | str]]:
