@@ -321,6 +321,32 @@ def bounds_usd(price: ModelPrice, low: int, high: int, cache_ttl: str | None, ma
     return low * low_input * scale, (high * high_input + out_high * high_rates.output) * scale
 
 
+LinearRates = tuple[float, float, float, float, float]
+
+
+def linear_rates(price: ModelPrice | None, cache_ttl: str | None) -> LinearRates | None:
+    """`bounds_usd` of `price` for requests that stay in its base band, as numbers: (above, low_rate, high_rate,
+    out_rate, scale) such that for input bounds low <= high <= above and a max_tokens >= 0, bounds_usd gives
+    (low * low_rate * scale, (high * high_rate + max_tokens * out_rate) * scale), to the bit (its own operations,
+    in its order). `above` is inf for a price with no long-prompt band; None for no price. For a caller that
+    prices thousands of requests of a few models (validating a file)."""
+    if price is None:
+        return None
+    above = price.long_prompt_above_tokens
+    rates = price.base  # price.rates_for(n) for every n <= above
+    low_rate = rates.input if cache_ttl is None else min(rates.input, rates.cache_read)
+    if cache_ttl is None:
+        high_rate = rates.input
+    elif cache_ttl == "5m":
+        high_rate = max(rates.input, rates.cache_write_5m)
+    elif cache_ttl == "1h":
+        high_rate = max(rates.input, rates.cache_write_1h)
+    else:
+        raise KeyError(cache_ttl)
+    limit = float("inf") if price.long_prompt is None or above is None else above
+    return limit, low_rate, high_rate, rates.output, batch_discount() / MTOK
+
+
 def estimate_request_cost(params: Mapping[str, Any], *, at: datetime | None = None) -> tuple[float, float] | None:
     """(low, high) USD at batch rates for one request's params, or None when unknown (a model with no known price,
     or input that cannot be bounded). See `estimate_request`."""

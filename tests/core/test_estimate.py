@@ -76,3 +76,19 @@ def test_bad_max_tokens_bounds_output_at_zero() -> None:
     params = {"model": "claude-sonnet-4-5", "max_tokens": "abc", "messages": [{"role": "user", "content": "wxyz"}]}
     # 1 token low (4 chars / 16, rounded up); high 64 + 16 + 4 = 84; no output either way.
     assert estimate_request_cost(params, at=AT) == (pytest.approx(1.5e-6), pytest.approx(84 * 1.5e-6))
+
+
+@pytest.mark.parametrize("ttl", [None, "5m", "1h"])
+def test_linear_rates_price_as_bounds_usd_to_the_bit(ttl: str | None) -> None:
+    from batchtui.core.cost import bounds_usd, linear_rates, price_for
+
+    for model in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5"):
+        price = price_for(model)
+        assert price is not None
+        above, low_rate, high_rate, out_rate, scale = linear_rates(price, ttl)  # type: ignore[misc]
+        for low, high, max_tokens in [(0, 64, 0), (3, 1234, 1024), (1000, 190_000, 64_000), (7, 200_000, 1)]:
+            if high > above:
+                continue
+            got = (low * low_rate * scale, (high * high_rate + max_tokens * out_rate) * scale)
+            assert got == bounds_usd(price, low, high, ttl, max_tokens)
+    assert linear_rates(None, ttl) is None

@@ -3,6 +3,7 @@ against the chunks; a short stream stays on the caller's thread; an error in `co
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from pathlib import Path
@@ -88,4 +89,27 @@ def test_validating_a_file_leaves_the_switch_interval_as_it_was(tmp_path: Path) 
     path = tmp_path / "f.jsonl"
     path.write_text('{"custom_id": "a", "params": {}}\n' * 3)
     validate_file(path)
+    assert sys.getswitchinterval() == before
+
+
+def test_the_switch_interval_is_restored_while_a_reading_generator_is_suspended(tmp_path: Path) -> None:
+    """iter_valid_requests hands requests up between runs of the lane: a caller holding the generator between two
+    requests runs at the interval it set, not the lowered one."""
+    from batchtui.core.inputs.validate import iter_valid_requests
+
+    params = {"model": "claude-haiku-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+    line = '{"custom_id": "r%d", "params": ' + json.dumps(params) + "}\n"
+    path = tmp_path / "f.jsonl"
+    path.write_text("".join(line % i for i in range(5000)))
+    before = sys.getswitchinterval()
+    requests = iter_valid_requests(path)
+    seen = 0
+    for _ in requests:
+        seen += 1
+        assert sys.getswitchinterval() == before
+    assert seen == 5000 and sys.getswitchinterval() == before
+    requests = iter_valid_requests(path)
+    next(requests)
+    assert sys.getswitchinterval() == before
+    requests.close()
     assert sys.getswitchinterval() == before

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, cast
 
 import msgspec
 
-from batchtui.core.cost import bounds_usd, estimate_request_cost, price_for
+from batchtui.core.cost import bounds_usd, estimate_request_cost, linear_rates, price_for
 from batchtui.core.fmt import count, naturalsize
 from batchtui.core.inputs import lines as text_lines
 from batchtui.core.inputs.custom_ids import custom_id_errors
@@ -208,57 +208,134 @@ class _Scan:
         self._finish()
 
     def _jsonl(self, fh: BinaryIO) -> Iterator[SourceRequest]:
-        """`read_jsonl` through `_items`, with a fast lane: a line that holds a plainly valid request (fast_lane.py:
-        the checks would find nothing to say about it) is decoded once and checked in one walk that also gathers
-        what its estimate reads; any other line goes the full way, line by line, as read_jsonl reads it. The file is
-        read and hashed in blocks on a worker thread (offload.HashedBlocks), the lines cut from them as readline
-        cuts them (lines.BlockLines)."""
+        """`read_jsonl` through `_items`, with a fast lane (`_lane`). The file is read and hashed in blocks on a
+        worker thread (offload.HashedBlocks), the lines cut from them as readline cuts them (lines.BlockLines).
+        The GIL's switch interval is lowered while the lane runs, never while this generator is suspended: the
+        requests it yields are handed up a block's worth at a time, between two runs."""
         lines = JsonlLines(self.file, self.defaults)
-        defaults = self.defaults.as_params()
-        limit = text_lines.MAX_LINE_BYTES  # read when the file is, as text_line reads it
-        report = self.report
-        on_request, check, make, decode, plain_of = (
-            self._on_request,
-            self._check_plain,
-            SourceRequest.plain,
-            _decode,
-            plain_request,
-        )  # looked up once, not per line
         blocks = HashedBlocks(fh)
+        stream = text_lines.BlockLines(blocks)
         try:
-            with quick_handoffs():  # the worker threads get the GIL within 0.5 ms of asking
-                stream = text_lines.BlockLines(blocks)
-                number = 0
-                for raw in stream.lines(limit + 1):
-                    number += 1
-                    if number > 1 and (len(raw) <= limit or raw.endswith(b"\n")):
-                        # The first line goes the full way (a BOM, a file signature, a JSON array); on the others
-                        # msgspec refuses what the full way would: bad UTF-8, NUL and other control bytes, anything but
-                        # one value.
-                        try:
-                            plain = plain_of(decode(raw), defaults)
-                        except (msgspec.DecodeError, RecursionError):
-                            plain = None
-                        if plain is not None:
-                            lines.first = False
-                            req = make(number, plain[0], plain[1])
-                            report.request_count += 1  # self._count(number), written out
-                            if report.request_count == MAX_REQUESTS + 1:
-                                self._over_count_line = number
-                            if check(req, plain):
-                                if on_request is not None and not self._had_errors:
-                                    on_request(req, self._item)
-                                if self.emit:
-                                    yield req
-                            continue
-                    line = text_lines.text_line(raw, number, cast(BinaryIO, stream), file=self.file)
-                    yield from self._items(lines.read(line))
-                    if lines.stopped or (type(line) is InputError and line.code == "binary"):
-                        break
-                if stream.at_end():  # the hash covers the whole file
-                    self.report.sha256 = blocks.hexdigest()
+            number, more = 0, True
+            while more:
+                taken: list[SourceRequest] = []
+                with quick_handoffs():  # the worker threads get the GIL within 0.5 ms of asking
+                    number, more = self._lane(stream, lines, number, taken)
+                yield from taken
+            if stream.at_end():  # the hash covers the whole file
+                self.report.sha256 = blocks.hexdigest()
         finally:
             blocks.close()
+
+    def _lane(
+        self, stream: text_lines.BlockLines, lines: JsonlLines, number: int, taken: list[SourceRequest]
+    ) -> tuple[int, bool]:
+        """Reads the lines after line `number`, the valid requests going to `taken` when they are wanted (`emit`),
+        until the end of the file (False) or, when they are wanted, the end of a block (True: call again).
+
+        A line that holds a plainly valid request (fast_lane.py: the checks would find nothing to say about it) is
+        decoded once and checked in one walk that also gathers what its estimate reads, and the common steps of
+        `_check` are written out here; any other line goes the full way, as read_jsonl reads it. The first line
+        always goes the full way (a BOM, a file signature, a JSON array); on the others msgspec refuses what the
+        full way would: bad UTF-8, NUL and other control bytes, anything but one value."""
+        limit = text_lines.MAX_LINE_BYTES  # read when the file is, as text_line reads it
+        report, seen, prices, emit = self.report, self._seen, self._prices, self.emit
+        on_request, decode, plain_of, make, defaults = (
+            self._on_request,
+            _decode,
+            plain_request,
+            SourceRequest.plain,
+            self.defaults.as_params(),
+        )  # looked up once, not per line
+        common = self._splitter is None and self._transform is None  # else each request goes through _check_plain
+        if number == 0:
+            raw = stream.readline(limit + 1)
+            if not raw:
+                return 0, False
+            number = 1
+            if self._full_line(raw, number, stream, lines, taken):
+                return number, False
+        while True:
+            batch = stream.whole_lines(limit)
+            cut = bool(batch)  # each line without its newline
+            if not cut:  # a line that does not end in the next block: read the usual way
+                raw = stream.readline(limit + 1)
+                if not raw:
+                    return number, False
+                batch = [raw]
+            for raw in batch:
+                number += 1
+                try:
+                    # an overlong line's first bytes may be JSON: it goes the full way, which says it is too long
+                    plain = plain_of(decode(raw), defaults) if cut or len(raw) <= limit or raw[-1] == 10 else None
+                except (msgspec.DecodeError, RecursionError):
+                    plain = None
+                if plain is None:
+                    if self._full_line(raw + b"\n" if cut else raw, number, stream, lines, taken):
+                        return number, False
+                    continue
+                lines.first = False
+                cid, params, texts, high, ttl = plain
+                req = make(number, cid, params)
+                report.request_count += 1  # self._count(number), written out
+                if report.request_count == MAX_REQUESTS + 1:
+                    self._over_count_line = number
+                if not common:
+                    ok = self._check_plain(req, plain)
+                else:
+                    ok = seen.setdefault(cid, number) == number or self._remember(cid, number)
+                    model = params["model"]  # a known model's name: a str of at most MAX_MODEL_NAME characters
+                    report.models[model] += 1
+                    rates = prices.get((model, ttl), self)
+                    if rates is self:
+                        rates = prices[model, ttl] = linear_rates(price_for(model, self._priced_at), ttl)
+                    if rates is None:
+                        report.unpriced_requests += 1
+                    else:
+                        low_chars, text_bytes = count_texts(texts)
+                        high += text_bytes
+                        above, low_rate, high_rate, out_rate, scale = rates
+                        if high <= above:  # bounds_usd's arithmetic, in its order (the same float to the bit)
+                            report.cost_low_usd += low_tokens(low_chars) * low_rate * scale
+                            report.cost_high_usd += (high * high_rate + params["max_tokens"] * out_rate) * scale
+                        else:
+                            self._add_estimate(
+                                bounds_usd(
+                                    price_for(model, self._priced_at),  # type: ignore[arg-type]
+                                    low_tokens(low_chars),
+                                    high,
+                                    ttl,
+                                    params["max_tokens"],
+                                )
+                            )
+                    try:
+                        item = _encode({"custom_id": cid, "params": params})  # as _add_size encodes req.to_item()
+                    except UnicodeEncodeError:
+                        ok = self._add_size(req) and ok
+                    else:
+                        report.body_bytes += len(item) + (1 if self._sized else _BODY_OVERHEAD)
+                        self._sized += 1
+                        if self._over_size_line is None and report.body_bytes > MAX_BODY_BYTES:
+                            self._over_size_line = number
+                        self._item = item
+                if ok:
+                    if on_request is not None and not self._had_errors:
+                        on_request(req, self._item)
+                    if emit:
+                        taken.append(req)
+            if emit and taken:
+                return number, True
+
+    def _full_line(
+        self, raw: bytes, number: int, stream: text_lines.BlockLines, lines: JsonlLines, taken: list[SourceRequest]
+    ) -> bool:
+        """Line `number` (as readline gave it) the full way, its valid requests to `taken` when they are wanted;
+        True when nothing more is read (the file is not JSONL, or binary)."""
+        line = text_lines.text_line(raw, number, cast(BinaryIO, stream), file=self.file)
+        for req in self._items(lines.read(line)):
+            if self.emit:
+                taken.append(req)
+        return lines.stopped or (type(line) is InputError and line.code == "binary")
 
     def _items(self, items: Iterator[Any]) -> Iterator[SourceRequest]:
         for item in items:
