@@ -30,6 +30,7 @@ import orjson
 from batchtui.core import sdk_profile
 from batchtui.core.activity import ActivitySink, ApiCall
 from batchtui.core.errors import NoApiKey, ResultsInterrupted
+from batchtui.core.transport import SchemeTransport
 
 if TYPE_CHECKING:
     import anthropic
@@ -60,12 +61,15 @@ class BatchApi:
         self._timeout = timeout
         # The SDK's precedence: the argument, then ANTHROPIC_BASE_URL, then its default.
         self._base = (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        # One connection pool for the fast reads and the SDK (which is handed this client when it is made).
+        # One connection pool for the fast reads and the SDK (which is handed this client when it is made); its TLS
+        # context is made when an https URL is first asked for (core/transport.py).
+        limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
         self._http = httpx2.AsyncClient(
             event_hooks={"request": [self._on_request], "response": [self._on_response]},
             timeout=httpx2.Timeout(timeout),
             follow_redirects=True,
-            limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
+            limits=limits,
+            transport=SchemeTransport(limits=limits),
         )
         self._sdk: anthropic.AsyncAnthropic | None = None
         self._headers: dict[str, str] | None = None

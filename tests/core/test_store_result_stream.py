@@ -156,3 +156,23 @@ async def test_a_batch_with_its_search_index_built_keeps_it_in_step(cache_store)
     assert await store.count_results("msgbatch_s", ResultFilter(search="harbour")) == 20
     assert await store.count_results("msgbatch_s", ResultFilter(search="lighthouse")) == 20
     assert await store.stored_result_count("msgbatch_s") == 40
+
+
+async def test_closing_after_a_download_leaves_statistics_of_the_results(tmp_path) -> None:
+    """Closing runs PRAGMA optimize (on a sample of each index): the planner's statistics cover what was written."""
+    import sqlite3
+
+    from batchtui.core.store import Store
+
+    store = await Store.open(tmp_path / "cache.sqlite3")
+    await store.upsert_batches([_batch("msgbatch_s")], synced_at=datetime.now(UTC))
+    await store.write_result_stream("msgbatch_s", _stream(_chunks(2300, 500)), at=AT)
+    await store.finish_results("msgbatch_s")
+    assert await store.count_results("msgbatch_s") == 700
+    await store.close()
+    conn = sqlite3.connect(tmp_path / "cache.sqlite3")
+    try:
+        analysed = {row[0] for row in conn.execute("SELECT tbl FROM sqlite_stat1")}
+    finally:
+        conn.close()
+    assert "results" in analysed

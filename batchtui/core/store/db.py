@@ -16,6 +16,7 @@ import aiosqlite
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 32 * 1024  # page cache per connection; bounded so a 100k-row ingest stays well under the RSS budget
 WAL_AUTOCHECKPOINT = 4096  # pages
+ANALYSIS_LIMIT = 1000  # index entries PRAGMA optimize samples per index
 
 
 def create_private_file(path: Path) -> None:
@@ -75,6 +76,9 @@ class Database:
         self._closed = True
         async with self._lock:  # let a running transaction finish first
             with contextlib.suppress(Exception):
+                # Statistics from a sample of each index, as SQLite advises for optimize: after a 100k-result
+                # download a full ANALYZE of results reads every index entry (~30 ms), this ~2 ms.
+                await execute(self.conn, f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
                 await execute(self.conn, "PRAGMA optimize")
             await self.conn.close()
 
