@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from batchtui.core.store import Store
 
 SPOOL_READ = 1 << 20
+CHUNK = 256 << 10  # bytes of items gathered before they are joined into the body stream
 _META = ".meta"
 _ITEM_PREFIX = b'{"custom_id":"'
 _ITEM_MIDDLE = b'","params":'
@@ -89,6 +90,9 @@ class SpoolWriter:
         from batchtui.core.inputs.offload import ByteStream  # a session opening (clean_orphans) needs none of it
 
         self._body = ByteStream(self._write)
+        self._items: list[bytes] = []  # added, not yet in the body stream
+        self._pending = 0  # their bytes
+        self._drained = 0  # items in the body stream
         self._written = self._flushed = 0  # bytes written, and when the disk writing was last started
         self._start_writeback = _writeback_starter()
         self.size = 0
@@ -112,15 +116,25 @@ class SpoolWriter:
         self.size += len(data)
 
     def add(self, item: bytes) -> None:
-        """One request, already encoded as the body carries it (`{"custom_id":"...","params":{...}}`)."""
-        body = self._body
-        if self.count:
-            body.add(BODY_SEP)
-            self.size += len(item) + _SEP
-        else:
-            self.size += len(item)
-        body.add(item)
+        """One request, already encoded as the body carries it (`{"custom_id":"...","params":{...}}`). Items are
+        gathered and joined a chunk at a time (one C call, instead of two copies into the stream per item)."""
+        n = len(item)
+        self.size += n + _SEP if self.count else n
         self.count += 1
+        self._items.append(item)
+        self._pending += n
+        if self._pending >= CHUNK:
+            self._drain()
+
+    def _drain(self) -> None:
+        """The items gathered, into the body stream."""
+        if self._items:
+            if self._drained:
+                self._body.add(BODY_SEP)
+            self._body.add(BODY_SEP.join(self._items))
+            self._drained += len(self._items)
+            self._items.clear()
+            self._pending = 0
 
     def add_metadata(self, custom_id: str, metadata: dict[str, Any]) -> None:
         """The metadata of the request just added (not part of the body: it is never sent)."""
@@ -133,6 +147,7 @@ class SpoolWriter:
     def finish(self) -> str:
         """Close the body, make it durable, and return its sha256."""
         assert self._fd is not None
+        self._drain()
         self._emit(BODY_TAIL)
         self._body.flush()
         os.fsync(self._fd)
