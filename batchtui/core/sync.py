@@ -167,8 +167,8 @@ class SyncEngine:
             self._emit(ResultsProgress(batch_id, rows, total))
 
         writer = asyncio.create_task(self.store.write_result_stream(batch_id, queued(), at=ran_at, on_written=progress))
-        try:
-            async with self.store.bulk_writes():
+        async with self.store.bulk_writes():
+            try:
                 chunk: list[bytes] = []
                 async for lines in self.api.result_chunks(batch_id):
                     chunk += lines
@@ -179,13 +179,15 @@ class SyncEngine:
                     await _put(queue, chunk, writer)
                 await _put(queue, None, writer)
                 await writer
-        except BaseException as exc:
-            writer.cancel()
-            with contextlib.suppress(BaseException):
-                await writer
-            await self._results_failed(batch_id, exc)
-            raise
-        await self.store.finish_results(batch_id)
+            except BaseException as exc:
+                writer.cancel()
+                with contextlib.suppress(BaseException):
+                    await writer
+                await self._results_failed(batch_id, exc)
+                raise
+            # Inside the bulk scope: the last chunk is checkpointed on the checkpointer's thread while SQLite sums
+            # the batch here, not by the store's close afterwards.
+            await self.store.finish_results(batch_id)
         rows = await self.store.stored_result_count(batch_id)
         if 0 < rows <= self.index_after_download:
             task = asyncio.create_task(self.store.ensure_search_index(batch_id), name=f"index {batch_id}")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from batchtui.core.store import db
 from batchtui.core.store.db import WAL_AUTOCHECKPOINT
 
 B = "msgbatch_bulk"
@@ -63,6 +64,23 @@ async def test_chunks_written_in_bulk_are_all_there_and_checkpointed(cache_store
     assert busy == 0 and wal_frames == backfilled
     assert (await store._db.fetchone("PRAGMA integrity_check"))[0] == "ok"
     assert await store.stored_result_count(B) == 4000
+
+
+async def test_a_long_bulk_run_keeps_the_wal_to_about_one_chunk(cache_store, monkeypatch) -> None:
+    """Each commit waits for the checkpointer to reach it, so the next one writes the WAL from its start again."""
+    monkeypatch.setattr(db, "CATCH_UP_SECONDS", 30.0)  # however slow the disk: no timing in this test
+    store = cache_store
+    await _add_batch(store)
+    wal = store.path.with_name(store.path.name + "-wal")
+    sizes: list[int] = []
+    async with store.bulk_writes():
+        for start in range(0, 8000, 1000):
+            await store.write_result_lines(B, _lines(start, 1000))
+            sizes.append(wal.stat().st_size)
+    chunk = sizes[0]
+    assert chunk > 1_000_000  # a chunk is ~1 MB of rows and their index pages
+    assert max(sizes) < 2.5 * chunk, sizes  # not 8 chunks' worth
+    assert await store.stored_result_count(B) == 8000
 
 
 async def test_nested_and_cancelled_bulk_scopes_restore_everything(cache_store) -> None:
