@@ -14,7 +14,7 @@ from typing import Any
 from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
 from batchtui.core.result_lines import SUCCEEDED_COLUMNS, VALUE_COLUMNS, full_values, staged_values
 from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, BATCH_TOTAL_SQL, CostsMixin
-from batchtui.core.store.db import execute, executemany
+from batchtui.core.store.db import execute, executemany, run_in_turn
 from batchtui.core.store.errors import NotFoundError
 from batchtui.core.store.reuse import materialise_for_batch
 from batchtui.core.store.search import SearchMixin, fts_query, index_rows, search_state, unindex_rows
@@ -177,13 +177,16 @@ class ResultsMixin(SearchMixin, CostsMixin):
                             lines = upcoming.result()
                             upcoming = asyncio.ensure_future(anext(chunks, None))
                             parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, lines, at))
-                        await execute(
-                            conn, _UPSERT_BOTH if ok and other else _UPSERT_OK if ok else _UPSERT_OTHER, (key,)
+                        upsert = _UPSERT_BOTH if ok and other else _UPSERT_OK if ok else _UPSERT_OTHER
+                        await run_in_turn(
+                            conn,
+                            (upsert, (key,)),
+                            *(
+                                (f"DELETE FROM temp.result_chunk_{t}", ())
+                                for t, r in (("ok", ok), ("other", other))
+                                if r
+                            ),
                         )
-                        if ok:
-                            await execute(conn, "DELETE FROM temp.result_chunk_ok")
-                        if other:
-                            await execute(conn, "DELETE FROM temp.result_chunk_other")
                 written += len(rows)
                 if on_written is not None:
                     on_written(written)
