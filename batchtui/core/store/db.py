@@ -242,10 +242,10 @@ async def _pragma(conn: aiosqlite.Connection, pragma: str, tries: int = 100) -> 
     locked" at once, busy_timeout or not, when turning a new file to WAL races another connection doing the same."""
     for _ in range(tries - 1):
         try:
-            await execute(conn, pragma)
+            await run(conn, pragma)
             return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error):
                 raise
             await asyncio.sleep(0.05)
-    await execute(conn, pragma)
+    await run(conn, pragma)

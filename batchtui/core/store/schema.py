@@ -12,7 +12,7 @@ import aiosqlite
 
 from batchtui.core.store.cache_backfill import price_cache_savings
 from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, CACHED_ROWS
-from batchtui.core.store.db import execute
+from batchtui.core.store.db import run, run_in_turn
 from batchtui.core.store.errors import SchemaTooNewError
 from batchtui.core.store.queue_schema import QUEUE_STEP
 from batchtui.core.store.reuse_schema import REUSE_STEP
@@ -274,7 +274,7 @@ async def migrate(conn: aiosqlite.Connection, path: object, *, target: int = LAT
     while True:
         # Read the version inside the write transaction: two processes opening a fresh file at once must not
         # both run the same step.
-        await execute(conn, "BEGIN IMMEDIATE")
+        await run(conn, "BEGIN IMMEDIATE")
         try:
             version = await user_version(conn)
             if version > LATEST_VERSION:
@@ -283,15 +283,19 @@ async def migrate(conn: aiosqlite.Connection, path: object, *, target: int = LAT
                     "Upgrade batchtui, or point it at another database with --db."
                 )
             if version >= target:
-                await execute(conn, "COMMIT")
+                await run(conn, "COMMIT")
                 return version
+            # A step's SQL is queued at once (a fresh cache runs ~60 statements); a coroutine step runs in its turn.
+            pending: list[tuple[str, tuple[()]]] = []
             for statement in MIGRATIONS[version]:
                 if isinstance(statement, str):
-                    await execute(conn, statement)
+                    pending.append((statement, ()))
                 else:
+                    await run_in_turn(conn, *pending)
+                    pending = []
                     await statement(conn)
-            await execute(conn, f"PRAGMA user_version = {version + 1}")
-            await execute(conn, "COMMIT")
+            await run_in_turn(conn, *pending, (f"PRAGMA user_version = {version + 1}", ()))
+            await run(conn, "COMMIT")
         except BaseException:
-            await execute(conn, "ROLLBACK")
+            await run(conn, "ROLLBACK")
             raise
