@@ -311,11 +311,11 @@ class BatchTuiApp(App[None]):
 
     def open_results(self, batch_id: str) -> None:
         try:
-            from batchtui.tui.screens.results import ResultsScreen
+            from batchtui.tui.screens.results import results_screen
         except ImportError as exc:  # the results view ships separately
             self.notify(f"The results view is not available: {exc}", severity="error", markup=False)
             return
-        self.push_screen(ResultsScreen(batch_id))
+        self.push_screen(results_screen(self, batch_id))  # one screen, reused: composing it anew is most of Enter
 
     def open_group_results(self, group_id: str, batch_ids: tuple[str, ...], name: str) -> None:
         """Every part's results as one list (its parts' batches, in part order)."""

@@ -309,3 +309,41 @@ async def test_keyboard_paging_and_escape(store):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ResultsScreen)
+
+
+async def test_the_results_screen_is_reused_for_the_next_batch_as_if_new(store):
+    """app.open_results keeps one results screen installed and switches it to the batch opened: nothing of the
+    batch shown before (filter, marks, cursor, counts, detail) carries over."""
+    from batchtui.tui.screens.results import results_screen
+
+    other = "msgbatch_01OtherBatch0000000000000"
+    await seed_batch(store, mixed_lines(30), batch_id=other, label="Another batch")
+
+    class ReusingApp(ResultsHostApp):
+        def open_results(self, batch_id: str) -> None:
+            self.push_screen(results_screen(self, batch_id))
+
+    app = ReusingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        first = app.screen
+        await pilot.press("down", "down", "space", "2")  # a mark, the cursor moved, succeeded only
+        await settle(pilot, app)
+        assert table_of(app).marked and table_of(app).filter.types
+        await pilot.press("escape", "escape")  # the filter cleared, then back
+        await settle(pilot, app)
+        app.open_results(other)
+        await settle(pilot, app)
+        assert app.screen is first  # the same screen, switched
+        table = table_of(app)
+        assert table.batch_id == other and table.row_count == 30 and table.cursor == 0 and not table.marked
+        assert table.row_at(0).batch_id == other
+        assert "Another batch" in screen_text(app) and "October support tickets" not in screen_text(app)
+        assert "30 results" in screen_text(app)
+        assert app.screen.query_one(ResultDetail).row.batch_id == other
+        await pilot.press("escape")
+        await settle(pilot, app)
+        app.open_results(BATCH_ID)
+        await settle(pilot, app)
+        assert app.screen is first and table_of(app).row_count == N and table_of(app).row_at(0).batch_id == BATCH_ID
+        assert f"{N} results" in screen_text(app)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.style import Style as RichStyle
 from textual import events, on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
@@ -51,6 +51,23 @@ if TYPE_CHECKING:
 # (about 0.7 s per 100,000 results, on the database thread) and its disk space: benchmarks/first_paint.py counted
 # Enter at 898 ms of app CPU with it at 200,000, against 443 ms without (the UI thread's share: 182 ms).
 INDEX_ON_OPEN = 0
+
+
+RESULTS_SCREEN = "batchtui-results"  # the screen app.open_results keeps installed and reuses
+
+
+def results_screen(app: App[object], batch_id: str) -> ResultsScreen:
+    """The results screen for `batch_id`: the app's installed one, switched to that batch (a new one the first
+    time, or while the installed one is still on the screen stack)."""
+    if app.is_screen_installed(RESULTS_SCREEN):
+        screen = app.get_screen(RESULTS_SCREEN)
+        if isinstance(screen, ResultsScreen) and screen not in app.screen_stack:
+            screen.show_batch(batch_id)
+            return screen
+        return ResultsScreen(batch_id)
+    screen = ResultsScreen(batch_id)
+    app.install_screen(screen, RESULTS_SCREEN)
+    return screen
 
 
 class ResultsHost(Protocol):
@@ -190,6 +207,9 @@ class ResultsScreen(Screen[None]):
 
     def __init__(self, batch_id: str) -> None:
         super().__init__()
+        self._start(batch_id)
+
+    def _start(self, batch_id: str) -> None:
         self.batch_id = batch_id
         self.batch: BatchRecord | None = None
         self.match_count: int | None = None
@@ -216,6 +236,21 @@ class ResultsScreen(Screen[None]):
             yield ProgressBar(id="download-progress", show_eta=False)
             yield Static(id="results-count")
         yield KeyFooter()
+
+    def show_batch(self, batch_id: str) -> None:
+        """This screen, popped, made to show another batch as a new one would (app.open_results reuses it:
+        composing, mounting and styling the widgets anew was most of Enter's cost)."""
+        self.workers.cancel_node(self)
+        self._start(batch_id)
+        self.query_one("#results-header", Static).update(content_assemble(("Results  ", "bold"), batch_id))
+        self.filter_bar.reset()
+        self.detail.show(None)
+        self.query_one("#results-notice", Static).update("")
+        self.query_one("#results-count", Static).update("")
+        self._hide_progress()
+        self.table.show_batch(batch_id)
+        self._summary_pending = True
+        self.table.focus()
 
     @property
     def spans(self) -> tuple[str, ...] | None:
@@ -464,6 +499,9 @@ class ResultsScreen(Screen[None]):
         elif not self.filter_bar.filter.is_empty:
             self.filter_bar.clear()
         else:
+            # Kept installed (see results_screen), so nothing cancels its work as a removed screen's would.
+            self.workers.cancel_node(self)
+            self.workers.cancel_node(self.table)
             self.dismiss()
 
     def action_focus_search(self) -> None:

@@ -114,6 +114,12 @@ class FilterBar(Vertical):
             self.query_one("#error-type", Select).clear()
         self._apply()
 
+    def reset(self) -> None:
+        """Every filter off and no counts, without a Changed: the view switched to another batch."""
+        self.filter = ResultFilter()  # so that clear() finds nothing changed
+        self.clear()
+        self.set_counts(None, None)
+
     def focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 

@@ -72,6 +72,7 @@ class View:
     filter: ResultFilter = ResultFilter()  # noqa: RUF009 (frozen, so one shared default is safe)
     chain: Chain | None = None
     spans: tuple[str, ...] = ()  # the batches shown one after the other; empty: the table's batch alone
+    batch: str = ""  # the table's batch: a view of the batch shown before (the screen is reused) is not this one
 
 
 PageKey = tuple[View, int]
@@ -227,7 +228,7 @@ class ResultsTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.store = store
         self.batch_id = batch_id
-        self.view = View(spans=spans or ())
+        self.view = View(spans=spans or (), batch=batch_id)
         self._span_counts: tuple[int, ...] = ()  # per batch, for the view shown (set when it is counted)
         self.row_count: int | None = None  # None until counted
         self.partial = False  # row_count holds only the first matches of a search, found while its index is built
@@ -271,6 +272,17 @@ class ResultsTable(ScrollView, can_focus=True):
         place: both views list one row per request of the batch, in the same order."""
         self.view = replace(self.view, chain=chain)
         self._reload()
+
+    def show_batch(self, batch_id: str) -> None:
+        """Another batch's results, from the top, no filter and no marks (the results screen is reused)."""
+        self.batch_id = batch_id
+        self.view = View(batch=batch_id)
+        self.cursor = 0
+        self.marked.clear()
+        self.empty_message = "No results match this filter."
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._reload()
+        self.refresh()
 
     def _reload(self) -> None:
         self._pages.clear()
