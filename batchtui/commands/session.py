@@ -20,9 +20,7 @@ def settings_of(args: argparse.Namespace) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def cli_session(
-    args: argparse.Namespace, *, online: bool = True, connect: bool = True
-) -> AsyncIterator[Session]:
+async def cli_session(args: argparse.Namespace, *, online: bool = True, connect: bool = True) -> AsyncIterator[Session]:
     """`connect=False`: the API client (and the SDK import) waits for `session.connect()`."""
     async with open_session(settings_of(args), online=online, connect=connect) as session:
         yield session
