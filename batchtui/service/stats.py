@@ -56,6 +56,7 @@ class Figures:
         self.reused_requests += row.reused_requests
         self.reuse_saved_usd += row.reuse_saved_usd
         self.reuse_unpriced_requests += row.reuse_unpriced
+        self.turnarounds += row.turnarounds
 
     @property
     def finished(self) -> int:
@@ -114,10 +115,7 @@ async def collect(session: Session, since: datetime | None = None) -> Stats:
     store = session.store
     total, days = Figures(), {}
     for row in await store.stats_days(since):
-        day = days.setdefault(row.day, Figures())
+        day = days[row.day] = Figures()
         day.add(row)
         total.add(row)
-    for day, seconds in await store.stats_turnarounds(since):
-        days.setdefault(day, Figures()).turnarounds.append(seconds)
-        total.turnarounds.append(seconds)
     return Stats(since, total, days, await store.stats_error_types(since))

@@ -54,6 +54,9 @@ async def test_figures_match_the_api_and_the_stored_results(session, tmp_path, b
     turnarounds = [(b.ended_at - b.created_at).total_seconds() for b in api]  # type: ignore[operator]
     assert t.turnaround(0.5) == pytest.approx(statistics.median(turnarounds), abs=0.01)
     assert t.to_json()["turnaround_max_s"] == pytest.approx(max(turnarounds), abs=0.1)
+    for day, f in stats.days.items():  # each ended batch's turnaround, on the day it was created
+        ran = [(b.ended_at - b.created_at).total_seconds() for b in api if b.created_at.strftime("%Y-%m-%d") == day]  # type: ignore[operator]
+        assert sorted(f.turnarounds) == pytest.approx(sorted(ran), abs=0.01) and len(ran) == f.batches
     errors: dict[str, int] = {}
     for batch_id in ids:
         async for row in session.store.iter_results(batch_id, ResultFilter(types=frozenset({"errored"}))):
