@@ -3,6 +3,8 @@ all time, 30 days and 7 days, says which costs are unknown or pending instead of
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import DataTable, Sparkline
 
@@ -105,3 +107,53 @@ async def test_the_palette_opens_the_stats(make_app, session):
         await pilot.press(*"view: stats", "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, StatsScreen)
+
+
+async def test_the_figures_are_there_when_the_screen_is_first_laid_out(make_app, session, monkeypatch):
+    """A quick read is waited for: the screen's first layout (and drawing) already has the figures, not "Reading the
+    cache…" to be replaced a moment later."""
+    first: list[str] = []
+    layout = StatsScreen._refresh_layout
+
+    def recorded(screen, *args, **kwargs):
+        if isinstance(screen, StatsScreen) and not first:
+            first.append(str(screen.query_one("#stats-ran").render()))
+        return layout(screen, *args, **kwargs)
+
+    monkeypatch.setattr(StatsScreen, "_refresh_layout", recorded)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("s")
+        await settle(pilot, app)
+        total = (await collect(session)).total
+        assert first and f"batches       {total.batches}" in first[0] and "Reading" not in first[0]
+
+
+async def test_a_slow_read_shows_the_screen_at_once_and_the_figures_when_they_come(make_app, session, monkeypatch):
+    import batchtui.tui.screens.stats as stats_screen
+
+    release = asyncio.Event()
+    reads = []
+
+    async def slow(session, since):
+        reads.append(since)
+        await release.wait()
+        return await collect(session, since)
+
+    monkeypatch.setattr(stats_screen, "collect", slow)
+    monkeypatch.setattr(stats_screen, "FIRST_READ_WAIT", 0.05)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("s")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen) and reads == [None]
+        assert str(screen.query_one("#stats-ran").render()) == "Reading the cache…"
+        assert screen.query_one("#stats-days", DataTable).row_count == 0
+        release.set()
+        await settle(pilot, app)
+        stats = await collect(session)
+        assert f"batches       {stats.total.batches}" in str(screen.query_one("#stats-ran").render())
+        assert screen.query_one("#stats-days", DataTable).row_count == len(stats.days)

@@ -3,11 +3,14 @@ the standard-API price and the saving, with the batches whose cost is unknown or
 and spend per day as charts, a per-day table, and errored results by type; for all time, 30 or 7 days.
 
 A worker reads the figures (`service.stats.collect`, a few queries over the cache) and posts them; the handler
-alone fills the widgets. The figures are read again when the period changes or a sync changes the cache.
+alone fills the widgets. The figures are read again when the period changes or a sync changes the cache. On
+opening, the screen waits for the first figures (up to FIRST_READ_WAIT) before it is first laid out and drawn, so
+it is drawn once, full, rather than empty and then again; a slower read shows "Reading the cache…" until they come.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -41,6 +44,8 @@ from batchtui.tui.widgets.stats_view import (
 if TYPE_CHECKING:
     from datetime import datetime
 
+FIRST_READ_WAIT = 0.2  # seconds the first drawing waits for the figures
+
 
 class StatsScreen(Screen[None]):
     TITLE = "Stats"
@@ -73,6 +78,9 @@ class StatsScreen(Screen[None]):
         super().__init__()
         self.period = PERIODS[0]
         self.stats: Stats | None = None
+        self._posted: StatsScreen.Loaded | None = None  # the worker's last answer
+        self._shown: StatsScreen.Loaded | None = None  # the answer the widgets show
+        self._answered: asyncio.Future[None] | None = None  # done at the worker's first answer
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -89,14 +97,19 @@ class StatsScreen(Screen[None]):
         yield PlainTable(id="stats-days", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         days = self.query_one("#stats-days", PlainTable)
         for title, right in DAY_COLUMNS:
             days.add_column(Text(title, justify="right" if right else "left"), key=title)
         errors = self.query_one("#stats-errors", PlainTable)
         errors.add_column("Errored results by type", key="type")
         errors.add_column(Text("Results", justify="right"), key="n")
+        self._answered = asyncio.get_running_loop().create_future()
         self.load()
+        # The screen is first laid out and drawn once this returns: filled now, it is drawn once instead of twice.
+        await asyncio.wait([self._answered], timeout=FIRST_READ_WAIT)
+        if self._posted is not None:
+            self.loaded(self._posted)  # (the posted message, when it comes, is then already shown)
 
     @property
     def now(self) -> datetime:
@@ -108,18 +121,21 @@ class StatsScreen(Screen[None]):
     async def load(self) -> None:
         period = self.period
         try:
-            stats = await collect(session_of(self.app), period.since(self.now))
+            message = self.Loaded(period, await collect(session_of(self.app), period.since(self.now)))
         except Exception as exc:  # a busy or closing store: say so, keep the screen
-            self.post_message(self.Loaded(period, None, f"Could not read the cache: {exc}"))
-            return
-        self.post_message(self.Loaded(period, stats))
+            message = self.Loaded(period, None, f"Could not read the cache: {exc}")
+        self._posted = message
+        if self._answered is not None and not self._answered.done():
+            self._answered.set_result(None)
+        self.post_message(message)
 
     # -- handlers ---------------------------------------------------------------------------------------------
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
-        if message.period != self.period:
-            return  # an answer for a period no longer shown
+        if message.period != self.period or message is self._shown:
+            return  # an answer for a period no longer shown, or one shown already
+        self._shown = message
         self.stats = stats = message.stats
         empty = self.query_one("#stats-empty", Static)
         if stats is None or not stats.total.batches:
