@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
 from batchtui.core.models import ResultFilter
 from batchtui.tui.screens.results import ResultsScreen
-from batchtui.tui.widgets.filter_bar import OutcomeButton
+from batchtui.tui.widgets.filter_bar import OutcomeBar
 from batchtui.tui.widgets.result_detail import ResultDetail
 from batchtui.tui.widgets.results_table import ResultsTable
 from tests.tui.results_support import (
@@ -74,7 +74,7 @@ async def test_outcome_keys_filter_and_reset_paging(store):
         assert table.row_count == 80
         assert table.cursor == 0 and table.scroll_offset.y == 0
         assert all(" errored " in line for line in painted_rows(table) if line.strip())
-        assert app.screen.query_one("#outcome-errored", OutcomeButton).has_class("-selected")
+        assert app.screen.query_one(OutcomeBar).selected == "errored"
         await pilot.press("4")
         await settle(pilot, app)
         assert table.row_count == 20
@@ -88,7 +88,8 @@ async def test_outcome_toggle_click(store):
     app = ResultsHostApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.click("#outcome-expired")
+        bar = app.screen.query_one(OutcomeBar)
+        await pilot.click(bar, offset=(bar.offset_of("expired"), 0))
         await settle(pilot, app)
         assert table_of(app).row_count == 20
         assert table_of(app).cursor_row.result_type == "expired"
@@ -347,3 +348,29 @@ async def test_the_results_screen_is_reused_for_the_next_batch_as_if_new(store):
         await settle(pilot, app)
         assert app.screen is first and table_of(app).row_count == N and table_of(app).row_at(0).batch_id == BATCH_ID
         assert f"{N} results" in screen_text(app)
+
+
+async def test_download_progress_bar_is_made_when_a_download_shows(store):
+    """A stored batch's view has no progress bar; the first progress shown mounts one between the notice and the
+    count, and hiding keeps it for the next download."""
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert not screen.query(ProgressBar)
+        screen._hide_progress()  # nothing to hide: no error
+        screen._show_progress(10, 100)
+        await pilot.pause()
+        bar = screen.query_one("#download-progress", ProgressBar)
+        assert bar.has_class("-shown") and bar.display and bar.region.width == 40
+        assert (bar.progress, bar.total) == (10, 100)
+        ids = [w.id for w in screen.query_one("#results-statusbar").children]
+        assert ids == ["results-notice", "download-progress", "results-count"]
+        assert "Downloading results… 10 of 100" in str(screen.query_one("#results-notice", Static).content)
+        screen._hide_progress()
+        await pilot.pause()
+        assert not bar.display
+        screen._show_progress(60, 100)
+        await pilot.pause()
+        assert screen.query_one(ProgressBar) is bar and bar.display and bar.progress == 60

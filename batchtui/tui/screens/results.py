@@ -233,8 +233,7 @@ class ResultsScreen(Screen[None]):
         yield ResultDetail(id="result-detail")
         with Horizontal(id="results-statusbar"):
             yield Static(id="results-notice")
-            yield ProgressBar(id="download-progress", show_eta=False)
-            yield Static(id="results-count")
+            yield Static(id="results-count")  # a download's progress bar goes before it, once one starts
         yield KeyFooter()
 
     def show_batch(self, batch_id: str) -> None:
@@ -482,13 +481,18 @@ class ResultsScreen(Screen[None]):
         self.query_one("#results-count", Static).update(content_assemble(*parts))
 
     def _show_progress(self, rows: int, total: int) -> None:
-        bar = self.query_one("#download-progress", ProgressBar)
+        bars = self.query("#download-progress").results(ProgressBar)
+        bar = next(bars, None)
+        if bar is None:  # made when a download first shows: most opens never need it (3 widgets less to build)
+            bar = ProgressBar(id="download-progress", show_eta=False)
+            self.query_one("#results-statusbar").mount(bar, before="#results-count")
         bar.add_class("-shown")
         bar.update(total=total or None, progress=rows)
         self._notice(f"Downloading results… {fmt.count(rows)} of {fmt.count(total) if total else '?'}")
 
     def _hide_progress(self) -> None:
-        self.query_one("#download-progress", ProgressBar).remove_class("-shown")
+        for bar in self.query("#download-progress"):
+            bar.remove_class("-shown")
 
     # -- actions ------------------------------------------------------------------------------------------------
 
