@@ -15,6 +15,7 @@ from batchtui.service.sync import sync_once
 from batchtui.tui.commands import BatchCommands
 from batchtui.tui.screens.main import MainScreen
 from batchtui.tui.screens.stats import StatsScreen
+from batchtui.tui.widgets.period_bar import PeriodBar
 from batchtui.tui.widgets.plain_table import PlainTable
 from batchtui.tui.widgets.stats_view import PERIODS, rate
 from tests.tui.app_support import SIZE, add_batch, settle
@@ -157,3 +158,38 @@ async def test_a_slow_read_shows_the_screen_at_once_and_the_figures_when_they_co
         stats = await collect(session)
         assert f"batches       {stats.total.batches}" in str(screen.query_one("#stats-ran").render())
         assert screen.query_one("#stats-days", DataTable).row_count == len(stats.days)
+
+
+async def test_the_period_bar_answers_keys_and_clicks_as_tabs_did(make_app, session):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("s")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        bar = screen.query_one(PeriodBar)
+        assert app.focused is bar and [str(bar.render_line(0).text).split()[i] for i in (0, 2)] == ["All", "Last"]
+        days = screen.query_one("#stats-days", DataTable)
+
+        async def shown(period_index: int) -> None:
+            await settle(pilot, app)
+            assert screen.period == PERIODS[period_index] and bar.active == period_index
+            stats = await collect(session, PERIODS[period_index].since(app.clock()))
+            assert days.row_count == len(stats.days)  # the figures read again for it
+
+        await pilot.press("right")
+        await shown(1)
+        await pilot.press("left", "left")  # wraps round
+        await shown(2)
+        start = bar.spans[1][0]
+        await pilot.click(PeriodBar, offset=(start + 2, 0))  # on a label
+        await shown(1)
+        await pilot.click(PeriodBar, offset=(bar.spans[0][0] + 1, 1))  # on the bar under it
+        await shown(0)
+        await pilot.pause(0.4)  # the bar under the labels slides to the active one
+        assert (bar.highlight_start, bar.highlight_end) == (bar.spans[0][0] + 1, bar.spans[0][1] - 1)
+        await pilot.hover(PeriodBar, offset=(start + 2, 0))
+        assert bar.hovered == 1
+        await pilot.hover(PeriodBar, offset=(start + 2, 1))
+        assert bar.hovered is None

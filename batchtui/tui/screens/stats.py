@@ -21,13 +21,14 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, Sparkline, Static, Tab, Tabs
+from textual.widgets import Header, Sparkline, Static
 
 from batchtui.core.events import BatchesUpdated, ResultsComplete
 from batchtui.service.stats import Stats, collect
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.widgets.key_footer import KeyFooter
+from batchtui.tui.widgets.period_bar import PeriodBar
 from batchtui.tui.widgets.plain_table import PlainTable
 from batchtui.tui.widgets.stats_view import (
     DAY_COLUMNS,
@@ -84,7 +85,7 @@ class StatsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Tabs(*(Tab(p.title, id=f"period-{p.key}") for p in PERIODS), id="stats-tabs")
+        yield PeriodBar([p.title for p in PERIODS], id="stats-tabs")
         with Horizontal(id="stats-totals"):
             yield Static(Content.styled("Reading the cache…", "dim"), id="stats-ran")
             yield Static(id="stats-cost")
@@ -163,10 +164,9 @@ class StatsScreen(Screen[None]):
         for kind, count in error_rows(stats):
             errors.add_row(kind, count)
 
-    @on(Tabs.TabActivated, "#stats-tabs")
-    def tab_activated(self, event: Tabs.TabActivated) -> None:
-        key = (event.tab.id or "").removeprefix("period-")
-        period = next((p for p in PERIODS if p.key == key), PERIODS[0])
+    @on(PeriodBar.Changed, "#stats-tabs")
+    def period_changed(self, event: PeriodBar.Changed) -> None:
+        period = PERIODS[event.index]
         if period != self.period:
             self.period = period
             self.load()
@@ -178,8 +178,7 @@ class StatsScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------------------------
 
     def action_next_period(self) -> None:
-        index = (PERIODS.index(self.period) + 1) % len(PERIODS)
-        self.query_one(Tabs).active = f"period-{PERIODS[index].key}"
+        self.query_one(PeriodBar).action_move(1)
 
     def action_close(self) -> None:
         self.dismiss()
