@@ -4,11 +4,12 @@ literally (never run, never a crash, never swallowed) and no control character r
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Select, Static
+from textual.widgets import Static
 
 from batchtui.core.client import BatchApi
 from batchtui.core.sync import SyncEngine
 from batchtui.tui.screens.export import ExportProgress
+from batchtui.tui.widgets.filter_bar import FilterBar
 from batchtui.tui.widgets.result_detail import ResultDetail
 from batchtui.tui.widgets.results_table import ResultsTable
 from tests.tui.results_support import (
@@ -96,7 +97,7 @@ async def test_hostile_error_type_in_filter_choices_and_search(store):
     app = ResultsHostApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        select = app.screen.query_one("#error-type", Select)
+        select = await app.screen.query_one(FilterBar).error_type()
         select.value = "[/"
         await settle(pilot, app)
         table = app.screen.query_one(ResultsTable)

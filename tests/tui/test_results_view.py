@@ -7,7 +7,7 @@ from textual.widgets import Input, ProgressBar, Select, Static
 
 from batchtui.core.models import ResultFilter
 from batchtui.tui.screens.results import ResultsScreen
-from batchtui.tui.widgets.filter_bar import OutcomeBar
+from batchtui.tui.widgets.filter_bar import ErrorTypeBox, FilterBar, OutcomeBar
 from batchtui.tui.widgets.result_detail import ResultDetail
 from batchtui.tui.widgets.results_table import ResultsTable
 from tests.tui.results_support import (
@@ -99,7 +99,11 @@ async def test_error_type_select(store):
     app = ResultsHostApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
+        assert not app.screen.query(Select)  # a stand-in until the box is first used
+        await pilot.press("t")
+        await settle(pilot, app)
         select = app.screen.query_one("#error-type", Select)
+        assert app.focused is select and not app.screen.query(ErrorTypeBox)
         # Choices come from error_type_counts, most frequent first, with their counts.
         labels = [str(prompt) for prompt, _ in select._options if _ is not Select.NULL]
         assert labels == ["invalid_request_error (40)", "overloaded_error (40)"]
@@ -374,3 +378,32 @@ async def test_download_progress_bar_is_made_when_a_download_shows(store):
         screen._show_progress(60, 100)
         await pilot.pause()
         assert screen.query_one(ProgressBar) is bar and bar.display and bar.progress == 60
+
+
+async def test_error_type_box_becomes_the_select_when_used(store):
+    """Clicked, the stand-in is replaced by the Select, opened, with the choices counted before it existed; Tab
+    back from the custom_id box focuses it as it did the Select; a clear with no Select yet is fine."""
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        bar = app.screen.query_one(FilterBar)
+        bar.clear()
+        assert bar.error_select is None
+        await pilot.click(ErrorTypeBox)
+        await settle(pilot, app)
+        select = bar.error_select
+        assert select is not None and select.expanded and app.focused is not None
+        assert next(str(p) for p, _ in select._options if _ is not Select.NULL) == "invalid_request_error (40)"
+        await pilot.press("down", "down", "enter")  # past the prompt (no filter), as on a clicked Select
+        await settle(pilot, app)
+        assert table_of(app).filter.error_type == "invalid_request_error"
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.focused, ResultsTable)
+        await pilot.press("c", "shift+tab")  # from the custom_id box, back to the one before it
+        await settle(pilot, app)
+        assert isinstance(app.focused, Select) and app.focused.id == "error-type"
+        assert not app.focused.expanded
+        await pilot.press("tab")
+        assert app.focused.id == "custom-id"

@@ -172,6 +172,7 @@ def header_content(batch: BatchRecord | None, batch_id: str, now: datetime, spli
 
 class ResultsScreen(Screen[None]):
     TITLE = "Results"
+    AUTO_FOCUS = "ResultsTable"  # the rows; not the first focusable widget (the error type box: see FilterBar)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape", "back", "Back", id="results.back", tooltip="Leave a filter box, clear the filter, then go back"
@@ -514,8 +515,8 @@ class ResultsScreen(Screen[None]):
     def action_focus_custom_id(self) -> None:
         self.filter_bar.focus_custom_id()
 
-    def action_focus_error_type(self) -> None:
-        self.query_one("#error-type", Select).focus()
+    async def action_focus_error_type(self) -> None:
+        await self.filter_bar.focus_error_type()
 
     def action_outcome(self, index: int) -> None:
         self.filter_bar.set_outcome(OUTCOMES[index])

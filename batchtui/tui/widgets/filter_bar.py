@@ -15,6 +15,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
@@ -175,13 +176,58 @@ class OutcomeBar(Widget):
         self.refresh()
 
 
+ERROR_TYPE_PROMPT = "any error type"
+
+
+class ErrorTypeBox(Widget, can_focus=True):
+    """Stands in for the error type Select until it is first used (focused, clicked, or `t`): drawn as the compact
+    Select with nothing chosen (its prompt, dimmed, and its arrow), then replaced by one (see FilterBar.error_type).
+    A Select is six widgets, an overlay list among them, that most openings of a results view never use."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"error-type-box--prompt"}
+
+    DEFAULT_CSS = """
+    ErrorTypeBox {
+        height: 1;
+        color: $foreground;
+        background: $surface;
+        pointer: pointer;
+        & > .error-type-box--prompt { color: $foreground 50%; }
+    }
+    """
+
+    class Used(Message):
+        """The box was focused or clicked (`expand`: show the choices, as a click on a Select does)."""
+
+        def __init__(self, expand: bool) -> None:
+            super().__init__()
+            self.expand = expand
+
+    def render_line(self, y: int) -> Strip:
+        # The compact Select: its prompt left in what the arrow (" ▼") and a cell of right padding leave.
+        width = self.size.width
+        blank = RichStyle(bgcolor=self.visual_style.background.rich_color)  # padding: the background alone
+        if y:
+            return Strip([Segment(" " * width, blank)], width)
+        dim = self.get_visual_style("error-type-box--prompt").rich_style
+        prompt = Strip([Segment(ERROR_TYPE_PROMPT, dim)]).adjust_cell_length(max(0, width - 3), blank)
+        return Strip([*prompt, Segment(" ", blank), Segment("▼", dim), Segment(" ", blank)]).crop(0, width)
+
+    def on_focus(self) -> None:
+        self.post_message(self.Used(expand=False))
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(self.Used(expand=True))
+
+
 class FilterBar(Vertical):
     DEFAULT_CSS = """
     FilterBar {
         height: auto;
         padding: 0 1;
         #filter-inputs { height: 1; margin-top: 1; }
-        #error-type { width: 34; margin-right: 1; }
+        #error-type, ErrorTypeBox { width: 34; margin-right: 1; }
         #custom-id { width: 1fr; margin-right: 1; }
         #search { width: 2fr; }
     }
@@ -198,11 +244,12 @@ class FilterBar(Vertical):
         self.filter = ResultFilter()
         self._debounce: Timer | None = None
         self._search = ""  # what the search box held at its last Enter
+        self._error_options: list[tuple[Content, str]] = []  # the error type choices, whether shown yet or not
 
     def compose(self) -> ComposeResult:
         yield OutcomeBar(id="outcomes")
         with Horizontal(id="filter-inputs"):
-            yield Select[str]([], prompt="any error type", id="error-type", compact=True)
+            yield ErrorTypeBox()  # the Select, once used
             yield Input(placeholder="custom_id contains…", id="custom-id", compact=True)
             yield Input(placeholder="/ search prompts and answers (Enter)", id="search", compact=True)
 
@@ -219,12 +266,14 @@ class FilterBar(Vertical):
         else:
             counts = {o: sum(type_counts.values()) if o is None else type_counts.get(o, 0) for o in OUTCOMES}
         self.query_one(OutcomeBar).set_counts(counts)
-        select = self.query_one("#error-type", Select)
+        self._error_options = [(as_content(f"{t} ({fmt.count(n)})"), t) for t, n in (error_counts or {}).items()]
+        select = self.error_select
+        if select is None:
+            return
         current = select.value
-        options = [(as_content(f"{t} ({fmt.count(n)})"), t) for t, n in (error_counts or {}).items()]
         with select.prevent(Select.Changed):
-            select.set_options(options)
-            if current is not Select.NULL and any(v == current for _, v in options):
+            select.set_options(self._error_options)
+            if current is not Select.NULL and any(v == current for _, v in self._error_options):
                 select.value = current
 
     def set_outcome(self, outcome: str | None) -> None:
@@ -240,7 +289,8 @@ class FilterBar(Vertical):
         with self.prevent(Input.Changed, Select.Changed):
             self.query_one("#search", Input).value = ""
             self.query_one("#custom-id", Input).value = ""
-            self.query_one("#error-type", Select).clear()
+            if (select := self.error_select) is not None:
+                select.clear()
         self._apply()
 
     def reset(self) -> None:
@@ -248,6 +298,34 @@ class FilterBar(Vertical):
         self.filter = ResultFilter()  # so that clear() finds nothing changed
         self.clear()
         self.set_counts(None, None)
+
+    @property
+    def error_select(self) -> Select[str] | None:
+        """The error type Select, if made yet (an ErrorTypeBox stands in for it until it is first used)."""
+        return next(self.query("#error-type").results(Select), None)
+
+    async def error_type(self) -> Select[str]:
+        """The error type Select, made (with the current choices) in the place of its stand-in if not yet."""
+        select = self.error_select
+        if select is None:
+            box = self.query_one(ErrorTypeBox)
+            select = Select[str](self._error_options, prompt=ERROR_TYPE_PROMPT, id="error-type", compact=True)
+            await self.query_one("#filter-inputs").mount(select, before=box)
+            if box.has_focus:
+                select.focus()
+            await box.remove()
+        return select
+
+    async def focus_error_type(self, expand: bool = False) -> None:
+        select = await self.error_type()
+        select.focus()
+        if expand:
+            select.expanded = True  # what a click on the Select does
+
+    @on(ErrorTypeBox.Used)
+    async def _error_type_used(self, event: ErrorTypeBox.Used) -> None:
+        event.stop()
+        await self.focus_error_type(event.expand)
 
     def focus_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -288,7 +366,8 @@ class FilterBar(Vertical):
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        error_type = self.query_one("#error-type", Select).value
+        select = self.error_select
+        error_type = Select.NULL if select is None else select.value
         custom_id = self.query_one("#custom-id", Input).value.strip()
         flt = ResultFilter(
             types=frozenset({self.outcome}) if self.outcome else frozenset(),

@@ -1,6 +1,7 @@
 """The results filter's outcome toggles are one widget (OutcomeBar) drawn as the row of compact Buttons they were:
 the same cells in the same styles, plain, selected, hovered and pressed; a click on a toggle chooses its outcome,
-a click between toggles nothing."""
+a click between toggles nothing. The error type box stands in for its Select, drawn as the compact Select with
+nothing chosen."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button
+from textual.widgets import Button, Select
 
-from batchtui.tui.widgets.filter_bar import OUTCOMES, OutcomeBar
+from batchtui.tui.widgets.filter_bar import ERROR_TYPE_PROMPT, OUTCOMES, ErrorTypeBox, OutcomeBar
 
 COUNTS: dict[str | None, int | None] = {None: 1234, "succeeded": 1100, "errored": 120, "canceled": 14, "expired": 0}
 
@@ -114,3 +115,21 @@ async def test_click_on_a_toggle_chooses_it_and_between_toggles_nothing():
         await pilot.pause()
         assert Both.chosen == ["errored", None]
         assert bar.size.width == spans[-1][1] + spans[-1][2] + 1
+
+
+class Boxes(App[None]):
+    CSS = "Select, ErrorTypeBox { width: 34; margin: 0 1; }"
+    AUTO_FOCUS = None  # neither focused: a focused box makes its Select, and a focused Select is drawn apart
+
+    def compose(self) -> ComposeResult:
+        yield Select[str]([("invalid_request_error (4)", "x")], prompt=ERROR_TYPE_PROMPT, compact=True)
+        yield ErrorTypeBox()
+
+
+async def test_error_type_box_drawn_as_the_compact_select():
+    app = Boxes()
+    async with app.run_test(size=(60, 4)) as pilot:
+        await pilot.pause()
+        assert app.focused is None
+        assert cells(app, 1) == cells(app, 0)
+        assert "".join(c for c, _ in cells(app, 1)).strip() == f"{ERROR_TYPE_PROMPT}                  ▼"
