@@ -335,3 +335,64 @@ def test_odd_files_read_the_same_with_the_lane(tmp_path: Path, monkeypatch: pyte
     fast, fast_items = _validate(path, True)
     full, full_items = _validate(path, False)
     assert fast == full and fast_items == full_items
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"temperature": 0.5},  # a key the lane leaves to the full checks, beside every key it knows
+        {"top_k": 5},
+        {"extra": None},
+    ],
+)
+def test_a_key_the_lane_does_not_know_sends_the_line_the_full_way(change: dict[str, Any]) -> None:
+    """The lane counts the keys it knows as it meets them (no set comparison first): one more, even beside all the
+    optional ones, is never taken as plain."""
+    obj = copy.deepcopy(PLAIN)
+    obj["params"].update(change)
+    assert plain_request(obj, {}) is None
+    assert plain_request(copy.deepcopy(PLAIN), {}) is not None
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "text", "text": "t", "citations": None, "cache_control": None},  # four keys, both null: plain
+        {"type": "text", "text": "t", "cache_control": {"type": "ephemeral", "ttl": "5m"}},
+        {"type": "text", "text": "t", "citations": []},  # not plain
+        {"type": "text", "text": "t", "cache_control": {"type": "persistent"}},  # not plain
+    ],
+)
+def test_a_text_block_with_more_than_type_and_text_reads_alike(block: dict[str, Any]) -> None:
+    for where in ("system", "message"):
+        obj = copy.deepcopy(PLAIN)
+        if where == "system":
+            obj["params"]["system"] = [copy.deepcopy(block)]
+        else:
+            obj["params"]["messages"][2]["content"] = [copy.deepcopy(block)]
+        taken = _agree(obj, RequestDefaults())
+        plain = ("citations" not in block or block["citations"] is None) and (
+            block.get("cache_control") is None or block["cache_control"]["type"] == "ephemeral"
+        )
+        assert taken == plain
+
+
+def test_the_lane_tallies_the_report_as_the_full_way_around_full_lines(tmp_path: Path) -> None:
+    """The lane keeps the report's counts and sums in locals between lines taken the full way: a file alternating
+    the two (and a duplicate, which the lane reports itself) gives the same report and body either way."""
+    out = []
+    for i in range(40):
+        obj = copy.deepcopy(PLAIN)
+        obj["custom_id"] = f"r{i}"
+        if i % 3 == 1:
+            obj["params"]["temperature"] = 0.5  # valid, the full way
+        if i == 30:
+            obj["custom_id"] = "r3"
+        out.append(json.dumps(obj))
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(out) + "\n")
+    fast, fast_items = _validate(path, True)
+    full, full_items = _validate(path, False)
+    assert fast == full and fast_items == full_items
+    assert fast.request_count == 40 and [e.code for e in fast.errors] == ["custom_id_duplicate"]
+    assert fast.cost_low_usd > 0 and fast.body_bytes > 0

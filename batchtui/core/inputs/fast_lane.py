@@ -25,11 +25,9 @@ from batchtui.core.inputs.tools import MAX_TOOL_NAME
 from batchtui.core.tokens import BLOCK_TOKENS, MESSAGE_TOKENS, REQUEST_TOKENS, TOOL_PROMPT_TOKENS
 
 _CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN).fullmatch
-# The params keys the lane knows; any other (a known one with warnings or rarer shapes, or an unknown one) is left
-# to the full checks.
-_KEYS = frozenset(
-    {"model", "max_tokens", "messages", "system", "stop_sequences", "metadata", "tools", "tool_choice", "service_tier"}
-)
+# The params keys the lane knows are model, max_tokens and messages (required), system, stop_sequences, metadata,
+# tools, tool_choice and service_tier; any other (a known one with warnings or rarer shapes, or an unknown one) is
+# left to the full checks.
 _ROLES = ("user", "assistant")
 _CHOICES = ("auto", "any", "none")
 _FIVE_MINUTES, _ONE_HOUR = 1, 2  # the cache marks seen, as bits
@@ -50,7 +48,10 @@ Plain = tuple[str, dict[str, Any], list[str], int, str | None]
 def plain_request(obj: Any, defaults: dict[str, Any]) -> Plain | None:
     """The request and what its estimate reads when `obj` is a plainly valid native request item; None sends it to
     the full checks. `obj`: a value decoded from JSON (so every str is a str, every dict a dict). `defaults`:
-    RequestDefaults.as_params(), filled in where the params leave them out."""
+    RequestDefaults.as_params(), filled in where the params leave them out.
+
+    One flat walk (this runs once per line of a big file): the optional fields are looked at in line, and the keys
+    the lane knows are counted as they are met instead of the params' keys being compared with a set first."""
     try:  # a required key missing is a KeyError: not plain
         if type(obj) is not dict or len(obj) != 2:
             return None
@@ -62,8 +63,6 @@ def plain_request(obj: Any, defaults: dict[str, Any]) -> Plain | None:
             missing = {k: v for k, v in defaults.items() if k not in params}
             if missing:
                 params = {**params, **missing}
-        if not params.keys() <= _KEYS:
-            return None
         model = params["model"]
         max_tokens = params["max_tokens"]
         messages = params["messages"]
@@ -93,27 +92,99 @@ def plain_request(obj: Any, defaults: dict[str, Any]) -> Plain | None:
                     return None
                 append(content)
             elif type(content) is list and content:
-                for block in content:  # plain text blocks, as _blocks tells them
+                for block in content:  # plain text blocks: no citations, a well-formed cache mark if any
                     if type(block) is not dict or block["type"] != "text":
                         return None
                     text = block["text"]
-                    if type(text) is not str or ("citations" in block and block["citations"] is not None):
+                    if type(text) is not str:
                         return None
-                    if "cache_control" in block and block["cache_control"] is not None:
-                        bit = _mark(block["cache_control"])
-                        if not bit:
+                    if len(block) != 2:  # more than type and text
+                        if "citations" in block and block["citations"] is not None:
                             return None
-                        marks |= bit
+                        if "cache_control" in block and block["cache_control"] is not None:
+                            bit = _mark(block["cache_control"])
+                            if not bit:
+                                return None
+                            marks |= bit
                     append(text)
                 high += BLOCK_TOKENS * len(content)
             else:
                 return None
-        if len(params) > 3:
-            got = _optional(params, append)
-            if got < 0:
+        known = len(params)
+        if known > 3:  # the optional fields, each absent or plain
+            known = 3
+            if "system" in params:
+                known += 1
+                system = params["system"]
+                if type(system) is str:
+                    append(system)
+                elif type(system) is list:
+                    for block in system:  # as in a message
+                        if type(block) is not dict or block["type"] != "text":
+                            return None
+                        text = block["text"]
+                        if type(text) is not str:
+                            return None
+                        if len(block) != 2:
+                            if "citations" in block and block["citations"] is not None:
+                                return None
+                            if "cache_control" in block and block["cache_control"] is not None:
+                                bit = _mark(block["cache_control"])
+                                if not bit:
+                                    return None
+                                marks |= bit
+                        append(text)
+                    high += BLOCK_TOKENS * len(system)
+                else:
+                    return None
+            if "stop_sequences" in params:
+                known += 1
+                stops = params["stop_sequences"]
+                if type(stops) is not list:
+                    return None
+                for stop in stops:
+                    if type(stop) is not str:
+                        return None
+            if "metadata" in params:
+                known += 1
+                metadata = params["metadata"]
+                if type(metadata) is not dict or len(metadata) > 1:
+                    return None
+                if metadata:
+                    uid = metadata["user_id"]
+                    if uid is not None and (type(uid) is not str or len(uid) > MAX_USER_ID):
+                        return None
+            if "service_tier" in params:
+                known += 1
+                tier = params["service_tier"]
+                if type(tier) is not str or tier not in SERVICE_TIERS:
+                    return None
+            if "tool_choice" in params:
+                known += 1
+                choice = params["tool_choice"]
+                if type(choice) is not dict:
+                    return None
+                kind = choice["type"]
+                if type(kind) is not str or not (
+                    kind in _CHOICES or (kind == "tool" and type(choice.get("name")) is str)
+                ):
+                    return None
+                if "disable_parallel_tool_use" in choice and type(choice["disable_parallel_tool_use"]) is not bool:
+                    return None
+            if "tools" in params:
+                known += 1
+                tools = params["tools"]
+                if type(tools) is not list:
+                    return None
+                for tool in tools:
+                    bit = _tool(tool, append)
+                    if bit < 0:
+                        return None
+                    marks |= bit
+                if tools:
+                    high += TOOL_PROMPT_TOKENS
+            if known != len(params):  # a key the lane does not know (or one with warnings) is left to the full checks
                 return None
-            marks |= got & 3
-            high += got >> 2
     except KeyError:
         return None
     return cid, params, texts, high, "1h" if marks & _ONE_HOUR else "5m" if marks else None
@@ -134,84 +205,6 @@ def _mark(mark: Any) -> int:
         return _FIVE_MINUTES
     ttl = mark["ttl"]
     return _ONE_HOUR if ttl == "1h" and type(ttl) is str else _FIVE_MINUTES if ttl == "5m" and type(ttl) is str else 0
-
-
-def _blocks(content: list[Any], append: Any) -> int:
-    """Plain text blocks (text a string, no citations, a well-formed cache mark if any), their texts appended: the
-    cache marks' bits, or -1 at the first block that is not plain."""
-    marks = 0
-    for block in content:
-        if type(block) is not dict or "type" not in block or block["type"] != "text" or "text" not in block:
-            return -1
-        text = block["text"]
-        if type(text) is not str or ("citations" in block and block["citations"] is not None):
-            return -1
-        if "cache_control" in block and block["cache_control"] is not None:
-            bit = _mark(block["cache_control"])
-            if not bit:
-                return -1
-            marks |= bit
-        append(text)
-    return marks
-
-
-def _optional(params: dict[str, Any], append: Any) -> int:
-    """The optional fields the lane knows, each absent or plain: their texts appended; the token allowances they
-    add, times 4, plus the cache marks' bits; or -1 when one is not plain."""
-    marks = added = 0
-    if "system" in params:
-        system = params["system"]
-        if type(system) is str:
-            append(system)
-        elif type(system) is list:
-            marks = _blocks(system, append)
-            if marks < 0:
-                return -1
-            added = BLOCK_TOKENS * len(system)
-        else:
-            return -1
-    if "stop_sequences" in params:
-        stops = params["stop_sequences"]
-        if type(stops) is not list:
-            return -1
-        for stop in stops:
-            if type(stop) is not str:
-                return -1
-    if "metadata" in params:
-        metadata = params["metadata"]
-        if type(metadata) is not dict or len(metadata) > 1:
-            return -1
-        if metadata:
-            if "user_id" not in metadata:
-                return -1
-            uid = metadata["user_id"]
-            if uid is not None and (type(uid) is not str or len(uid) > MAX_USER_ID):
-                return -1
-    if "service_tier" in params:
-        tier = params["service_tier"]
-        if type(tier) is not str or tier not in SERVICE_TIERS:
-            return -1
-    if "tool_choice" in params:
-        choice = params["tool_choice"]
-        if type(choice) is not dict or "type" not in choice:
-            return -1
-        kind = choice["type"]
-        if type(kind) is not str or not (kind in _CHOICES or (kind == "tool" and type(choice.get("name")) is str)):
-            return -1
-        if "disable_parallel_tool_use" in choice and type(choice["disable_parallel_tool_use"]) is not bool:
-            return -1
-    if "tools" in params:
-        tools = params["tools"]
-        if type(tools) is not list:
-            return -1
-        for tool in tools:
-            bit = _tool(tool, append)
-            if bit < 0:
-                return -1
-            marks |= bit
-        if tools:
-            added += TOOL_PROMPT_TOKENS
-    return added * 4 + marks
 
 
 def _tool(tool: Any, append: Any) -> int:

@@ -39,7 +39,7 @@ from batchtui.core.inputs.records import (
 from batchtui.core.inputs.registry import detect_format, reader_for
 from batchtui.core.inputs.report import Collector, ValidationReport
 from batchtui.core.inputs.split import MAX_BODY_BYTES, MAX_REQUESTS, SplitLimits, Splitter
-from batchtui.core.tokens import count_texts, low_tokens
+from batchtui.core.tokens import LOW_CHARS_PER_TOKEN, count_texts, low_tokens
 
 _BODY_OVERHEAD = len(b'{"requests":[]}')
 _SPLIT_HINT = "split the file into several batches"
@@ -255,76 +255,111 @@ class _Scan:
             number = 1
             if self._full_line(raw, number, stream, lines, taken):
                 return number, False
-        while True:
-            batch = stream.whole_lines(limit)
-            cut = bool(batch)  # each line without its newline
-            if not cut:  # a line that does not end in the next block: read the usual way
-                raw = stream.readline(limit + 1)
-                if not raw:
-                    return number, False
-                batch = [raw]
-            for raw in batch:
-                number += 1
-                try:
-                    # an overlong line's first bytes may be JSON: it goes the full way, which says it is too long
-                    plain = plain_of(decode(raw), defaults) if cut or len(raw) <= limit or raw[-1] == 10 else None
-                except (msgspec.DecodeError, RecursionError):
-                    plain = None
-                if plain is None:
-                    if self._full_line(raw + b"\n" if cut else raw, number, stream, lines, taken):
+        # The tallies of the report kept in locals while lines take the lane (the same sums, in the same order),
+        # written back before anything else reads or adds to them (a line the full way, _check_plain, _add_size)
+        # and when this returns.
+        count, sized, body = report.request_count, self._sized, report.body_bytes
+        low_usd, high_usd = report.cost_low_usd, report.cost_high_usd
+        models = report.models
+        sink = None if self._had_errors else on_request  # once any error is seen the file will not be sent
+        first = lines.first
+        over_count, max_body = MAX_REQUESTS + 1, MAX_BODY_BYTES
+        synced = False
+        try:
+            while True:
+                batch = stream.whole_lines(limit)
+                cut = bool(batch)  # each line without its newline
+                if not cut:  # a line that does not end in the next block: read the usual way
+                    raw = stream.readline(limit + 1)
+                    if not raw:
                         return number, False
-                    continue
-                lines.first = False
-                cid, params, texts, high, ttl = plain
-                req = make(number, cid, params)
-                report.request_count += 1  # self._count(number), written out
-                if report.request_count == MAX_REQUESTS + 1:
-                    self._over_count_line = number
-                if not common:
-                    ok = self._check_plain(req, plain)
-                else:
-                    ok = seen.setdefault(cid, number) == number or self._remember(cid, number)
-                    model = params["model"]  # a known model's name: a str of at most MAX_MODEL_NAME characters
-                    report.models[model] += 1
-                    rates = prices.get((model, ttl), self)
-                    if rates is self:
-                        rates = prices[model, ttl] = linear_rates(price_for(model, self._priced_at), ttl)
-                    if rates is None:
-                        report.unpriced_requests += 1
+                    batch = [raw]
+                for raw in batch:
+                    number += 1
+                    try:
+                        # an overlong line's first bytes may be JSON: it goes the full way, which says it is too long
+                        plain = plain_of(decode(raw), defaults) if cut or len(raw) <= limit or raw[-1] == 10 else None
+                    except (msgspec.DecodeError, RecursionError):
+                        plain = None
+                    if plain is None:
+                        report.request_count, self._sized, report.body_bytes = count, sized, body
+                        report.cost_low_usd, report.cost_high_usd = low_usd, high_usd
+                        synced = True  # should the call raise, the report holds what it added
+                        stop = self._full_line(raw + b"\n" if cut else raw, number, stream, lines, taken)
+                        count, sized, body = report.request_count, self._sized, report.body_bytes
+                        low_usd, high_usd = report.cost_low_usd, report.cost_high_usd
+                        sink = None if self._had_errors else on_request
+                        first = lines.first
+                        synced = False
+                        if stop:
+                            return number, False
+                        continue
+                    if first:
+                        lines.first = first = False
+                    cid, params, texts, high, ttl = plain
+                    req = make(number, cid, params)
+                    count += 1  # self._count(number), written out
+                    if count == over_count:
+                        self._over_count_line = number
+                    if not common:
+                        report.request_count, self._sized, report.body_bytes = count, sized, body
+                        report.cost_low_usd, report.cost_high_usd = low_usd, high_usd
+                        synced = True
+                        ok = self._check_plain(req, plain)
+                        sized, body = self._sized, report.body_bytes
+                        low_usd, high_usd = report.cost_low_usd, report.cost_high_usd
+                        item, synced = self._item, False
                     else:
-                        low_chars, text_bytes = count_texts(texts)
-                        high += text_bytes
-                        above, low_rate, high_rate, out_rate, scale = rates
-                        if high <= above:  # bounds_usd's arithmetic, in its order (the same float to the bit)
-                            report.cost_low_usd += low_tokens(low_chars) * low_rate * scale
-                            report.cost_high_usd += (high * high_rate + params["max_tokens"] * out_rate) * scale
+                        ok = seen.setdefault(cid, number) == number or self._remember(cid, number)
+                        model = params["model"]  # a known model's name: a str of at most MAX_MODEL_NAME characters
+                        models[model] += 1
+                        rates = prices.get((model, ttl), self)
+                        if rates is self:
+                            rates = prices[model, ttl] = linear_rates(price_for(model, self._priced_at), ttl)
+                        if rates is None:
+                            report.unpriced_requests += 1
                         else:
-                            self._add_estimate(
-                                bounds_usd(
+                            low_chars, text_bytes = count_texts(texts)
+                            high += text_bytes
+                            above, low_rate, high_rate, out_rate, scale = rates
+                            if high <= above:  # bounds_usd's arithmetic, in its order (the same float to the bit)
+                                # -(-n // 16): low_tokens(n), math.ceil(n / 16), for any count of characters
+                                low_usd += -(-low_chars // LOW_CHARS_PER_TOKEN) * low_rate * scale
+                                high_usd += (high * high_rate + params["max_tokens"] * out_rate) * scale
+                            else:
+                                low_high = bounds_usd(
                                     price_for(model, self._priced_at),  # type: ignore[arg-type]
                                     low_tokens(low_chars),
                                     high,
                                     ttl,
                                     params["max_tokens"],
                                 )
-                            )
-                    try:
-                        item = _encode({"custom_id": cid, "params": params})  # as _add_size encodes req.to_item()
-                    except UnicodeEncodeError:
-                        ok = self._add_size(req) and ok
-                    else:
-                        report.body_bytes += len(item) + (1 if self._sized else _BODY_OVERHEAD)
-                        self._sized += 1
-                        if self._over_size_line is None and report.body_bytes > MAX_BODY_BYTES:
-                            self._over_size_line = number
-                        self._item = item
-                if ok:
-                    if on_request is not None and not self._had_errors:
-                        on_request(req, self._item)
-                    if emit:
-                        taken.append(req)
-            if emit and taken:
-                return number, True
+                                low_usd += low_high[0]
+                                high_usd += low_high[1]
+                        try:
+                            item = _encode({"custom_id": cid, "params": params})  # as _add_size encodes req.to_item()
+                        except UnicodeEncodeError:
+                            self._sized, report.body_bytes, synced = sized, body, True
+                            ok = self._add_size(req) and ok
+                            sized, body, item, synced = self._sized, report.body_bytes, self._item, False
+                        else:
+                            body += len(item) + (1 if sized else _BODY_OVERHEAD)
+                            sized += 1
+                            if body > max_body and self._over_size_line is None:
+                                self._over_size_line = number
+                    if ok:  # then this line found no error
+                        if sink is not None:
+                            sink(req, item)
+                        if emit:
+                            taken.append(req)
+                    elif self._had_errors:
+                        sink = None
+                if emit and taken:
+                    return number, True
+        finally:
+            if not synced:
+                report.request_count, self._sized, report.body_bytes = count, sized, body
+                report.cost_low_usd, report.cost_high_usd = low_usd, high_usd
 
     def _full_line(
         self, raw: bytes, number: int, stream: text_lines.BlockLines, lines: JsonlLines, taken: list[SourceRequest]
