@@ -95,7 +95,7 @@ class SpoolWriter:
         self._drained = 0  # items in the body stream
         self._written = self._flushed = 0  # bytes written, and when the disk writing was last started
         self._start_writeback = _writeback_starter()
-        self.size = 0
+        self._size = 0  # bytes in the body stream (the items gathered are counted by `size`)
         self.count = 0
         self._kept = False
         self._emit(BODY_HEAD)
@@ -111,24 +111,30 @@ class SpoolWriter:
             self._start_writeback(self._fd)
             self._flushed = self._written
 
+    @property
+    def size(self) -> int:
+        """Bytes of the body so far (the items added, their separators, the head; the tail once finished)."""
+        items = len(self._items)
+        return self._size + self._pending + _SEP * (items if self._drained else max(items - 1, 0))
+
     def _emit(self, data: bytes) -> None:
         self._body.add(data)
-        self.size += len(data)
+        self._size += len(data)
 
     def add(self, item: bytes) -> None:
         """One request, already encoded as the body carries it (`{"custom_id":"...","params":{...}}`). Items are
-        gathered and joined a chunk at a time (one C call, instead of two copies into the stream per item)."""
-        n = len(item)
-        self.size += n + _SEP if self.count else n
-        self.count += 1
+        gathered and joined a chunk at a time (one C call, instead of two copies into the stream per item); their
+        bytes are told by `size`, not added up here (this runs once per request of a big file)."""
         self._items.append(item)
-        self._pending += n
+        self.count += 1
+        self._pending += len(item)
         if self._pending >= CHUNK:
             self._drain()
 
     def _drain(self) -> None:
         """The items gathered, into the body stream."""
         if self._items:
+            self._size = self.size
             if self._drained:
                 self._body.add(BODY_SEP)
             self._body.add(BODY_SEP.join(self._items))

@@ -38,3 +38,18 @@ def test_a_discarded_spool_is_removed(tmp_path: Path, monkeypatch: pytest.Monkey
         for i in range(50):
             writer.add(b'{"custom_id":"r%d","params":{}}' % i)
     assert not writer.path.exists()
+
+
+@pytest.mark.parametrize("gather", [1, 100, 5_000])
+def test_size_is_the_body_so_far_at_every_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gather: int) -> None:
+    """`size` is told from the items gathered, not added up per item: after each add (whether the items were just
+    joined into the stream or are still gathered) it is the bytes of the body so far, and the file's once finished."""
+    monkeypatch.setattr("batchtui.service.spool.CHUNK", gather)
+    items = [b'{"custom_id":"r%d","params":{"x":"%s"}}' % (i, b"y" * (i % 37)) for i in range(120)]
+    with SpoolWriter(tmp_path / "spool") as writer:
+        assert writer.size == len(BODY_HEAD)
+        for n, item in enumerate(items, 1):
+            writer.add(item)
+            assert writer.size == len(BODY_HEAD + BODY_SEP.join(items[:n]))
+        writer.finish()
+        assert writer.size == writer.path.stat().st_size == len(BODY_HEAD + BODY_SEP.join(items) + BODY_TAIL)
