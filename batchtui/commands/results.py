@@ -1,5 +1,5 @@
 """`results BATCH_ID`: export a batch's results, or every part's of a group (downloading them first if needed),
-streamed."""
+streamed. `--merged`: the final results across the batch's retry chain (each request once, its latest outcome)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--format", choices=EXPORT_FORMAT_NAMES, default="jsonl", help="output format (default jsonl)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument(
+        "--merged",
+        action="store_true",
+        help="the final results across the retry chain (`batchtui retry`): every request of the original batch "
+        "once, with its latest outcome (from the last retry that holds it; JSONL adds a batch_id key, CSV a "
+        "batch_id column); a retry given exports its whole chain, a group each part's; --type filters the final "
+        "outcomes; retries still running are left out (their requests keep their earlier outcome)",
+    )
     p.set_defaults(handler=lambda a: asyncio.run(run(a)))
 
 
@@ -61,6 +69,33 @@ def parse_types(text: str | None) -> frozenset[str]:
     return frozenset(types)
 
 
+async def merged_batches(session: Session, batch_ids: list[str]) -> tuple[str, ...]:
+    """The original batch of each one's retry chain, with the results of every batch of the chains downloaded:
+    the originals' as `results` does (an error when they have none to give), the retries' when they have ended
+    (one still running, or archived before its download, is said and left out: its requests keep their earlier
+    outcome, as in the dashboard's merged view)."""
+    from batchtui.service.actions import ensure_results
+    from batchtui.service.export import original_batches
+
+    store = session.store
+    for batch_id in batch_ids:  # the retry given may be the only one of its chain the cache has heard of yet
+        if await store.get_batch(batch_id) is None:
+            await ensure_results(session, batch_id)
+    roots = await original_batches(store, tuple(batch_ids))
+    if len(batch_ids) == 1 and roots[0] != batch_ids[0]:
+        note(f"{batch_ids[0]} is a retry of {roots[0]}: exporting that chain's final results")
+    for root in roots:
+        chain = await store.retry_chain(root)
+        assert chain is not None
+        await ensure_results(session, root)
+        for retry_id in chain.ids[1:]:
+            try:
+                await ensure_results(session, retry_id)
+            except BatchtuiError as exc:
+                note(f"warning: retry {retry_id} left out ({exc}); its requests keep their earlier outcome")
+    return roots
+
+
 async def run(args: argparse.Namespace) -> int:
     from batchtui.commands.groups import is_group_id
     from batchtui.service.actions import ensure_results
@@ -71,11 +106,15 @@ async def run(args: argparse.Namespace) -> int:
         progress = Progress("download")
         session.events_to(lambda e: progress.update(e.rows, e.total) if isinstance(e, ResultsProgress) else None)
         batch_ids = await group_batches(session, args.batch_id) if is_group_id(args.batch_id) else [args.batch_id]
-        for batch_id in batch_ids:
-            await ensure_results(session, batch_id)
+        if args.merged:
+            batch_ids = list(await merged_batches(session, batch_ids))
+        else:
+            for batch_id in batch_ids:
+                await ensure_results(session, batch_id)
         progress.done()
-        selection = Selection(tuple(batch_ids), flt)
+        selection = Selection(tuple(batch_ids), flt, merged=args.merged)
         outcome = await export(session, selection, args.format, args.output or sys.stdout, download=False)
         if args.output:
-            note(f"wrote {fmt.count(outcome.rows)} results to {args.output}")
+            what = "final results" if args.merged else "results"
+            note(f"wrote {fmt.count(outcome.rows)} {what} to {args.output}")
     return 0

@@ -4,6 +4,11 @@ Rows are written as they arrive, never collected, so exporting 100,000 results t
 `write_atomically` / `write_atomically_async` so a crash or a full disk never leaves a half-written file in place.
 A row may come with its request's local metadata (CSV extra columns): JSONL adds it as a `metadata` object, CSV as
 extra columns.
+
+A merged export (`merged=True`) writes a retry chain's final results (core/store/lineage.py: each request of the
+original batch once, with the outcome of the latest batch that holds it): a `ChainStart` item comes before each
+chain's rows, and each row says which batch its outcome comes from (JSONL: a `batch_id` key; CSV: a `batch_id`
+column after the result columns; Markdown: one heading per chain and, under a request answered by a retry, which).
 """
 
 from __future__ import annotations
@@ -102,6 +107,18 @@ Metadata = Mapping[str, Any] | None
 ExportRow = ResultRow | tuple[ResultRow, Metadata]  # a result, or a result and its request's metadata
 
 
+@dataclass(frozen=True)
+class ChainStart:
+    """In a merged export, before a retry chain's rows: its batches, the original first, then its retries oldest
+    first (a Chain's ids)."""
+
+    ids: tuple[str, ...]
+
+
+ExportItem = ExportRow | ChainStart
+MERGED_COLUMN = "batch_id"  # a merged CSV's column: the batch each row's outcome comes from
+
+
 def neutralize_cell(value: str) -> str:
     """`value`, prefixed with `'` when a spreadsheet would otherwise evaluate it as a formula."""
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
@@ -157,26 +174,36 @@ def _metadata_line(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if "\n" in cell or "\r" in cell else cell
 
 
-def metadata_headers(columns: Sequence[str]) -> list[str]:
+def metadata_headers(columns: Sequence[str], *, merged: bool = False) -> list[str]:
     """CSV header names for metadata columns; one that clashes with a result column is prefixed `metadata.`."""
-    return [f"metadata.{c}" if c in CSV_COLUMNS else c for c in columns]
+    taken = {*CSV_COLUMNS, MERGED_COLUMN} if merged else CSV_COLUMNS
+    return [f"metadata.{c}" if c in taken else c for c in columns]
 
 
 class _RowWriter(Protocol):
+    def start_chain(self, chain: ChainStart) -> None: ...
     def write(self, row: ResultRow, metadata: Metadata) -> None: ...
     def finish(self, count: int) -> None: ...
 
 
 class _JsonlWriter:
-    def __init__(self, out: TextIO, columns: Sequence[str] = ()) -> None:
+    def __init__(self, out: TextIO, columns: Sequence[str] = (), merged: bool = False) -> None:
         self.out = out
+        self.merged = merged
+
+    def start_chain(self, chain: ChainStart) -> None:
+        pass
 
     def write(self, row: ResultRow, metadata: Metadata) -> None:
         # The API's line as it came, except that characters a terminal would act on (C1, DEL, bidi controls...)
-        # are written as JSON escapes: the same JSON value, safe to `cat`. The metadata is one more key at its end.
+        # are written as JSON escapes: the same JSON value, safe to `cat`. A merged export's batch_id, then the
+        # metadata, are more keys at its end.
         line = escape_json_text(row.raw.rstrip("\r\n"))
-        if metadata and line.endswith("}"):
-            line = line[:-1] + ',"metadata":' + json_dumps(metadata, money=False) + "}"
+        if (metadata or self.merged) and line.endswith("}"):
+            extra = ',"batch_id":' + json_dumps(row.batch_id) if self.merged else ""
+            if metadata:
+                extra += ',"metadata":' + json_dumps(metadata, money=False)
+            line = line[:-1] + extra + "}"
         self.out.write(line + "\n")
 
     def finish(self, count: int) -> None:
@@ -186,10 +213,15 @@ class _JsonlWriter:
 class _CsvWriter:
     """RFC 4180 CSV via the csv module; the stream should be opened with newline="" (write_atomically does)."""
 
-    def __init__(self, out: TextIO, columns: Sequence[str] = ()) -> None:
+    def __init__(self, out: TextIO, columns: Sequence[str] = (), merged: bool = False) -> None:
         self.csv = csv.writer(out)
         self.columns = list(columns)
-        self.csv.writerow((*CSV_COLUMNS, *metadata_headers(self.columns)))
+        self.merged = merged
+        own = (*CSV_COLUMNS, MERGED_COLUMN) if merged else CSV_COLUMNS
+        self.csv.writerow((*own, *metadata_headers(self.columns, merged=merged)))
+
+    def start_chain(self, chain: ChainStart) -> None:
+        pass
 
     def write(self, row: ResultRow, metadata: Metadata) -> None:
         def text(value: str | None) -> str:
@@ -210,6 +242,7 @@ class _CsvWriter:
                 *(text(cell) for cell in _block_cells(row)),
                 _cache_cell(row),
                 *(text(cell) for cell in _reuse_cells(row)),
+                *((text(row.batch_id),) if self.merged else ()),
                 *(text(_metadata_cell(metadata[c])) if metadata and c in metadata else "" for c in self.columns),
             )
         )
@@ -250,16 +283,30 @@ def _markdown_block(block: Block) -> str:
 
 
 class _MarkdownWriter:
-    def __init__(self, out: TextIO, columns: Sequence[str] = ()) -> None:
+    def __init__(self, out: TextIO, columns: Sequence[str] = (), merged: bool = False) -> None:
         self.out = out
+        self.merged = merged
         self.batch_id: str | None = None
+        self.chain: tuple[str, ...] = ()  # a merged export's current chain
+
+    def start_chain(self, chain: ChainStart) -> None:
+        self.chain = chain.ids
+        n = len(chain.ids) - 1
+        across = f"across {n} retr{'y' if n == 1 else 'ies'}" if n else "(no retries)"
+        self.out.write(
+            f"# Final results of {_code_span(chain.ids[0])} {across}\n\n"
+            "_Each request's latest outcome: from the last batch of the chain that holds it._\n\n"
+        )
 
     def write(self, row: ResultRow, metadata: Metadata) -> None:
         w = self.out.write
-        if row.batch_id != self.batch_id:
+        if not self.merged and row.batch_id != self.batch_id:
             self.batch_id = row.batch_id
             w(f"# Results of {_code_span(row.batch_id)}\n\n")
         w(f"## {_code_span(row.custom_id)} — {row.result_type}\n\n")
+        if self.merged and self.chain and row.batch_id != self.chain[0]:
+            k = self.chain.index(row.batch_id) if row.batch_id in self.chain else "?"
+            w(f"_From retry {k} of {len(self.chain) - 1}: {_code_span(row.batch_id)}._\n\n")
         if metadata:  # the request's local metadata (CSV extra columns), as the other formats carry it
             w("".join(f"- {_code_span(str(k))}: {_code_span(_metadata_line(v))}\n" for k, v in metadata.items()) + "\n")
         if row.reused:
@@ -298,10 +345,10 @@ class _MarkdownWriter:
 
     def finish(self, count: int) -> None:
         if count == 0:
-            self.out.write("# Results\n\n_No results._\n")
+            self.out.write("_No results._\n" if self.chain else "# Results\n\n_No results._\n")
 
 
-_WRITERS: dict[str, Callable[[TextIO, Sequence[str]], _RowWriter]] = {
+_WRITERS: dict[str, Callable[[TextIO, Sequence[str], bool], _RowWriter]] = {
     "jsonl": _JsonlWriter,
     "csv": _CsvWriter,
     "md": _MarkdownWriter,
@@ -309,26 +356,31 @@ _WRITERS: dict[str, Callable[[TextIO, Sequence[str]], _RowWriter]] = {
 
 
 async def export_results(
-    rows: AsyncIterable[ExportRow],
+    rows: AsyncIterable[ExportItem],
     fmt: ExportFormat,
     out: TextIO,
     *,
     on_progress: Callable[[int], None] | None = None,
     metadata_columns: Sequence[str] = (),
+    merged: bool = False,
 ) -> int:
     """Write `rows` to `out` in `fmt`, one at a time; returns how many were written.
 
     `jsonl` writes each row's `raw` line as the API sent it (only C1, DEL, bidi controls and the like written as
     JSON escapes: the same value), plus a `metadata` key when the row comes with some; `csv` adds a column per
-    `metadata_columns`. `on_progress(n)` is called every PROGRESS_EVERY rows and once at the end.
+    `metadata_columns`. `on_progress(n)` is called every PROGRESS_EVERY rows and once at the end. `merged`: a
+    retry chain's final results, each `ChainStart` followed by its rows (see the module's docstring).
     """
     try:
         make = _WRITERS[fmt]
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}") from None
-    writer = make(out, metadata_columns)
+    writer = make(out, metadata_columns, merged)
     n = 0
     async for item in rows:
+        if isinstance(item, ChainStart):
+            writer.start_chain(item)
+            continue
         row, metadata = item if isinstance(item, tuple) else (item, None)
         writer.write(row, metadata)
         n += 1

@@ -9,6 +9,7 @@ import pytest
 from batchtui.core.models import ResultFilter, ResultRow
 from batchtui.core.result_lines import parse_result_line
 from batchtui.core.store import Store
+from batchtui.core.store.lineage import merged_chunk_sql
 
 from .conftest import SYNCED
 
@@ -143,3 +144,54 @@ async def test_a_100k_chain_pages_off_the_covering_index(store: Store, make_batc
     assert not any("TEMP B-TREE" in s for s in steps), steps  # no sort
     assert not any(s.startswith("SCAN") for s in steps), steps  # no full scan
     assert sum("COVERING INDEX results_scan" in s for s in steps) == 4, steps  # b, w, and two probes
+
+
+async def test_any_batch_of_a_chain_leads_back_to_its_original(chain_store: Store) -> None:
+    for batch_id in (ROOT, RETRY, RETRY2, SIBLING):
+        assert await chain_store.original_batch(batch_id) == ROOT
+        chain = await chain_store.whole_chain(batch_id)
+        assert chain is not None and chain.ids == (ROOT, RETRY, RETRY2, SIBLING)
+    assert await chain_store.original_batch(OTHER) == OTHER
+    assert await chain_store.original_batch("msgbatch_missing") is None
+    assert await chain_store.whole_chain("msgbatch_missing") is None
+
+
+async def test_a_parent_missing_from_the_store_ends_the_walk(store: Store, make_batch) -> None:
+    await add(store, make_batch, RETRY, 2, parent="msgbatch_forgotten")
+    await add(store, make_batch, RETRY2, 3, parent=RETRY)
+    assert await store.original_batch(RETRY2) == RETRY
+
+
+async def test_a_cycle_in_a_corrupt_cache_ends(store: Store, make_batch) -> None:
+    await add(store, make_batch, ROOT, 1, parent=RETRY)
+    await add(store, make_batch, RETRY, 2, parent=ROOT)
+    assert await store.original_batch(RETRY) in (ROOT, RETRY)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+async def test_iterating_the_final_results_gives_what_the_pages_give(chain_store: Store, chunk: int) -> None:
+    chain = await chain_store.retry_chain(ROOT)
+    assert chain is not None
+    for flt in (ResultFilter(), ResultFilter(types=frozenset({"succeeded"})), ResultFilter(search="again")):
+        rows = [r async for r in chain_store.iter_merged_results(chain, flt, chunk=chunk)]
+        assert rows == await chain_store.page_merged_results(chain, flt, offset=0, limit=100)
+    rows = [r async for r in chain_store.iter_merged_results(chain, chunk=chunk)]
+    assert [r.custom_id for r in rows] == [f"a-{i}" for i in range(10)]  # each once, in order
+    assert outcomes(rows)["a-5"] == (RETRY2, "succeeded") and outcomes(rows)["a-8"] == (SIBLING, "errored")
+    found = [r async for r in chain_store.iter_merged_results(chain, ResultFilter(search="again"), chunk=chunk)]
+    assert outcomes(found) == {"a-2": (RETRY, "succeeded"), "a-9": (RETRY, "succeeded")}
+
+
+async def test_a_chunk_looks_the_winner_up_by_equality_not_a_range(chain_store: Store) -> None:
+    """Without it a chunked walk of 100k final results took minutes: `b.custom_id > ?` became a range on `w`."""
+    chain = await chain_store.retry_chain(ROOT)
+    assert chain is not None
+    source, where, params = await chain_store._merged(chain, ResultFilter(types=frozenset({"succeeded"})))
+    plan = await chain_store._db.fetchall(
+        "EXPLAIN QUERY PLAN " + merged_chunk_sql(source, where), (*params, "a-3", 1000)
+    )
+    steps = [row[3] for row in plan]
+    assert "SEARCH b USING COVERING INDEX results_scan (batch_key=? AND custom_id>?)" in steps, steps
+    (winner,) = [s for s in steps if s.startswith("SEARCH w ")]
+    assert "(batch_key=? AND custom_id=?" in winner and "custom_id>" not in winner, steps
+    assert not any("TEMP B-TREE" in s or s.startswith("SCAN") for s in steps), steps

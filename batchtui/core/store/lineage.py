@@ -10,6 +10,7 @@ rows it returns; nothing is sorted.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,17 @@ WITH RECURSIVE chain(id, key, created_at) AS (
     SELECT b.id, b.key, b.created_at FROM batches AS b JOIN chain AS c ON b.parent_batch_id = c.id
 )
 SELECT id, key FROM chain ORDER BY created_at, id
+"""
+
+# The batch's ancestors through parent_batch_id, the batch first; the last one in the store is the original batch (a
+# parent missing from the store ends the walk there). The depth bound stops a cycle a corrupt cache could hold.
+_ANCESTORS = """
+WITH RECURSIVE up(id, parent, depth) AS (
+    SELECT id, parent_batch_id, 0 FROM batches WHERE id = ?
+    UNION
+    SELECT b.id, b.parent_batch_id, u.depth + 1 FROM batches AS b JOIN up AS u ON b.id = u.parent WHERE u.depth < 1000
+)
+SELECT id FROM up ORDER BY depth DESC LIMIT 1
 """
 
 _COLUMNS = (
@@ -51,7 +63,9 @@ class Chain:
         return len(self.ids) - 1
 
     def join_sql(self) -> tuple[str, list[Any]]:
-        """FROM … JOIN … picking, for each root row `b`, the winning row `w`; and the parameters it takes."""
+        """FROM … JOIN … picking, for each root row `b`, the winning row `w`; and the parameters it takes. The
+        unary plus on `b.custom_id` is no mistake: with a plain equality SQLite carries a range on `b.custom_id`
+        over to `w.custom_id` and scans `w` per root row (a chunked walk became quadratic: 100k rows in minutes)."""
         later = self.keys[:0:-1]  # newest first: the first that holds the custom_id wins
         probes = " ".join(
             "WHEN EXISTS (SELECT 1 FROM results INDEXED BY results_scan WHERE batch_key = ? "
@@ -63,9 +77,16 @@ class Chain:
         params.append(self.keys[0])
         sql = (
             "FROM results AS b INDEXED BY results_scan "
-            f"JOIN results AS w INDEXED BY results_scan ON w.batch_key = ({winner}) AND w.custom_id = b.custom_id"
+            f"JOIN results AS w INDEXED BY results_scan ON w.batch_key = ({winner}) AND w.custom_id = +b.custom_id"
         )
         return sql, params
+
+
+def merged_chunk_sql(source: str, where: str) -> str:
+    """The next chunk of final results after a custom_id (its parameters: the merged ones, then that custom_id and
+    the chunk's size). The root's range is walked on the index from there; the winner is looked up by equality
+    (join_sql's `+b.custom_id` keeps SQLite from turning `b.custom_id > ?` into a range scan of `w` per row)."""
+    return f"SELECT {_COLUMNS} {source} WHERE {where} AND b.custom_id > ? ORDER BY b.custom_id LIMIT ?"
 
 
 class LineageMixin(SearchMixin):
@@ -76,6 +97,16 @@ class LineageMixin(SearchMixin):
         if not rows:
             return None
         return Chain(tuple(r[0] for r in rows), tuple(r[1] for r in rows))
+
+    async def original_batch(self, batch_id: str) -> str | None:
+        """The batch `batch_id` was retried from, and so on up: the original batch of its retry chain (`batch_id`
+        itself when it is no retry); None when the batch is not in the store."""
+        return await self._db.scalar(_ANCESTORS, (batch_id,))
+
+    async def whole_chain(self, batch_id: str) -> Chain | None:
+        """The whole retry chain `batch_id` belongs to, from its original batch (a retry given resolves to it)."""
+        root = await self.original_batch(batch_id)
+        return None if root is None else await self.retry_chain(root)
 
     async def count_merged_results(self, chain: Chain, flt: ResultFilter = ResultFilter()) -> int:  # noqa: B008
         if flt.is_empty:  # one final outcome per root row: the root's count, off the index alone
@@ -94,6 +125,26 @@ class LineageMixin(SearchMixin):
         )
         ids = dict(zip(chain.keys, chain.ids, strict=True))
         return [ResultRow(ids[r[0]], *r[1:]) for r in rows]
+
+    async def iter_merged_results(
+        self,
+        chain: Chain,
+        flt: ResultFilter = ResultFilter(),  # noqa: B008
+        *,
+        chunk: int = 1000,
+    ) -> AsyncIterator[ResultRow]:
+        """Every final result matching `flt`, in custom_id order, `chunk` rows per query: keyset pagination on the
+        root's custom_id (as iter_results), so memory stays bounded and no query rescans what came before."""
+        source, where, params = await self._merged(chain, flt)
+        ids = dict(zip(chain.keys, chain.ids, strict=True))
+        after = ""
+        while True:
+            rows = await self._db.fetchall(merged_chunk_sql(source, where), (*params, after, chunk))
+            for r in rows:
+                yield ResultRow(ids[r[0]], *r[1:])
+            if len(rows) < chunk:
+                return
+            after = rows[-1][1]
 
     async def merged_type_counts(self, chain: Chain) -> dict[str, int]:
         """Final outcomes per result type; the four API types are always present (0 when none)."""
