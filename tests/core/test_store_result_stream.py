@@ -176,3 +176,67 @@ async def test_closing_after_a_download_leaves_statistics_of_the_results(tmp_pat
     finally:
         conn.close()
     assert "results" in analysed
+
+
+async def test_a_chunk_whose_move_fails_leaves_nothing_staged_and_no_transaction_open(cache_store, monkeypatch) -> None:
+    """A chunk is staged before its transaction begins (Database.begun): when that transaction fails, the staged rows
+    are cleared, the connection is left outside any transaction, and the next stream stores exactly its own rows."""
+    import sqlite3
+
+    store = cache_store
+    await store.upsert_batches([_batch("msgbatch_f")], synced_at=datetime.now(UTC))
+    chunks = [[_line(i, i % 3) for i in range(start, start + 100)] for start in range(0, 300, 100)]
+    begun = type(store._db).begun
+    calls = 0
+
+    def failing_second(db, conn, **kw):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise sqlite3.OperationalError("database is locked")
+        return begun(db, conn, **kw)
+
+    monkeypatch.setattr(type(store._db), "begun", failing_second)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        await store.write_result_stream("msgbatch_f", _stream(chunks), at=AT)
+    assert await _staged(store) == 0
+    assert not store._db.conn.in_transaction
+    assert await store.stored_result_count("msgbatch_f") == 100
+    monkeypatch.setattr(type(store._db), "begun", begun)
+    assert await store.write_result_stream("msgbatch_f", _stream(chunks[1:]), at=AT) == 200
+    await store.upsert_batches([_batch("msgbatch_g")], synced_at=datetime.now(UTC))
+    for chunk in chunks:
+        await store.write_results("msgbatch_g", [parse_result_line("msgbatch_g", line, at=AT) for line in chunk])
+    assert await _stored(store, "msgbatch_f") == await _stored(store, "msgbatch_g")
+    assert await _staged(store) == 0
+
+
+async def test_staging_a_chunk_takes_no_lock_on_the_database(cache_store, monkeypatch) -> None:
+    """While a chunk is staged (before its own transaction), another connection can still write the database: the
+    staging transaction touches the in-memory tables alone."""
+    import sqlite3
+
+    from batchtui.core.store import results
+
+    store = cache_store
+    await store.upsert_batches([_batch("msgbatch_l")], synced_at=datetime.now(UTC))
+    fill = results._fill_staging
+    written_meanwhile: list[int] = []
+
+    async def fill_then_write_elsewhere(conn, ok, other):
+        await fill(conn, ok, other)
+        assert conn.in_transaction is False
+        other_conn = sqlite3.connect(store.path, timeout=0)  # no waiting: a held lock fails at once
+        try:
+            other_conn.execute("BEGIN IMMEDIATE")
+            other_conn.execute("UPDATE batches SET results_error = 'x' WHERE id = 'msgbatch_l'")
+            other_conn.execute("COMMIT")
+            written_meanwhile.append(1)
+        finally:
+            other_conn.close()
+
+    monkeypatch.setattr(results, "_fill_staging", fill_then_write_elsewhere)
+    chunks = [[_line(i, 0) for i in range(start, start + 50)] for start in (0, 50)]
+    assert await store.write_result_stream("msgbatch_l", _stream(chunks), at=AT) == 100
+    assert written_meanwhile == [1, 1]
+    assert await store.stored_result_count("msgbatch_l") == 100

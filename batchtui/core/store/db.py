@@ -16,10 +16,11 @@ import aiosqlite
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 32 * 1024  # page cache per connection; bounded so a 100k-row ingest stays well under the RSS budget
 WAL_AUTOCHECKPOINT = 4096  # pages
-# After a bulk commit, how long the writer waits for the checkpointer to reach it (meanwhile the next chunk is being
-# parsed): a WAL checkpointed whole when the next commit starts is written again from its start, so a 100k-result
-# download keeps a WAL of one chunk (6 MB) instead of 112 MB, which the store's close then deletes (~35 ms of discard
-# on an ext4 mounted with it) and whose every page was a new one for the kernel to find.
+# In a bulk run, how long a transaction waits before its BEGIN for the checkpointer to reach the commit before
+# (meanwhile the next chunk is staged): a WAL checkpointed whole when the next transaction starts is written again
+# from its start, so a 100k-result download keeps a WAL of one chunk (6 MB) instead of 112 MB, which the store's
+# close then deletes (~35 ms of discard on an ext4 mounted with it) and whose every page was a new one for the kernel
+# to find.
 CATCH_UP_SECONDS = 0.1
 ANALYSIS_LIMIT = 1000  # index entries PRAGMA optimize samples per index
 
@@ -98,37 +99,51 @@ class Database:
         `durable`: fsync the WAL at commit. In WAL mode `synchronous=NORMAL` survives a process crash but may lose
         the last commits on power loss; the submission log must not, so its writes pay for one fsync.
         """
+        async with self.held() as conn, self.begun(conn, durable=durable):
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, with no transaction of this process open on it until the scope ends: statements run
+        here are each their own transaction, and `begun(conn)` opens one."""
         async with self._lock:
             if self._closed:
                 raise RuntimeError("the store is closed")
-            conn = self.conn
+            yield self.conn
+
+    @contextlib.asynccontextmanager
+    async def begun(self, conn: aiosqlite.Connection, *, durable: bool = False) -> AsyncIterator[None]:
+        """`transaction()`'s `BEGIN IMMEDIATE` … `COMMIT`, inside a `held()` scope. In a bulk run it first waits
+        for the checkpointer (CATCH_UP_SECONDS at most) to reach the commit before, so this one writes the WAL from
+        its start; work done in the scope before (staging the next chunk) runs meanwhile."""
+        try:
+            if durable:
+                await execute(conn, "PRAGMA synchronous=FULL")
+            if self._checkpointer is not None:
+                await self._checkpointer.caught_up(CATCH_UP_SECONDS)
+            await run(conn, "BEGIN IMMEDIATE")
             try:
-                if durable:
-                    await execute(conn, "PRAGMA synchronous=FULL")
-                await run(conn, "BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                    # Shielded: a cancellation must not leave the shared connection inside an open transaction.
-                    await asyncio.shield(run(conn, "COMMIT"))
-                    if self._checkpointer is not None:
-                        self._checkpointer.poke()
-                        await self._checkpointer.caught_up(CATCH_UP_SECONDS)
-                except BaseException:
-                    with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
-                        await asyncio.shield(run(conn, "ROLLBACK"))
-                    raise
-            finally:
-                if durable:
-                    await asyncio.shield(execute(conn, "PRAGMA synchronous=NORMAL"))
+                yield
+                # Shielded: a cancellation must not leave the shared connection inside an open transaction.
+                await asyncio.shield(run(conn, "COMMIT"))
+                if self._checkpointer is not None:
+                    self._checkpointer.poke()
+            except BaseException:
+                with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
+                    await asyncio.shield(run(conn, "ROLLBACK"))
+                raise
+        finally:
+            if durable:
+                await asyncio.shield(execute(conn, "PRAGMA synchronous=NORMAL"))
 
     @contextlib.asynccontextmanager
     async def bulk(self) -> AsyncIterator[None]:
         """A run of large write transactions (a results download, chunk after chunk). Their commits do not
         checkpoint: a checkpoint copies the WAL into the database and syncs both, ~100 ms for each 32 MB of WAL,
         which would hold up the next chunk. A second connection checkpoints instead, on a thread of its own, after
-        each commit (PASSIVE: it never blocks a reader or a writer), while the next chunk is parsed; the commit
-        waits for it (CATCH_UP_SECONDS at most) so the WAL restarts. The WAL and the database are synced exactly as
-        before; only who waits for it changes."""
+        each commit (PASSIVE: it never blocks a reader or a writer), while the next chunk is parsed and staged; the
+        next transaction waits for it before its BEGIN (CATCH_UP_SECONDS at most) so the WAL restarts. The WAL and
+        the database are synced exactly as before; only who waits for it changes."""
         self._bulk += 1
         if self._bulk == 1:
             with contextlib.suppress(Exception):

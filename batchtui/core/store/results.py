@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from operator import attrgetter, itemgetter
@@ -14,7 +15,7 @@ from typing import Any
 from batchtui.core.models import RESULT_TYPES, ResultFilter, ResultRow
 from batchtui.core.result_lines import SUCCEEDED_COLUMNS, VALUE_COLUMNS, full_values, staged_values
 from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, BATCH_TOTAL_SQL, CostsMixin
-from batchtui.core.store.db import execute, executemany, run_in_turn
+from batchtui.core.store.db import execute, executemany, run, run_in_turn
 from batchtui.core.store.errors import NotFoundError
 from batchtui.core.store.reuse import materialise_for_batch
 from batchtui.core.store.search import SearchMixin, fts_query, index_rows, search_state, unindex_rows
@@ -155,38 +156,43 @@ class ResultsMixin(SearchMixin, CostsMixin):
                 parsing = None
                 if not rows:
                     continue
-                async with self._db.transaction() as conn:
-                    indexed = await search_state(conn, key)
-                    if indexed:
-                        ids_json = json.dumps([r[0] for r in rows])
-                        await unindex_rows(conn, key, ids_json, indexed)
-                        await executemany(conn, _UPSERT, [full_values(key, r) for r in rows])
-                        await index_rows(conn, batch_id, key, ids_json, indexed)
-                    else:
-                        if not staged:
-                            await execute(conn, _OK_TABLE)
-                            await execute(conn, _OTHER_TABLE)
-                            staged = True
-                        ok, other = _stage(rows)
-                        if ok:
-                            await executemany(conn, _OK_FILL, ok)
-                        if other:
-                            await executemany(conn, _OTHER_FILL, other)
-                        if upcoming.done() and upcoming.exception() is None and upcoming.result():
-                            # The next chunk is here: parse it while SQLite moves this one (no GIL needed there).
-                            lines = upcoming.result()
-                            upcoming = asyncio.ensure_future(anext(chunks, None))
-                            parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, lines, at))
-                        upsert = _UPSERT_BOTH if ok and other else _UPSERT_OK if ok else _UPSERT_OTHER
-                        await run_in_turn(
-                            conn,
-                            (upsert, (key,)),
-                            *(
-                                (f"DELETE FROM temp.result_chunk_{t}", ())
-                                for t, r in (("ok", ok), ("other", other))
-                                if r
-                            ),
-                        )
+                async with self._db.held() as conn:
+                    # Staged first, in a transaction of the in-memory database alone (the main database is not
+                    # touched, so no snapshot of it is taken): meanwhile the checkpointer copies the last commit's
+                    # WAL, which the upsert's transaction waits for before it starts (Database.begun).
+                    if not staged:
+                        await run_in_turn(conn, (_OK_TABLE, ()), (_OTHER_TABLE, ()))
+                        staged = True
+                    ok, other = _stage(rows)
+                    await _fill_staging(conn, ok, other)
+                    try:
+                        async with self._db.begun(conn):
+                            indexed = await search_state(conn, key)
+                            if not indexed:
+                                upsert = _UPSERT_BOTH if ok and other else _UPSERT_OK if ok else _UPSERT_OTHER
+                                moving = asyncio.ensure_future(
+                                    run_in_turn(conn, (upsert, (key,)), *_clearing(ok, other))
+                                )
+                                if upcoming.done() and upcoming.exception() is None and upcoming.result():
+                                    # The next chunk is here: parse it while SQLite moves this one (no GIL needed
+                                    # there). Started once the move is queued: the thread's trips to the event loop
+                                    # wait for the GIL while a parse holds it.
+                                    lines = upcoming.result()
+                                    upcoming = asyncio.ensure_future(anext(chunks, None))
+                                    parsing = asyncio.ensure_future(asyncio.to_thread(_parse_rows, lines, at))
+                                await moving
+                                ok = other = []
+                            else:  # the search index is kept in step row by row
+                                await _clear_staging(conn, ok, other)
+                                ok = other = []
+                                ids_json = json.dumps([r[0] for r in rows])
+                                await unindex_rows(conn, key, ids_json, indexed)
+                                await executemany(conn, _UPSERT, [full_values(key, r) for r in rows])
+                                await index_rows(conn, batch_id, key, ids_json, indexed)
+                    finally:
+                        if ok or other:  # not moved (an error, a cancellation): the next chunk finds them empty
+                            with contextlib.suppress(Exception):
+                                await asyncio.shield(_clear_staging(conn, ok, other))
                 written += len(rows)
                 if on_written is not None:
                     on_written(written)
@@ -333,6 +339,31 @@ def _stage(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
     if len({r[0] for r in rows}) == len(rows):
         return ok, other
     return [], [r if len(r) != _OK_LENGTH else full_values(None, r)[1:] for r in rows]
+
+
+async def _fill_staging(conn: Any, ok: list[tuple], other: list[tuple]) -> None:
+    """Bind a chunk's rows into the staging tables, in one transaction of the in-memory database (`BEGIN` takes no
+    lock on the main one until a statement reads it: these do not)."""
+    try:
+        await run(conn, "BEGIN")
+        if ok:
+            await executemany(conn, _OK_FILL, ok)
+        if other:
+            await executemany(conn, _OTHER_FILL, other)
+        # Shielded: a cancellation must not leave the shared connection inside an open transaction.
+        await asyncio.shield(run(conn, "COMMIT"))
+    except BaseException:
+        with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
+            await asyncio.shield(run(conn, "ROLLBACK"))
+        raise
+
+
+def _clearing(ok: list[tuple], other: list[tuple]) -> list[tuple[str, tuple]]:
+    return [(f"DELETE FROM temp.result_chunk_{t}", ()) for t, r in (("ok", ok), ("other", other)) if r]
+
+
+async def _clear_staging(conn: Any, ok: list[tuple], other: list[tuple]) -> None:
+    await run_in_turn(conn, *_clearing(ok, other))
 
 
 async def _one(lines: Sequence[bytes | str]) -> AsyncIterator[Sequence[bytes | str]]:
