@@ -116,8 +116,12 @@ class KeyFooter(Footer):
             yield key if spec.classes else key.data_bind(compact=Footer.compact)
 
     def bindings_changed(self, screen: Screen) -> None:
+        """As Footer's, which skips every change while the app is blurred (its focused widget is then set aside,
+        so its keys would flicker out and back): but a footer with no keys yet takes the screen's. A browser tab
+        served by `batchtui serve` starts blurred (the web driver sends AppBlur before the first screen mounts),
+        and Footer's rule left its key bar blank until the first key press."""
         self._bindings_ready = True
-        if not screen.app.app_focus:
+        if not screen.app.app_focus and self._composed is not None:
             return
         if self.is_attached and screen is self.screen:
             self.call_after_refresh(self._update_keys)
