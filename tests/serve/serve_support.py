@@ -78,6 +78,16 @@ def _wait_for_url(process: subprocess.Popen[bytes], out: Path, log: Path) -> str
     raise AssertionError(f"batchtui serve printed no URL in {START_BOUND}s:\n{log.read_text()}")
 
 
+def running(process: psutil.Process) -> bool:
+    """The process has not ended. The server reaps an app the moment it exits, so one that `is_running()` a
+    moment ago may be gone when `status()` asks: psutil then raises NoSuchProcess, which means ended, not an
+    error (asking both in one expression made the two-tab test fail now and then on a loaded machine)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def wait_for_apps(server: Served, count: int, bound: float = START_BOUND) -> list[psutil.Process]:
     deadline = time.monotonic() + bound
     while len(apps := server.apps()) < count:

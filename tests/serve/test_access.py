@@ -13,7 +13,7 @@ import aiohttp
 import psutil
 import pytest
 
-from tests.serve.serve_support import STOP_BOUND, TOKEN, serve_env, served, wait_for_apps
+from tests.serve.serve_support import STOP_BOUND, TOKEN, running, serve_env, served, wait_for_apps
 
 # The headers of a websocket handshake, sent by hand so the server's answer to the upgrade request is visible.
 UPGRADE = {
@@ -91,10 +91,10 @@ async def test_a_closed_tab_and_the_shutdown_end_every_app_process(tmp_path, sig
 
             await tabs[0].close()
             deadline = time.monotonic() + STOP_BOUND
-            while all(app.is_running() and app.status() != psutil.STATUS_ZOMBIE for app in apps):
+            while all(running(app) for app in apps):
                 assert time.monotonic() < deadline, "closing a tab did not end its process"
                 await asyncio.sleep(0.05)  # (the other tabs keep answering the server's heartbeats)
-            alive = [app for app in apps if app.is_running() and app.status() != psutil.STATUS_ZOMBIE]
+            alive = [app for app in apps if running(app)]
             assert len(alive) == 1
 
             assert server.stop(sig) == 0  # Ctrl-C (or a service manager's stop), a tab still open
@@ -167,3 +167,13 @@ async def test_a_dashboard_that_fails_to_start_says_why_on_stderr_and_stdout_kee
     assert out == server.url + "\n"
     log = server.log.read_text()
     assert "NotADirectoryError" in log and "NotADirectoryError" not in out, log
+
+
+def test_a_process_reaped_between_two_questions_counts_as_ended():
+    """The race `running` closes: is_running() said yes, the server reaped the app, then status() raised."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    process = psutil.Process(child.pid)
+    child.wait()  # exited and reaped, as the server reaps an app whose tab closed
+    with pytest.raises(psutil.NoSuchProcess):
+        process.status()
+    assert not running(process)
