@@ -88,3 +88,24 @@ def test_merged_is_in_the_help(cli, capsys):
         cli("results", "--help")
     out = capsys.readouterr().out
     assert done.value.code == 0 and "--merged" in out and "latest outcome" in out
+
+
+@pytest.mark.emulator(batch_seconds=0.2, error_rate=0.5, seed=3)
+def test_a_group_merges_each_parts_chain(cli, tmp_path, batch_emulator, monkeypatch):
+    from batchtui.commands import submit as submit_command
+    from batchtui.core.inputs import SplitLimits
+
+    monkeypatch.setattr(submit_command, "SPLIT_LIMITS", SplitLimits(max_requests=4))  # 10 requests: 3 parts
+    code, out, err = cli("submit", str(requests_file(tmp_path, n=10)), "--wait", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    parts = data["batch_ids"]
+    assert len(parts) == 3
+    child = retry(cli, parts[1])  # the second part's failures go again
+    wait_all_ended(batch_emulator)
+    expected = api_outcomes(batch_emulator, *parts, child)
+    code, out, err = cli("results", data["group_id"], "--merged")
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert sorted(d["custom_id"] for d in lines) == sorted(f"item-{i}" for i in range(10))  # each once
+    assert {d["custom_id"]: (d["batch_id"], d["result"]["type"]) for d in lines} == expected
