@@ -4,11 +4,14 @@ and counted like its own."""
 
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
 
 import pytest
+from textual.widgets import Input
 
 from batchtui.core.models import ResultFilter
+from batchtui.tui.file_dialogs import SaveFile
 from batchtui.tui.widgets.results_table import PAGE_SIZE, ResultsTable
 from tests.tui.app_support import SIZE, add_batch, settle
 from tests.tui.results_support import (
@@ -16,12 +19,16 @@ from tests.tui.results_support import (
     FIXED_NOW,
     ResultsHostApp,
     batch_wire,
+    choose_format,
     counts_of,
     errored_line,
+    finish_export,
     mixed_lines,
+    save_as,
     screen_text,
     seed_batch,
     succeeded_line,
+    wait_for,
 )
 from tests.tui.results_support import settle as settle_results
 
@@ -102,12 +109,36 @@ async def test_m_merges_the_retry_chain_and_back(chain_store):
         assert row is not None and (row.custom_id, row.batch_id) == ("req-000003", RETRY2)
         assert row.text == "third try req-000003"
         assert f"from retry 2 of 2 · {RETRY2}" in str(screen.query_one("#detail-title").render())
-        assert screen.check_action("export", ()) is None  # the merged view is not exported
         await pilot.press("m")
         await settle_results(pilot, app)
         assert table.chain is None and table.cursor == 3  # its place kept
         own = table.cursor_row
         assert own is not None and (own.batch_id, own.result_type) == (BATCH_ID, "errored")
+
+
+async def test_e_in_the_merged_view_exports_the_final_outcomes_shown(chain_store, tmp_path):
+    out = tmp_path / "final.csv"
+    app = ResultsHostApp(chain_store)
+    async with app.run_test(size=(130, 40), notifications=True) as pilot:
+        await settle_results(pilot, app)
+        await pilot.press("m", "2")  # the final outcomes that succeeded: all 400, 120 of them in a retry
+        await settle_results(pilot, app)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, SaveFile), what="the save dialog")
+        await pilot.pause()
+        assert app.screen.query_one(Input).value.endswith(f"{BATCH_ID}-merged.jsonl")  # the default file
+        await save_as(pilot, app, out)
+        assert await choose_format(pilot, app) == "csv"
+        await finish_export(pilot, app)
+        assert "Exported 400 results to" in " ".join(app.notified)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["custom_id"] for r in rows] == [f"req-{i:06d}" for i in range(400)]  # each request once
+    by_id = {r["custom_id"]: r for r in rows}
+    assert {r["type"] for r in rows} == {"succeeded"}
+    assert by_id["req-000003"]["batch_id"] == RETRY2 and by_id["req-000003"]["text"] == "third try req-000003"
+    assert by_id["req-000000"]["batch_id"] == BATCH_ID
+    from_batch = [r["batch_id"] for r in rows]  # the 120 failures: half succeeded in each retry
+    assert (from_batch.count(BATCH_ID), from_batch.count(RETRY), from_batch.count(RETRY2)) == (280, 60, 60)
 
 
 async def test_the_merged_view_pages_like_the_batch(chain_store):

@@ -52,13 +52,14 @@ def format_for(path: Path | str) -> str:
     return export_format_for(path)
 
 
-def default_file_name(batch_ids: list[str], marked: bool, name: str | None = None) -> str:
-    """After `name` (a group's) when given, else the one batch's id, else how many batches."""
+def default_file_name(batch_ids: list[str], marked: bool, name: str | None = None, *, merged: bool = False) -> str:
+    """After `name` (a group's) when given, else the one batch's id, else how many batches; `-merged` for a retry
+    chain's final results."""
     if name:
         stem = re.sub(r"[^A-Za-z0-9_-]", "_", name)
     else:
         stem = re.sub(r"[^A-Za-z0-9_-]", "_", batch_ids[0]) if len(batch_ids) == 1 else f"{len(batch_ids)}-batches"
-    return f"{stem}-{'marked' if marked else 'results'}.jsonl"
+    return f"{stem}-{'marked' if marked else 'merged' if merged else 'results'}.jsonl"
 
 
 # -- dialogs -----------------------------------------------------------------------------------------------------
@@ -139,23 +140,22 @@ def start_export(
     custom_ids: set[str] | None = None,
     *,
     name: str | None = None,
+    merged: bool = False,
 ) -> Worker[None]:
     """Export the results of `batch_ids`: the marked `custom_ids` if any, else every result matching `flt`. `name`
-    (a group's) names the default file."""
+    (a group's) names the default file. `merged`: each batch's final results across its retry chain."""
+    selection = Selection(tuple(batch_ids), flt, frozenset(custom_ids) if custom_ids else None, merged=merged)
     return app.run_worker(
-        _export_flow(app, list(batch_ids), flt, set(custom_ids) if custom_ids else None, name),
+        _export_flow(app, selection, name),
         name="export",
         group="export",
         exit_on_error=False,
     )
 
 
-async def _export_flow(
-    app: App[Any], batch_ids: list[str], flt: ResultFilter, custom_ids: set[str] | None, name: str | None = None
-) -> None:
+async def _export_flow(app: App[Any], selection: Selection, name: str | None = None) -> None:
     global last_directory
     session = session_of(app)
-    selection = Selection(tuple(batch_ids), flt, frozenset(custom_ids) if custom_ids else None)
     missing = await missing_results(session, selection)
     stored = await count_selected(session.store, selection)
     if stored == 0 and not (missing and session.online):
@@ -170,7 +170,8 @@ async def _export_flow(
             markup=False,
         )
 
-    default = default_file_name(batch_ids, custom_ids is not None, name)
+    marked = selection.custom_ids is not None
+    default = default_file_name(list(selection.batch_ids), marked, name, merged=selection.merged)
     location = last_directory if last_directory is not None and last_directory.is_dir() else Path.cwd()
     title = f"Export {fmt.count(stored)} results" if not missing else "Export results"
     dialog = SaveFile(location, title, default_file=default, formats=FORMATS, format_for=format_for)

@@ -569,8 +569,6 @@ class ResultsScreen(Screen[None]):
         if action == "retry":
             online = getattr(self.app, "api", None) is not None
             return True if online and self.batch is not None and has_failures(self.batch) else None
-        if action == "export":  # the merged view is not an export source (yet): export each batch on its own
-            return None if self.merged else True
         return True
 
     def disabled_reason(self, action: str) -> str | None:
@@ -581,15 +579,15 @@ class ResultsScreen(Screen[None]):
             if getattr(self.app, "api", None) is None:
                 return "Retrying needs the API (batchtui is offline)."
             return "Only an ended batch with errored, expired or canceled requests can be retried."
-        if action == "export":
-            return "The merged view cannot be exported: press m for this batch's own results, then e."
         return None
 
     def action_export(self) -> None:
         from batchtui.tui.screens.export import start_export  # the export flow is only loaded when used
 
         marks = set(self.table.marked)
-        start_export(self.app, list(self.table.batch_ids), self.filter_bar.filter, marks or None, name=self.export_name)
+        merged = self.merged and self.table.chain is not None  # the chain's final outcomes, as shown
+        flt = self.filter_bar.filter
+        start_export(self.app, list(self.table.batch_ids), flt, marks or None, name=self.export_name, merged=merged)
 
     @property
     def export_name(self) -> str | None:
