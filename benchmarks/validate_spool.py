@@ -125,13 +125,11 @@ def main() -> None:
             print(f"generated {path} in {time.perf_counter() - t:.1f} s")
         size = path.stat().st_size
         print(f"{args.requests:,} requests, {size / 1e6:.0f} MB\n")
-        figures: dict[str, tuple[float, float, float]] = {}
-        for name, code in (("floor", FLOOR), ("ours", OURS)):
-            best = (float("inf"), 0.0, 0.0)
-            for _ in range(args.repeat):
+        figures = {name: (float("inf"), 0.0, 0.0) for name in ("floor", "ours")}
+        for _ in range(args.repeat):  # interleaved, so a machine busy for a while weighs on both alike
+            for name, code in (("floor", FLOOR), ("ours", OURS)):
                 took, rss, out = run_measured(code, str(path), str(work / "spool"))
-                best = min(best, (took, rss, float(out.split()[3])))
-            figures[name] = best
+                figures[name] = min(figures[name], (took, rss, float(out.split()[3])))
     floor, ours = figures["floor"][0], figures["ours"][0]
     print(f"{'path':<8} {'seconds':>8} {'MB/s':>8} {'peak RSS':>10} {'CPU s':>7}")
     for name, (took, rss, cpu) in figures.items():

@@ -131,6 +131,14 @@ class SpoolWriter:
         if self._pending >= CHUNK:
             self._drain()
 
+    def add_many(self, items: list[bytes]) -> None:
+        """Requests as `add` takes them, several at once (a block of a file's lines)."""
+        self._items += items
+        self.count += len(items)
+        self._pending += sum(map(len, items))
+        if self._pending >= CHUNK:
+            self._drain()
+
     def _drain(self) -> None:
         """The items gathered, into the body stream."""
         if self._items:

@@ -136,10 +136,18 @@ def prepare(
         if on_progress and writer.count % PREPARE_REPORT_EVERY == 0:
             on_progress("prepare", writer.count, 0)
 
+    def on_items(items: list[bytes]) -> None:  # the fast lane's requests, a block at a time (no metadata)
+        assert writer is not None
+        before = writer.count
+        writer.add_many(items)
+        if on_progress and writer.count // PREPARE_REPORT_EVERY != before // PREPARE_REPORT_EVERY:
+            on_progress("prepare", writer.count, 0)
+
     sink = on_request if writer is not None else None
+    many = on_items if writer is not None else None
     try:
         if is_file:
-            report = validate_file(source, fmt=fmt, defaults=defaults, on_request=sink)  # type: ignore[arg-type]
+            report = validate_file(source, fmt=fmt, defaults=defaults, on_request=sink, on_items=many)  # type: ignore[arg-type]
         else:
             report = validate_requests(source, name=name, on_request=sink)  # type: ignore[arg-type]
         if not report.ok:

@@ -53,3 +53,28 @@ def test_size_is_the_body_so_far_at_every_item(tmp_path: Path, monkeypatch: pyte
             assert writer.size == len(BODY_HEAD + BODY_SEP.join(items[:n]))
         writer.finish()
         assert writer.size == writer.path.stat().st_size == len(BODY_HEAD + BODY_SEP.join(items) + BODY_TAIL)
+
+
+@pytest.mark.parametrize("gather", [1, 100, 5_000])
+def test_items_added_a_block_at_a_time_make_the_same_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gather: int
+) -> None:
+    """`add_many` (the fast lane's items, a block of lines at a time) mixed with `add`: the same body, size and
+    count as one `add` per item."""
+    monkeypatch.setattr("batchtui.service.spool.CHUNK", gather)
+    items = [b'{"custom_id":"r%d","params":{"x":"%s"}}' % (i, b"y" * (i % 37)) for i in range(300)]
+    with SpoolWriter(tmp_path / "spool") as writer:
+        at = 0
+        for size in (1, 0, 37, 2, 1, 120, 132):  # runs of add_many, each followed by one add
+            writer.add_many(items[at : at + size])
+            at += size
+            assert writer.size == len(BODY_HEAD + BODY_SEP.join(items[:at])) and writer.count == at
+            if at < len(items):
+                writer.add(items[at])
+                at += 1
+        assert at == len(items)
+        digest = writer.finish()
+        writer.keep()
+    body = writer.path.read_bytes()
+    assert body == BODY_HEAD + BODY_SEP.join(items) + BODY_TAIL
+    assert digest == hashlib.sha256(body).hexdigest()

@@ -8,6 +8,8 @@ import json
 import pytest
 
 from batchtui.core.errors import DuplicateSubmission, OutcomeUnknown
+from batchtui.core.inputs.split import BODY_HEAD, BODY_SEP, BODY_TAIL
+from batchtui.core.inputs.validate import validate_file
 from batchtui.service.submit import NotCreated, ValidationFailed, prepare, submit
 from tests.service.support import open_submission, server_batch_ids, write_requests
 
@@ -147,3 +149,30 @@ async def test_an_identical_body_to_an_open_submission_is_refused_unless_forced(
     assert len(await session.store.list_submissions()) == 1
     forced = await submit(session, path, force=True)
     assert server_batch_ids(other_tool) == [forced.batch.id]
+
+
+def test_the_spool_keeps_the_file_order_when_lines_take_the_lane_and_the_full_way(tmp_path, monkeypatch):
+    """Plainly valid lines hand their items over a block at a time, the others one by one: the body still holds
+    every request in the file's order, byte for byte what one call per request gives, and progress is told."""
+    monkeypatch.setattr("batchtui.service.submit.PREPARE_REPORT_EVERY", 500)
+    lines = []
+    for i in range(3000):  # ~1.7 MB: several of the reader's 256 KiB blocks
+        params = {"model": "claude-haiku-4-5", "max_tokens": 64, "messages": [{"role": "user", "content": "x" * 500}]}
+        if i % 7 == 3:
+            params["temperature"] = 0.5  # not in the lane: the full way
+        if i % 11 == 5:
+            params["messages"][0]["content"] = [{"type": "image", "source": {"type": "url", "url": "https://e/x.png"}}]
+        lines.append(json.dumps({"custom_id": f"r-{i}", "params": params}, separators=(", ", ": ")))
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    one_by_one: list[bytes] = []
+    report = validate_file(path, on_request=lambda req, item: one_by_one.append(item))
+    assert report.ok and len(one_by_one) == 3000
+    told: list[int] = []
+    prepared = prepare(path, tmp_path / "spool", on_progress=lambda phase, n, _: told.append(n))
+    body = prepared.spool.read_bytes()
+    assert body == BODY_HEAD + BODY_SEP.join(one_by_one) + BODY_TAIL
+    assert [r["custom_id"] for r in json.loads(body)["requests"]] == [f"r-{i}" for i in range(3000)]
+    assert prepared.request_count == 3000 and prepared.body_bytes == len(body)
+    assert told == sorted(told) and len(told) >= 5 and told[-1] <= 3000  # told as the count passes each 500
+    prepared.discard()

@@ -51,6 +51,10 @@ _decode = msgspec.json.Decoder().decode
 # Called with each valid request and its item exactly as the create body carries it (compact JSON, UTF-8): the
 # submit path spools these bytes in the same pass as the validation, so a file is read once.
 RequestSink = Callable[[SourceRequest, bytes], None]
+# Called with the items of valid requests a JSONL file's fast lane passed, a block of lines at a time, in their
+# order with the requests `RequestSink` sees (given both, a request goes to one of them): one call per block instead
+# of one per request.
+ItemsSink = Callable[[list[bytes]], None]
 # Rewrites a valid request's params before it is priced, sized and encoded (auto-caching adds its breakpoints so):
 # the report and the body then describe what is sent.
 ParamsTransform = Callable[[dict[str, Any]], dict[str, Any]]
@@ -130,8 +134,10 @@ class _Scan:
         on_request: RequestSink | None = None,
         split: SplitLimits | None = None,
         transform: ParamsTransform | None = None,
+        on_items: ItemsSink | None = None,
     ) -> None:
         self.path = path
+        self._on_items = on_items if on_request is not None else None
         self._transform = transform
         self.file = os.fspath(path)
         self._detect = fmt is None  # by content and extension, once the file is open
@@ -248,6 +254,11 @@ class _Scan:
             self.defaults.as_params(),
         )  # looked up once, not per line
         common = self._splitter is None and self._transform is None  # else each request goes through _check_plain
+        # The lane's items, handed to on_items at the end of each block (and before a line the full way, whose
+        # request goes to on_request); the request objects are then made only when they are yielded.
+        many = self._on_items
+        items: list[bytes] = []
+        need_req = emit or many is None or not common
         if number == 0:
             raw = stream.readline(limit + 1)
             if not raw:
@@ -282,6 +293,9 @@ class _Scan:
                     except (msgspec.DecodeError, RecursionError):
                         plain = None
                     if plain is None:
+                        if items:
+                            many(items)  # type: ignore[misc]
+                            items = []
                         report.request_count, self._sized, report.body_bytes = count, sized, body
                         report.cost_low_usd, report.cost_high_usd = low_usd, high_usd
                         synced = True  # should the call raise, the report holds what it added
@@ -297,7 +311,7 @@ class _Scan:
                     if first:
                         lines.first = first = False
                     cid, params, texts, high, ttl = plain
-                    req = make(number, cid, params)
+                    req = make(number, cid, params) if need_req else None
                     count += 1  # self._count(number), written out
                     if count == over_count:
                         self._over_count_line = number
@@ -305,7 +319,7 @@ class _Scan:
                         report.request_count, self._sized, report.body_bytes = count, sized, body
                         report.cost_low_usd, report.cost_high_usd = low_usd, high_usd
                         synced = True
-                        ok = self._check_plain(req, plain)
+                        ok = self._check_plain(req, plain)  # type: ignore[arg-type]
                         sized, body = self._sized, report.body_bytes
                         low_usd, high_usd = report.cost_low_usd, report.cost_high_usd
                         item, synced = self._item, False
@@ -340,6 +354,7 @@ class _Scan:
                             item = _encode({"custom_id": cid, "params": params})  # as _add_size encodes req.to_item()
                         except UnicodeEncodeError:
                             self._sized, report.body_bytes, synced = sized, body, True
+                            req = req or make(number, cid, params)
                             ok = self._add_size(req) and ok
                             sized, body, item, synced = self._sized, report.body_bytes, self._item, False
                         else:
@@ -349,11 +364,17 @@ class _Scan:
                                 self._over_size_line = number
                     if ok:  # then this line found no error
                         if sink is not None:
-                            sink(req, item)
+                            if many is not None:
+                                items.append(item)
+                            else:
+                                sink(req, item)  # type: ignore[arg-type]
                         if emit:
-                            taken.append(req)
+                            taken.append(req)  # type: ignore[arg-type]
                     elif self._had_errors:
                         sink = None
+                if items:
+                    many(items)  # type: ignore[misc]
+                    items = []
                 if emit and taken:
                     return number, True
         finally:
@@ -579,14 +600,25 @@ def validate_file(
     on_request: RequestSink | None = None,
     split: SplitLimits | None = None,
     transform: ParamsTransform | None = None,
+    on_items: ItemsSink | None = None,
 ) -> ValidationReport:
     """Check a whole file without submitting anything. Keeps the first `max_errors` errors and counts the rest.
-    `on_request(req, item_bytes)` sees each valid request while no error has been found yet. `split`: a file over
+    `on_request(req, item_bytes)` sees each valid request while no error has been found yet; given `on_items` too,
+    a JSONL file's plainly valid requests go there instead, their items a block at a time. `split`: a file over
     one batch's limits is not an error; `report.parts` plans the parts it would be sent as. `transform` rewrites
     each valid request's params before they are priced and encoded (checks see them as the file has them)."""
     collector = Collector(max_errors)
     scan = _Scan(
-        path, fmt, defaults, collector.error, collector.file_error, collector.warn, on_request, split, transform
+        path,
+        fmt,
+        defaults,
+        collector.error,
+        collector.file_error,
+        collector.warn,
+        on_request,
+        split,
+        transform,
+        on_items,
     )
     scan.emit = False  # the requests are not wanted here: skip handing each one up through the generators
     for _ in scan.run():
