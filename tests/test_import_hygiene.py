@@ -42,3 +42,17 @@ def test_the_dashboard_runs_without_temporalio():
         "import batchtui.tui.app, batchtui.tui.launch, batchtui.tui.workflows, batchtui.temporal.cancel"
     )
     assert "temporalio" not in modules
+
+
+def test_the_dashboard_starts_without_the_create_and_submit_paths():
+    # The file picker, the validator and the submit path load when `n` or `R` is first pressed (or a group is
+    # sent), not before the first paint: about 80 ms of a start.
+    probe = (
+        "import sys\nimport batchtui.tui.app, batchtui.tui.launch\n"
+        "print(' '.join(m for m in sys.modules if m.startswith(('batchtui', 'textual_fspicker'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    loaded = set(out.stdout.split())
+    late = ("textual_fspicker", "batchtui.service.submit", "batchtui.core.inputs.validate")
+    late += ("batchtui.tui.screens.create", "batchtui.service.group_submit", "batchtui.service.retry")
+    assert [m for m in late if m in loaded] == []

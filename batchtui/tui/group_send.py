@@ -9,18 +9,20 @@ known), and the outcome comes last. The worker only calls the service and posts 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.message import Message
 from textual.worker import Worker
 
 from batchtui.core.errors import BatchtuiError, describe
-from batchtui.service.group_submit import GroupOutcome, submit_group
-from batchtui.service.queue import QueuePolicy
-from batchtui.service.split import PreparedParts
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import GROUP_SEND_WORKERS
+
+if TYPE_CHECKING:  # the submit path is loaded when a group is sent, not when the dashboard starts (~30 ms)
+    from batchtui.service.group_submit import GroupOutcome
+    from batchtui.service.queue import QueuePolicy
+    from batchtui.service.split import PreparedParts
 
 
 class GroupSendNote(Message):
@@ -66,6 +68,8 @@ def start_group_send(
 
 
 async def _send(app: App[Any], prepared: PreparedParts, label: str | None, policy: QueuePolicy | None) -> None:
+    from batchtui.service.group_submit import submit_group
+
     digest = prepared.digest
 
     def note(text: str) -> None:

@@ -50,7 +50,6 @@ from batchtui.tui.messages import ApiCallMessage, BatchCreated, SyncEventMessage
 from batchtui.tui.queue import status_words
 from batchtui.tui.safe import content_assemble
 from batchtui.tui.screens.confirm import ConfirmScreen
-from batchtui.tui.screens.create import CreateScreen, pick_requests_file
 from batchtui.tui.screens.label import LabelScreen
 from batchtui.tui.screens.retry import RetryScreen, has_failures
 from batchtui.tui.screens.stats import StatsScreen
@@ -547,6 +546,9 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="create", exit_on_error=False)
     async def action_new(self) -> None:
+        # The create flow (file picker, validation, the submit path) loads on first use, not at the start (~30 ms).
+        from batchtui.tui.screens.create import CreateScreen, pick_requests_file
+
         path = await self.app.push_screen_wait(pick_requests_file())
         if path is None:
             return

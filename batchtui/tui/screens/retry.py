@@ -24,7 +24,6 @@ from textual.widgets import Button, Checkbox, Static
 from batchtui.core import fmt
 from batchtui.core.errors import OutcomeUnknown, describe
 from batchtui.core.models import BatchRecord, ResultFilter
-from batchtui.service.retry import DEFAULT_TYPES, RETRYABLE_TYPES, plan_retry, retry
 from batchtui.tui.backdrop import Dialog
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import BatchCreated
@@ -112,6 +111,9 @@ class RetryScreen(Dialog[str | None]):
 
     @work(exclusive=True, group="retry-plan", exit_on_error=False)
     async def plan(self) -> None:
+        # The submit path loads when a retry is planned, not when the dashboard starts.
+        from batchtui.service.retry import RETRYABLE_TYPES, plan_retry
+
         session = session_of(self.app)
         try:
             plan = await plan_retry(session, self.batch.id, RETRYABLE_TYPES)
@@ -130,6 +132,8 @@ class RetryScreen(Dialog[str | None]):
 
     @work(exclusive=True, group="retry-send", exit_on_error=False)
     async def send(self, canceled: bool, invalid: bool) -> None:
+        from batchtui.service.retry import DEFAULT_TYPES, retry
+
         types = (*DEFAULT_TYPES, "canceled") if canceled else DEFAULT_TYPES
         try:
             outcome = await retry(session_of(self.app), self.batch.id, types, include_invalid=invalid)
