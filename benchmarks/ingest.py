@@ -157,10 +157,10 @@ def main() -> None:
 
             env = {**os.environ, "ANTHROPIC_API_KEY": "bench"}
             run_measured([PY, "-c", RECORD_PROFILE], env)
-            figures: dict[str, tuple[float, float]] = {}
-            for name in ("batchtui", "sdk", "floor", "imports"):
-                best = (float("inf"), 0.0)
-                for i in range(args.repeat):
+            names = ("batchtui", "sdk", "floor", "imports")
+            figures = {name: (float("inf"), 0.0) for name in names}
+            for i in range(args.repeat):  # interleaved, so a machine busy for a while weighs on every path alike
+                for name in names:
                     db = work / f"{name}-{i}.sqlite3"
                     if name == "batchtui":
                         cmd = [PY, "-m", "batchtui", "--db", str(db), "--base-url", base_url, "sync", batch_id]
@@ -171,8 +171,7 @@ def main() -> None:
                     else:  # what starting batchtui costs before any work: Python and the modules `sync` imports
                         cmd = [PY, "-c", "import batchtui.cli, batchtui.core.sync, batchtui.service.sync"]
                     wall, rss, _ = run_measured(cmd, env)
-                    best = min(best, (wall, rss))
-                figures[name] = best
+                    figures[name] = min(figures[name], (wall, rss))
         finally:
             emulator.terminate()
             emulator.wait(timeout=30)
