@@ -225,3 +225,47 @@ def test_row_measures_equal_measure_rows_as_rows_come_and_go() -> None:
             previous = shown
 
     check()
+
+
+async def test_footer_keys_changed_in_place_and_born_in_their_final_look(cache_store):
+    """The keys already mounted are kept when the keys shown change (only the difference in number is mounted or
+    removed), and each key is made with the compact class Footer's binding would give it (the palette key compact,
+    the others as the footer), so no key is restyled after it is made."""
+    await cache_store.upsert_batches([wire(i) for i in range(5)], synced_at=START)
+    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        footer = app.main_screen.query_one(KeyFooter)
+        before = footer_specs(footer)
+        widgets = list(footer.query_children(FooterKey))
+        await pilot.press("slash")  # the filter box takes focus: other keys
+        await settle(pilot, app)
+        after = footer_specs(footer)
+        assert after != before and after == footer.plan()
+        now = list(footer.query_children(FooterKey))
+        kept = min(len(widgets), len(now)) - 1  # the palette key (last) aside
+        assert kept > 0 and now[:kept] == widgets[:kept]  # the same widgets, showing other keys
+        assert now[-1] is widgets[-1] and now[-1].has_class("-command-palette")
+        for key in now:
+            palette = key.has_class("-command-palette")
+            assert key.compact is (True if palette else footer.compact)
+            assert key.has_class("-compact") is key.compact
+
+
+async def test_a_pushed_screen_has_its_keys_when_it_is_mounted(cache_store):
+    """A new screen's footer is composed with the screen's keys (Footer composes none until the screen signals its
+    bindings, then mounts every key and lays the screen out again): they are there once the screen is mounted,
+    and then they are the keys the screen's focused widget gives."""
+    from batchtui.tui.screens.stats import StatsScreen
+
+    await cache_store.upsert_batches([wire(i) for i in range(5)], synced_at=START)
+    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        screen = StatsScreen()
+        await app.push_screen(screen)
+        footer = screen.query_one(KeyFooter)
+        assert {"close", "help"} <= {key.action for key in footer.query_children(FooterKey)}
+        await settle(pilot, app)
+        assert footer_specs(footer) == footer.plan()
+        assert {"close", "help"} <= {spec.action for spec in footer.plan()}

@@ -59,6 +59,7 @@ class KeyFooter(Footer):
     greyed out or ungreyed (or re-tipped) is updated in place."""
 
     _composed: tuple[KeySpec, ...] | None = None
+    _keys_taken = False  # the keys were fitted to the screen's bindings once they were signalled
 
     def plan(self) -> tuple[KeySpec, ...]:
         """The keys to show, in order (the command palette's last), fitted to the width."""
@@ -98,58 +99,107 @@ class KeyFooter(Footer):
         return tuple(specs)
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+        """The keys the screen has now, even before its bindings are signalled ready (Footer composes nothing
+        then): on a newly pushed screen the keys are built and styled with the screen's first layout, and the
+        keys its focused widget adds later are updated in place, instead of mounting every key (and laying the
+        screen out again) once the screen is up."""
+        if not self.is_attached:
             return
         specs = self.plan()
         self._composed = specs
         self.styles.grid_size_columns = sum(1 for spec in specs if not spec.classes)
         for spec in specs:
-            key = FooterKey(
-                spec.key,
-                spec.display,
-                spec.description,
-                spec.action,
-                classes=spec.classes,
-                disabled=spec.disabled,
-                tooltip=spec.tooltip,
-            )
-            yield key if spec.classes else key.data_bind(compact=Footer.compact)
+            yield self._make_key(spec)
+
+    def _make_key(self, spec: KeySpec) -> FooterKey:
+        """A FooterKey as Footer composes it, born in its final look. Footer binds each key's `compact` to its
+        own, which sets the key's `-compact` class on mount and again from the binding (each class change restyles
+        the key: two restyles of every key, each time the keys are composed); the key is made with the class and
+        the value already, so neither changes anything. The palette key is not bound, so it keeps FooterKey's
+        default (compact), as in Footer."""
+        compact = True if spec.classes else self.compact
+        key = FooterKey(
+            spec.key,
+            spec.display,
+            spec.description,
+            spec.action,
+            classes=f"{spec.classes} -compact" if compact else spec.classes,
+            disabled=spec.disabled,
+            tooltip=spec.tooltip,
+        )
+        key.set_reactive(FooterKey.compact, compact)
+        return key
+
+    def watch_compact(self, compact: bool) -> None:
+        """What the binding did: the keys (not the palette's) follow the footer's compact style."""
+        for key in self.query_children(FooterKey):
+            if not key.has_class("-command-palette"):
+                key.compact = compact
 
     def bindings_changed(self, screen: Screen) -> None:
         """As Footer's, which skips every change while the app is blurred (its focused widget is then set aside,
-        so its keys would flicker out and back): but a footer with no keys yet takes the screen's. A browser tab
-        served by `batchtui serve` starts blurred (the web driver sends AppBlur before the first screen mounts),
-        and Footer's rule left its key bar blank until the first key press."""
+        so its keys would flicker out and back): but a footer that has not taken the screen's signalled keys yet
+        takes them. A browser tab served by `batchtui serve` starts blurred (the web driver sends AppBlur before
+        the first screen mounts), and Footer's rule left its key bar blank (here: the keys composed before the
+        screen's focus was set) until the first key press."""
         self._bindings_ready = True
-        if not screen.app.app_focus and self._composed is not None:
+        if not screen.app.app_focus and self._keys_taken:
             return
         if self.is_attached and screen is self.screen:
             self.call_after_refresh(self._update_keys)
 
     async def _update_keys(self) -> None:
-        """Footer.bindings_changed recomposes; this only does when the keys shown changed."""
+        """Footer.bindings_changed recomposes (every key removed, then made, mounted and styled anew); here the
+        keys already mounted are changed in place (what they show and do, greyed out or not, their tips), and only
+        the difference in number is mounted or removed."""
         if not self.is_attached:
             return
         specs = self.plan()
+        self._keys_taken = True
         if specs == self._composed:
             return
         keys = list(self.query_children(FooterKey))
         old = self._composed or ()
-        same_keys = len(specs) == len(old) == len(keys) and all(
-            (a.key, a.display, a.description, a.action, a.classes)
-            == (b.key, b.display, b.description, b.action, b.classes)
-            for a, b in zip(specs, old, strict=True)
-        )
-        if not same_keys:
+        if len(keys) != len(old) or [spec.classes for spec in old if spec.classes] != [
+            spec.classes for spec in specs if spec.classes
+        ]:  # not what was composed (or the palette key came or went): compose afresh
             await self.recompose()
             return
-        for widget, spec, before in zip(keys, specs, old, strict=True):
-            if spec.disabled != before.disabled:
-                widget._disabled = spec.disabled
-                widget.set_class(spec.disabled, "-disabled")
-            if spec.tooltip != before.tooltip:
-                widget.tooltip = spec.tooltip or None
-        self._composed = specs
+        plain = [(widget, before) for widget, before in zip(keys, old, strict=True) if not before.classes]
+        extra = [(widget, before) for widget, before in zip(keys, old, strict=True) if before.classes]
+        wanted = [spec for spec in specs if not spec.classes]
+        for (widget, before), spec in zip(plain, wanted, strict=False):
+            self._change_key(widget, before, spec)
+        for (widget, before), spec in zip(extra, [spec for spec in specs if spec.classes], strict=True):
+            self._change_key(widget, before, spec)
+        self.styles.grid_size_columns = len(wanted)
+        self._composed = specs  # before the awaits below: an update meanwhile starts from these keys
+        if len(wanted) > len(plain):
+            new = [self._make_key(spec) for spec in wanted[len(plain) :]]
+            if extra:
+                await self.mount_all(new, before=extra[0][0])
+            else:
+                await self.mount_all(new)
+        elif len(wanted) < len(plain):
+            await self.remove_children([widget for widget, _ in plain[len(wanted) :]])
+
+    @staticmethod
+    def _change_key(widget: FooterKey, before: KeySpec, spec: KeySpec) -> None:
+        """A mounted key made to show `spec` (it showed `before`): laid out again only if its text changed."""
+        if (spec.key, spec.display, spec.description, spec.action) != (
+            before.key,
+            before.display,
+            before.description,
+            before.action,
+        ):
+            widget.key, widget.key_display = spec.key, spec.display
+            widget.description, widget.action = spec.description, spec.action
+            widget.refresh(layout=True)
+        if spec.disabled != before.disabled:
+            widget._disabled = spec.disabled
+            widget.set_class(spec.disabled, "-disabled")
+        if spec.tooltip != before.tooltip:
+            widget.tooltip = spec.tooltip or None
 
     def on_resize(self, event: events.Resize) -> None:
         """Fit the keys to the new width: recomposed only if that changes which keys show (a new screen's first
