@@ -10,14 +10,15 @@ its cells by their length instead of asking Rich for each one (see `BatchTable._
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions
+from rich.console import ConsoleOptions
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
@@ -27,7 +28,6 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.render import measure
-from textual.renderables.styled import Styled
 from textual.widgets import DataTable
 from textual.widgets._data_table import ColumnKey, RowKey, default_cell_formatter
 
@@ -402,16 +402,6 @@ def measure_rows(rows: Iterable[tuple[Text, ...]]) -> tuple[dict[str, int], set[
     return content, nonzero
 
 
-class Replay:
-    """A renderable that yields segments rendered before."""
-
-    def __init__(self, segments: list[Segment]) -> None:
-        self.segments = segments
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
-        return iter(self.segments)
-
-
 class BatchTable(DataTable[Text]):
     """Rows keyed by batch id (a group's row by its group id); `show()` reconciles the table with a new list,
     touching only what changed."""
@@ -442,6 +432,8 @@ class BatchTable(DataTable[Text]):
         self._columns: tuple[int, ...] = ()  # their indexes in a row's full cells
         self._drawn: dict[tuple[object, ...], tuple[object, SegmentLines]] = {}  # see _render_cell
         self._inner: dict[tuple[object, ...], tuple[object, ConsoleOptions, list[Segment]]] = {}  # see _draw_cell
+        self._options_size: Size | None = None  # see _cell_options
+        self._options_by_width: dict[int, ConsoleOptions] = {}
         self._measure = RowMeasures()
 
     def set_tree(self, groups: dict[str, bool], parents: dict[str, str]) -> None:
@@ -633,7 +625,7 @@ class BatchTable(DataTable[Text]):
         _, row_cells = self._get_row_renderables(row_index)
         renderable = row_cells[column_index]
         console = self.app.console
-        options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+        options = self._cell_options(width)
         key = (id(renderable), width, self.cell_padding)
         kept = self._inner.get(key)
         if kept is None or kept[0] is not renderable or kept[1] != options:
@@ -644,7 +636,25 @@ class BatchTable(DataTable[Text]):
             self._inner[key] = kept
         component_style, post_style = styles
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        return console.render_lines(Styled(Replay(kept[2]), pre_style=pre_style, post_style=post_style), options)
+        # console.render_lines(Styled(Replay(kept[2]), pre_style, post_style), options) without the renderable
+        # round trips (Styled and Replay through Console.render, the options copied): the same styled segments,
+        # cut to the cell's one line (a line only as wide as the cell, padded; none: a line of spaces).
+        styled = Segment.apply_style(kept[2], pre_style, post_style)
+        lines = list(islice(Segment.split_and_crop_lines(styled, width, pad=True, include_new_lines=False), 1))
+        return lines or [[Segment(" " * width)]]
+
+    def _cell_options(self, width: int) -> ConsoleOptions:
+        """The options a cell `width` wide is drawn with, as DataTable makes them; kept while the app's size stays
+        (`App.console_options` builds new options on each call, and they were made, then copied twice, per cell)."""
+        size = self.app.size
+        if self._options_size != size:
+            self._options_size = size
+            self._options_by_width.clear()
+        options = self._options_by_width.get(width)
+        if options is None:
+            options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+            self._options_by_width[width] = options
+        return options
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """DataTable's own measures every cell of every new row through Rich (`console.options` and
