@@ -28,7 +28,8 @@ def parse_time(value: str | datetime | None) -> datetime | None:
     """RFC 3339 text (as on the wire and in the store) to an aware UTC datetime."""
     if value is None or isinstance(value, datetime):
         return value
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    parsed = datetime.fromisoformat(value)  # reads a trailing Z as UTC (Python 3.11+)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
 def format_time(value: datetime | None) -> str | None:

@@ -194,3 +194,45 @@ async def test_ten_thousand_batches_in_one_call(store: Store, make_batch) -> Non
     assert [c.batch_id for c in changes] == ["msgbatch_00017"]
     assert len(await store.list_batches()) == 10_000
     assert first < 5 and again < 5, (first, again)  # ~0.3 s each on a quiet machine
+
+
+@pytest.mark.parametrize("ended", [True, False])
+def test_a_row_becomes_the_record_the_constructor_makes(ended: bool) -> None:
+    """batch_from_row fills the frozen dataclasses without their __init__: every field is set, from the column of
+    its name, and the record equals (and hashes as) the one the constructor makes."""
+    from dataclasses import fields
+
+    from batchtui.core.models import BatchRecord, parse_time
+    from batchtui.core.store.batches import BATCH_COLUMNS, batch_from_row
+
+    names = [c.strip() for c in BATCH_COLUMNS.split(",")]
+    stamp = iter(f"2026-0{m}-0{m}T1{m}:30:00.{m:06d}Z" for m in range(1, 10))
+    row: list[object] = []
+    for i, name in enumerate(names):
+        kind = {f.name: f.type for f in fields(BatchRecord)}.get(name, "int")
+        if "datetime" in str(kind):
+            row.append(next(stamp) if ended or name == "created_at" else None)
+        elif name in ("deleted_remotely", "local"):
+            row.append(1 if ended else 0)
+        elif "str" in str(kind):
+            row.append(f"{name}-{i}" if ended or name in ("id", "processing_status", "results_state") else None)
+        else:
+            row.append(i * 3 if "int" in str(kind) else i / 7)
+    record = batch_from_row(tuple(row))
+    values = dict(zip(names, row, strict=True))
+    counts = RequestCounts(*(values.pop(f"count_{k}") for k in ("processing", "succeeded", "errored", "canceled",
+                                                               "expired")))  # fmt: skip
+    expected = BatchRecord(
+        request_counts=counts,
+        **{
+            k: parse_time(v) if "datetime" in str(f.type) else bool(v) if f.type == "bool" else v  # type: ignore[arg-type]
+            for f in fields(BatchRecord)
+            if (k := f.name) in values
+            for v in (values[k],)
+        },
+    )
+    assert set(vars(record)) == {f.name for f in fields(BatchRecord)}
+    assert record == expected and hash(record) == hash(expected)
+    assert record.created_at.tzinfo is UTC and (record.ended_at is not None) == ended
+    with pytest.raises(AttributeError):
+        record.label = "x"  # type: ignore[misc]

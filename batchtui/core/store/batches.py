@@ -71,35 +71,46 @@ def wire_time(value: str | datetime | None) -> str | None:
 
 
 def batch_from_row(row: Sequence[Any]) -> BatchRecord:
-    return BatchRecord(
-        id=row[0],
-        processing_status=row[1],
-        request_counts=RequestCounts(*row[2:7]),
-        created_at=parse_time(row[7]),  # type: ignore[arg-type]
-        expires_at=parse_time(row[8]),
-        ended_at=parse_time(row[9]),
-        cancel_initiated_at=parse_time(row[10]),
-        archived_at=parse_time(row[11]),
-        results_url=row[12],
-        label=row[13],
-        source_file=row[14],
-        submission_id=row[15],
-        parent_batch_id=row[16],
-        results_state=row[17],
-        results_rows=row[18],
-        cost_usd=row[19],
-        last_synced_at=parse_time(row[20]),
-        last_request_id=row[21],
-        deleted_remotely=bool(row[22]),
-        results_error=row[23],
-        group_id=row[24],
-        group_part=row[25],
-        cache_saved_usd=row[26],
-        local=bool(row[27]),
-        reused_rows=row[28],
-        reuse_saved_usd=row[29],
-        reuse_unpriced=row[30],
-    )
+    """A row of BATCH_COLUMNS as a BatchRecord. Made without the frozen dataclasses' __init__ (one
+    object.__setattr__ per field, twice as slow): the dashboard reads every cached batch this way on each reload
+    (10,000 batches: about 95 -> 40 ms of the UI's loop). tests/core/test_store_batches.py holds it to the
+    constructor, field for field."""
+    counts = _new(RequestCounts)
+    tally = counts.__dict__
+    tally["processing"], tally["succeeded"], tally["errored"], tally["canceled"], tally["expired"] = row[2:7]
+    record = _new(BatchRecord)
+    fields = record.__dict__
+    fields["id"] = row[0]
+    fields["processing_status"] = row[1]
+    fields["request_counts"] = counts
+    fields["created_at"] = parse_time(row[7])
+    fields["expires_at"] = parse_time(row[8])
+    fields["ended_at"] = parse_time(row[9])
+    fields["cancel_initiated_at"] = parse_time(row[10])
+    fields["archived_at"] = parse_time(row[11])
+    fields["results_url"] = row[12]
+    fields["label"] = row[13]
+    fields["source_file"] = row[14]
+    fields["submission_id"] = row[15]
+    fields["parent_batch_id"] = row[16]
+    fields["results_state"] = row[17]
+    fields["results_rows"] = row[18]
+    fields["cost_usd"] = row[19]
+    fields["last_synced_at"] = parse_time(row[20])
+    fields["last_request_id"] = row[21]
+    fields["deleted_remotely"] = bool(row[22])
+    fields["results_error"] = row[23]
+    fields["group_id"] = row[24]
+    fields["group_part"] = row[25]
+    fields["cache_saved_usd"] = row[26]
+    fields["local"] = bool(row[27])
+    fields["reused_rows"] = row[28]
+    fields["reuse_saved_usd"] = row[29]
+    fields["reuse_unpriced"] = row[30]
+    return record
+
+
+_new = object.__new__
 
 
 def _api_fields(batch: Mapping[str, Any]) -> tuple[Any, ...]:
