@@ -5,6 +5,7 @@ notifications. It never blocks on the network or the disk: workers do I/O, handl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,9 @@ if TYPE_CHECKING:  # the SDK loads after the first paint (see launch.py)
     from batchtui.core.sync import SyncEngine
 
 PALETTE_BINDING = Binding("ctrl+p", "command_palette", "Commands", tooltip="Search every command by name")
+# The first poll waits (at most this long) for the cached list to be on screen: its API page and reconcile would
+# otherwise share the loop with the first paint.
+FIRST_LIST_WAIT = 2.0
 QUEUE_REFRESH = 5.0  # seconds between reads of the request queue's size (another process may add to it)
 
 
@@ -100,6 +104,7 @@ class BatchTuiApp(App[None]):
         self.sync_state = SyncState(offline_reason=offline_reason)
         self.activity: deque[ApiCall] = deque(maxlen=MAX_LINES)  # every call since start, for the panel
         self._stop = asyncio.Event()
+        self.first_list_shown = asyncio.Event()  # set by the main screen once its first list is painted
         self._last_sync_error: str | None = None
         self._connect = connect
         self._session = session  # launch's, with its settings; else one is made over store/api/engine
@@ -165,13 +170,18 @@ class BatchTuiApp(App[None]):
             # The service's poll loop: open submissions are reconciled before every refresh.
             self.run_worker(
                 # The request queue's triggers run beside it; what they send comes back as QueueFlushed.
-                watch(self.session, self._stop, queue=self.queue_config),
+                self._poll_after_first_list(),
                 name="sync",
                 group="sync",
                 exclusive=True,
                 exit_on_error=False,
             )
         self._start_hooks()
+
+    async def _poll_after_first_list(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.first_list_shown.wait(), FIRST_LIST_WAIT)
+        await watch(self.session, self._stop, queue=self.queue_config)
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def refresh_queue(self) -> None:

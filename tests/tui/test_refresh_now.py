@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.pilot import Pilot
 
 from batchtui.core.schedule import PollSchedule
@@ -59,3 +61,25 @@ async def test_r_refreshes_at_once_after_an_error(cache_store, live_api, batch_e
         await pilot.press("r")
         await until(pilot, lambda: app.sync_state.last_ok is not None, "a refresh after r")
         assert list_calls(app) >= 1
+
+
+async def test_the_first_poll_waits_until_the_cached_list_is_on_screen(cache_store, live_api, batch_emulator):
+    """The first poll's API page and reconcile would share the loop with the first paint: they start once the
+    cached list is painted (here held back by a slow read of the cache), and at once after it."""
+    await add_batch(batch_emulator, ago=10, duration=LONG)
+    engine = SyncEngine(cache_store, live_api)
+    shown = asyncio.Event()
+    read_list = cache_store.list_batches
+
+    async def held_list(**kwargs):
+        await shown.wait()
+        return await read_list(**kwargs)
+
+    cache_store.list_batches = held_list  # type: ignore[method-assign]
+    app = BatchTuiApp(store=cache_store, api=live_api, engine=engine, clock=emulator_clock(batch_emulator))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        assert list_calls(app) == 0 and not app.first_list_shown.is_set()  # no poll while the list is not shown
+        shown.set()
+        await until(pilot, lambda: app.first_list_shown.is_set(), "the first list painted")
+        await until(pilot, lambda: list_calls(app) >= 1, "the first poll")

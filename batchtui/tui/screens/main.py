@@ -255,6 +255,7 @@ class MainScreen(Screen[None]):
         with contextlib.suppress(ImportError):  # the results view ships separately (see BatchTuiApp.open_results)
             import batchtui.tui.screens.results  # noqa: F401
         freeze_once("listed")
+        self.tui.first_list_shown.set()  # the first poll may start
 
     @on(WorkflowsLoaded)
     def workflows_loaded(self, message: WorkflowsLoaded) -> None:
