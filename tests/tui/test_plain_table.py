@@ -76,3 +76,28 @@ async def test_plain_figures_are_drawn_plain_focused_or_not() -> None:
         table.move_cursor(row=3)
         await pilot.pause()
         cells_as_datatable_draws_them(table)
+
+
+async def test_columns_measured_as_datatable_measures_them() -> None:
+    """PlainTable measures its new rows by their cells' lengths: the widths and the table's size come out as
+    DataTable's own measure through Rich gives them, whatever the cells (Text of any lines, markup, numbers)."""
+    app = Tables()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(PlainTable)
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(st.one_of(texts.map(Text), texts, st.integers(-(10**9), 10**9)), min_size=6, max_size=6))
+        def check(cells: list[object]) -> None:
+            widths = []
+            for measure in (PlainTable._update_dimensions, DataTable._update_dimensions):
+                table.clear(columns=True)
+                table.add_column("a", key="a")
+                table.add_column(Text("b", justify="right"), key="b")
+                for i in range(3):
+                    table.add_row(*cells[i * 2 : i * 2 + 2], key=str(i))
+                measure(table, list(table.rows))
+                widths.append(([c.content_width for c in table.ordered_columns], table.virtual_size))
+            assert widths[0] == widths[1]
+
+        check()
+        await pilot.pause()
