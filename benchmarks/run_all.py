@@ -34,7 +34,7 @@ PY = sys.executable
 # name -> (script, default arguments, --full arguments)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "ingest": ("ingest.py", ["--requests", "100000"], ["--requests", "100000", "--repeat", "3"]),
-    "validate_spool": ("validate_spool.py", ["--requests", "100000", "--repeat", "1"], ["--requests", "100000"]),
+    "validate_spool": ("validate_spool.py", ["--requests", "100000", "--repeat", "3"], ["--requests", "100000"]),
     "first_paint": (
         "first_paint.py",
         ["--batches", "10000", "--results", "200000", "--repeat", "3"],
