@@ -129,6 +129,16 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def loop_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop: taken before each benchmark, its spread shows how steady the
+    machine's speed was during the run (a shared virtual machine's can swing by half within minutes; the ratios
+    against the floor, measured in the same run, interleaved, hold better than the absolute figures)."""
+    start, total = time.process_time(), 0
+    for i in range(3_000_000):
+        total += i
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run these benchmarks only")
@@ -142,6 +152,7 @@ def main() -> None:
     skipped: list[str] = []
     outputs: dict[str, str] = {}
     without_rows: set[str] = set()
+    speeds: list[float] = []
     with tempfile.TemporaryDirectory(prefix="batchtui-run-all-") as tmp:
         env = bytecode_env(Path(tmp))
         for name in names:
@@ -152,6 +163,7 @@ def main() -> None:
             if name == "temporal" and not _has("temporalio"):
                 skipped.append("temporal: needs the temporal extra (pip install -e '.[temporal]')")
                 continue
+            speeds.append(loop_seconds())
             print(f"running {name} …", file=sys.stderr, flush=True)
             got, text, seconds = run_one(name, args.full, Path(tmp), env)
             outputs[name] = text
@@ -160,7 +172,12 @@ def main() -> None:
                 rows.extend(got)
             else:
                 without_rows.add(name)
-    print(f"Machine: {machine()}; bytecode compiled, as after pip install\n")
+    speeds.append(loop_seconds())
+    steadiness = (
+        f"; a fixed Python loop took {min(speeds) * 1000:.0f}-{max(speeds) * 1000:.0f} ms across the run "
+        f"({max(speeds) / min(speeds):.2f}x)"
+    )
+    print(f"Machine: {machine()}; bytecode compiled, as after pip install{steadiness}\n")
     print(table(rows))
     for note in skipped:
         print(f"\n- {note}")
