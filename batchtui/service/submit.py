@@ -128,20 +128,24 @@ def prepare(
     is_file = isinstance(source, str | os.PathLike)
     writer = SpoolWriter(spool_dir) if spool_dir is not None else None
 
+    def told(before: int) -> None:
+        """Progress, each time the count passes a multiple of PREPARE_REPORT_EVERY."""
+        assert writer is not None
+        if on_progress and writer.count // PREPARE_REPORT_EVERY != before // PREPARE_REPORT_EVERY:
+            on_progress("prepare", writer.count, 0)
+
     def on_request(req: SourceRequest, item: bytes) -> None:
         assert writer is not None
         writer.add(item)
         if keep_metadata and req.metadata:
             writer.add_metadata(req.custom_id, req.metadata)
-        if on_progress and writer.count % PREPARE_REPORT_EVERY == 0:
-            on_progress("prepare", writer.count, 0)
+        told(writer.count - 1)
 
     def on_items(items: list[bytes]) -> None:  # the fast lane's requests, a block at a time (no metadata)
         assert writer is not None
         before = writer.count
         writer.add_many(items)
-        if on_progress and writer.count // PREPARE_REPORT_EVERY != before // PREPARE_REPORT_EVERY:
-            on_progress("prepare", writer.count, 0)
+        told(before)
 
     sink = on_request if writer is not None else None
     many = on_items if writer is not None else None

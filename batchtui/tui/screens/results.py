@@ -585,7 +585,7 @@ class ResultsScreen(Screen[None]):
         from batchtui.tui.screens.export import start_export  # the export flow is only loaded when used
 
         marks = set(self.table.marked)
-        merged = self.merged and self.table.chain is not None  # the chain's final outcomes, as shown
+        merged = self.table.chain is not None  # the merged view: the chain's final outcomes, as shown
         flt = self.filter_bar.filter
         start_export(self.app, list(self.table.batch_ids), flt, marks or None, name=self.export_name, merged=merged)
 
