@@ -63,9 +63,13 @@ async def test_r_refreshes_at_once_after_an_error(cache_store, live_api, batch_e
         assert list_calls(app) >= 1
 
 
-async def test_the_first_poll_waits_until_the_cached_list_is_on_screen(cache_store, live_api, batch_emulator):
+async def test_the_first_poll_waits_until_the_cached_list_is_on_screen(
+    cache_store, live_api, batch_emulator, monkeypatch
+):
     """The first poll's API page and reconcile would share the loop with the first paint: they start once the
     cached list is painted (here held back by a slow read of the cache), and at once after it."""
+    # The wait's bound (2 s) is a safety net; a loaded machine can spend it starting the app, so it is lifted here.
+    monkeypatch.setattr("batchtui.tui.app.FIRST_LIST_WAIT", 60.0)
     await add_batch(batch_emulator, ago=10, duration=LONG)
     engine = SyncEngine(cache_store, live_api)
     shown = asyncio.Event()
