@@ -32,7 +32,7 @@ def columns(app: BatchTuiApp) -> tuple[str, ...]:
 
 
 def footer_keys(app: BatchTuiApp) -> list[str]:
-    return [key.key for key in app.screen.query_one(KeyFooter).query("FooterKey")]
+    return [spec.key for spec in app.screen.query_one(KeyFooter).shown]
 
 
 async def test_at_80_columns_the_list_keeps_what_matters_whole_and_a_wider_terminal_brings_the_rest_back():

@@ -1,5 +1,5 @@
 """The dashboard's render shortcuts draw exactly what Textual would: the batch list's cells kept across DataTable's
-cache resets (a clock tick, a resize, a focus change), and the footer updated in place instead of recomposed.
+cache resets (a clock tick, a resize, a focus change). (The key bar's: tests/tui/test_key_footer.py.)
 
 No timing is asserted here: speed is measured by benchmarks/first_paint.py."""
 
@@ -9,11 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._footer import FooterKey
 
 from batchtui.tui.app import BatchTuiApp
 from batchtui.tui.widgets.batch_table import BatchTable
-from batchtui.tui.widgets.key_footer import KeyFooter, KeySpec
 from tests.tui.app_support import settle, table_of
 from tests.tui.test_batch_table_scale import wire
 
@@ -34,22 +32,6 @@ def drawn_as_textual_would(table: BatchTable) -> None:
             ours = table._render_cell(row_index, column_index, base, width, cursor=on_cursor)
             theirs = DataTable._render_cell(table, row_index, column_index, base, width, cursor=on_cursor)
             assert ours == theirs, (row_index, column.key.value)
-
-
-def footer_specs(footer: KeyFooter) -> tuple[KeySpec, ...]:
-    """What the footer's keys show now, read from the widgets."""
-    return tuple(
-        KeySpec(
-            key.key,
-            key.key_display,
-            key.description,
-            key.action,
-            key.has_class("-disabled"),
-            str(key.tooltip or ""),
-            "-command-palette" if key.has_class("-command-palette") else "",
-        )
-        for key in footer.query_children(FooterKey)
-    )
 
 
 async def test_list_cells_drawn_across_ticks_resizes_focus_and_cursor_moves(cache_store):
@@ -80,33 +62,6 @@ async def test_list_cells_drawn_across_ticks_resizes_focus_and_cursor_moves(cach
         await pilot.press("down")
         await settle(pilot, app)
         drawn_as_textual_would(table)
-
-
-async def test_footer_updated_in_place_shows_what_a_recompose_would(cache_store):
-    await cache_store.upsert_batches([wire(i) for i in range(5)], synced_at=START)
-    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
-    async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, app)
-        footer = app.main_screen.query_one(KeyFooter)
-        seen = set()
-        # Batch 0 runs (cancel applies), batch 1 has ended; marks and the filter box change the keys too.
-        for keys in (("down",), ("up",), ("space",), ("escape",), ("slash",), ("escape",), ("down", "space")):
-            await pilot.press(*keys)
-            await settle(pilot, app)
-            shown = footer_specs(footer)
-            assert shown == footer.plan()
-            seen.add(shown)
-        assert len(seen) > 1  # the keys did change along the way
-        assert any(spec.disabled for spec in footer.plan())  # some are greyed out (offline)
-        wide = footer_specs(footer)
-        await pilot.resize_terminal(80, 24)  # fewer keys fit: the last ones give way, ? and q stay
-        await settle(pilot, app)
-        narrow = footer_specs(footer)
-        assert narrow == footer.plan() and len(narrow) < len(wide)
-        assert {"help", "quit"} <= {spec.action for spec in narrow}
-        await pilot.resize_terminal(160, 40)
-        await settle(pilot, app)
-        assert footer_specs(footer) == footer.plan() == wide
 
 
 def test_dialog_backdrop_tints_as_textual_does() -> None:
@@ -225,47 +180,3 @@ def test_row_measures_equal_measure_rows_as_rows_come_and_go() -> None:
             previous = shown
 
     check()
-
-
-async def test_footer_keys_changed_in_place_and_born_in_their_final_look(cache_store):
-    """The keys already mounted are kept when the keys shown change (only the difference in number is mounted or
-    removed), and each key is made with the compact class Footer's binding would give it (the palette key compact,
-    the others as the footer), so no key is restyled after it is made."""
-    await cache_store.upsert_batches([wire(i) for i in range(5)], synced_at=START)
-    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
-    async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, app)
-        footer = app.main_screen.query_one(KeyFooter)
-        before = footer_specs(footer)
-        widgets = list(footer.query_children(FooterKey))
-        await pilot.press("slash")  # the filter box takes focus: other keys
-        await settle(pilot, app)
-        after = footer_specs(footer)
-        assert after != before and after == footer.plan()
-        now = list(footer.query_children(FooterKey))
-        kept = min(len(widgets), len(now)) - 1  # the palette key (last) aside
-        assert kept > 0 and now[:kept] == widgets[:kept]  # the same widgets, showing other keys
-        assert now[-1] is widgets[-1] and now[-1].has_class("-command-palette")
-        for key in now:
-            palette = key.has_class("-command-palette")
-            assert key.compact is (True if palette else footer.compact)
-            assert key.has_class("-compact") is key.compact
-
-
-async def test_a_pushed_screen_has_its_keys_when_it_is_mounted(cache_store):
-    """A new screen's footer is composed with the screen's keys (Footer composes none until the screen signals its
-    bindings, then mounts every key and lays the screen out again): they are there once the screen is mounted,
-    and then they are the keys the screen's focused widget gives."""
-    from batchtui.tui.screens.stats import StatsScreen
-
-    await cache_store.upsert_batches([wire(i) for i in range(5)], synced_at=START)
-    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
-    async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, app)
-        screen = StatsScreen()
-        await app.push_screen(screen)
-        footer = screen.query_one(KeyFooter)
-        assert {"close", "help"} <= {key.action for key in footer.query_children(FooterKey)}
-        await settle(pilot, app)
-        assert footer_specs(footer) == footer.plan()
-        assert {"close", "help"} <= {spec.action for spec in footer.plan()}

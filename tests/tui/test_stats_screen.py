@@ -133,6 +133,7 @@ async def test_the_figures_are_there_when_the_screen_is_first_laid_out(make_app,
 
 async def test_a_slow_read_shows_the_screen_at_once_and_the_figures_when_they_come(make_app, session, monkeypatch):
     import batchtui.tui.screens.stats as stats_screen
+    from batchtui.tui import first_draw
 
     release = asyncio.Event()
     reads = []
@@ -143,7 +144,7 @@ async def test_a_slow_read_shows_the_screen_at_once_and_the_figures_when_they_co
         return await collect(session, since)
 
     monkeypatch.setattr(stats_screen, "collect", slow)
-    monkeypatch.setattr(stats_screen, "FIRST_READ_WAIT", 0.05)
+    monkeypatch.setattr(first_draw, "FIRST_READ_WAIT", 0.05)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)

@@ -111,7 +111,7 @@ class GroupResultsScreen(ResultsScreen):
         ids = tuple(group.batch_ids) if group is not None else self.table.batch_ids
         batches = [b for b in [await store.get_batch(i) for i in ids] if b is not None]
         types, errors = await span_type_counts(store, ids), await span_error_type_counts(store, ids)
-        self.post_message(GroupLoaded(group, batches, types, errors))
+        self.post_message(self.summary.post(GroupLoaded(group, batches, types, errors)))
 
     @work(group="search-index", exclusive=True, exit_on_error=False)
     async def warm_search_index(self) -> None:
@@ -131,8 +131,14 @@ class GroupResultsScreen(ResultsScreen):
 
     # -- handlers --------------------------------------------------------------------------------------------------
 
+    def show_summary(self, message: Message) -> None:
+        assert isinstance(message, GroupLoaded)
+        self._group_loaded(message)
+
     @on(GroupLoaded)
     def _group_loaded(self, message: GroupLoaded) -> None:
+        if not self.summary.unseen(message):
+            return  # shown by the first drawing
         self.group = group = message.group
         batches = message.batches
         if group is not None:

@@ -29,6 +29,7 @@ from batchtui.core.cost import saved_usd
 from batchtui.core.events import BatchEnded, BatchesUpdated, ResultsComplete, ResultsFailed, ResultsProgress
 from batchtui.core.models import BatchRecord, ResultRow
 from batchtui.core.spend import UNKNOWN, BatchCost, batch_cost_status
+from batchtui.tui.first_draw import Answer, deadline
 from batchtui.tui.messages import BatchCreated, SyncEventMessage
 from batchtui.tui.safe import as_content, content_assemble
 from batchtui.tui.screens.retry import RetryScreen, has_failures
@@ -222,6 +223,8 @@ class ResultsScreen(Screen[None]):
         self._summary_pending = False
         self.chain: Chain | None = None  # the retry chain, once read
         self.merged = False  # showing the chain's final outcomes rather than this batch's own
+        self.summary: Answer[Message] = Answer()  # load_summary's answers (BatchLoaded; a group's: GroupLoaded)
+        self.prompt: Answer[PromptLoaded] = Answer()
 
     @property
     def host(self) -> ResultsHost:
@@ -269,10 +272,20 @@ class ResultsScreen(Screen[None]):
     def detail(self) -> ResultDetail:
         return self.query_one(ResultDetail)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.table.focus()
-        self.table.load()  # the summary waits for the first rows: both queue on the one database thread
-        self._summary_pending = True
+        self.table.load()
+        self.load_summary()  # (queued behind the first rows' read on the one database thread)
+        # The screen is first laid out and drawn once this returns: showing the first rows, the summary and the
+        # first row's prompt now draws it once, full, instead of empty and then again as each comes in.
+        until = deadline()
+        if (counted := await self.table.counted.wait(until)) is not None:
+            self._counted(counted)
+            self._show_row(self.table.cursor_row)
+        if (summary := await self.summary.wait(until)) is not None:
+            self.show_summary(summary)
+        if self._prompt_for is not None and (prompt := await self.prompt.wait(until)) is not None:
+            self._prompt_loaded(prompt)
 
     # -- workers: read, then post -------------------------------------------------------------------------------
 
@@ -290,12 +303,12 @@ class ResultsScreen(Screen[None]):
         for retry_id in chain.ids[1:] if chain is not None else ():
             retried = await store.get_batch(retry_id)
             unfinished += retried is not None and retried.results_state != "complete"
-        self.post_message(BatchLoaded(batch, types, errors, split, chain, unfinished))
+        self.post_message(self.summary.post(BatchLoaded(batch, types, errors, split, chain, unfinished)))
 
     @work(group="prompt", exclusive=True, exit_on_error=False)
     async def load_prompt(self, batch_id: str, custom_id: str) -> None:
         params = await self.host.store.get_request_params(batch_id, custom_id)
-        self.post_message(PromptLoaded(custom_id, params))
+        self.post_message(self.prompt.post(PromptLoaded(custom_id, params)))
 
     @work(group="search-index", exclusive=True, exit_on_error=False)
     async def warm_search_index(self) -> None:
@@ -318,8 +331,15 @@ class ResultsScreen(Screen[None]):
 
     # -- handlers -----------------------------------------------------------------------------------------------
 
+    def show_summary(self, message: Message) -> None:
+        """Show what load_summary posted (a group's view overrides both)."""
+        assert isinstance(message, BatchLoaded)
+        self._batch_loaded(message)
+
     @on(BatchLoaded)
     def _batch_loaded(self, message: BatchLoaded) -> None:
+        if not self.summary.unseen(message):
+            return  # shown by the first drawing
         self.batch = batch = message.batch
         self._chain_loaded(message.chain)
         header = header_content(batch, self.batch_id, self.host.clock(), message.cost)
@@ -370,6 +390,8 @@ class ResultsScreen(Screen[None]):
 
     @on(ResultsTable.Counted)
     def _counted(self, message: ResultsTable.Counted) -> None:
+        if not self.table.counted.unseen(message):
+            return  # shown by the first drawing
         self.match_count = message.count
         self._show_count()
         if self._summary_pending:
@@ -385,7 +407,10 @@ class ResultsScreen(Screen[None]):
 
     @on(ResultsTable.CursorChanged)
     def _cursor_changed(self, message: ResultsTable.CursorChanged) -> None:
-        row = message.row
+        if message.row is None or message.row is not self.detail.row:  # (else shown by the first drawing)
+            self._show_row(message.row)
+
+    def _show_row(self, row: ResultRow | None) -> None:
         self.detail.show(row, origin=self._origin(row))
         if row is not None and row.custom_id != self._prompt_for:
             self._prompt_for = row.custom_id
@@ -397,7 +422,8 @@ class ResultsScreen(Screen[None]):
 
     @on(PromptLoaded)
     def _prompt_loaded(self, message: PromptLoaded) -> None:
-        self.detail.show_prompt(message.custom_id, message.params)
+        if self.prompt.unseen(message):  # (else shown by the first drawing)
+            self.detail.show_prompt(message.custom_id, message.params)
 
     @on(FilterBar.Changed)
     def _filter_changed(self, message: FilterBar.Changed) -> None:

@@ -4,13 +4,13 @@ and spend per day as charts, a per-day table, and errored results by type; for a
 
 A worker reads the figures (`service.stats.collect`, a few queries over the cache) and posts them; the handler
 alone fills the widgets. The figures are read again when the period changes or a sync changes the cache. On
-opening, the screen waits for the first figures (up to FIRST_READ_WAIT) before it is first laid out and drawn, so
-it is drawn once, full, rather than empty and then again; a slower read shows "Reading the cache…" until they come.
+opening, the screen waits for the first figures (up to first_draw.FIRST_READ_WAIT) before it is first laid out and
+drawn, so it is drawn once, full, rather than empty and then again; a slower read shows "Reading the cache…" until
+they come.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -25,6 +25,7 @@ from textual.widgets import Header, Sparkline, Static
 
 from batchtui.core.events import BatchesUpdated, ResultsComplete
 from batchtui.service.stats import Stats, collect
+from batchtui.tui.first_draw import Answer, deadline
 from batchtui.tui.host import session_of
 from batchtui.tui.messages import SyncEventMessage
 from batchtui.tui.widgets.key_footer import KeyFooter
@@ -44,8 +45,6 @@ from batchtui.tui.widgets.stats_view import (
 
 if TYPE_CHECKING:
     from datetime import datetime
-
-FIRST_READ_WAIT = 0.2  # seconds the first drawing waits for the figures
 
 
 class StatsScreen(Screen[None]):
@@ -79,9 +78,7 @@ class StatsScreen(Screen[None]):
         super().__init__()
         self.period = PERIODS[0]
         self.stats: Stats | None = None
-        self._posted: StatsScreen.Loaded | None = None  # the worker's last answer
-        self._shown: StatsScreen.Loaded | None = None  # the answer the widgets show
-        self._answered: asyncio.Future[None] | None = None  # done at the worker's first answer
+        self.answer: Answer[StatsScreen.Loaded] = Answer()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -105,12 +102,10 @@ class StatsScreen(Screen[None]):
         errors = self.query_one("#stats-errors", PlainTable)
         errors.add_column("Errored results by type", key="type")
         errors.add_column(Text("Results", justify="right"), key="n")
-        self._answered = asyncio.get_running_loop().create_future()
         self.load()
         # The screen is first laid out and drawn once this returns: filled now, it is drawn once instead of twice.
-        await asyncio.wait([self._answered], timeout=FIRST_READ_WAIT)
-        if self._posted is not None:
-            self.loaded(self._posted)  # (the posted message, when it comes, is then already shown)
+        if (first := await self.answer.wait(deadline())) is not None:
+            self.loaded(first)
 
     @property
     def now(self) -> datetime:
@@ -125,18 +120,14 @@ class StatsScreen(Screen[None]):
             message = self.Loaded(period, await collect(session_of(self.app), period.since(self.now)))
         except Exception as exc:  # a busy or closing store: say so, keep the screen
             message = self.Loaded(period, None, f"Could not read the cache: {exc}")
-        self._posted = message
-        if self._answered is not None and not self._answered.done():
-            self._answered.set_result(None)
-        self.post_message(message)
+        self.post_message(self.answer.post(message))
 
     # -- handlers ---------------------------------------------------------------------------------------------
 
     @on(Loaded)
     def loaded(self, message: Loaded) -> None:
-        if message.period != self.period or message is self._shown:
+        if message.period != self.period or not self.answer.unseen(message):
             return  # an answer for a period no longer shown, or one shown already
-        self._shown = message
         self.stats = stats = message.stats
         empty = self.query_one("#stats-empty", Static)
         if stats is None or not stats.total.batches:

@@ -1,28 +1,34 @@
 """The footer, fitted to the terminal's width: when every key does not fit, the screen's last keys give way and `?`
 (help, where every key is listed) and `q` (quit) always stay. Textual's own footer cuts whatever passes the right
 edge, and the app's keys come last, so at 80 columns `?` and `q` were the first to go.
+
+It is one widget drawing one line, in the look of Textual's Footer (tests/tui/test_key_footer.py holds it to that,
+cell for cell, hovered and greyed-out keys included): Footer is a container of a widget per key, and a new screen's
+~15 keys were a third of its widgets, each made, styled and laid out on every Enter or `s` (~30 ms of CPU).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.strip import Strip
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
 ALWAYS = ("help", "quit")  # actions whose keys are never dropped
-PALETTE_WIDTH = 14  # "▏^p palette" and its padding, docked at the right
+PALETTE_WIDTH = 14  # "▏^p palette" and its padding, docked at the right, and a margin before it
 
 
 def key_width(key_display: str, description: str) -> int:
-    """Cells a FooterKey takes (not compact): a space either side of the key, the description and a space."""
+    """Cells a key takes: a space either side of the key, the description and a space (Footer's FooterKey, not
+    compact)."""
     return cell_len(key_display) + 2 + cell_len(description) + 1
 
 
@@ -42,7 +48,7 @@ def fit_keys(keys: list[tuple[Binding, str]], width: int) -> list[tuple[Binding,
 
 
 class KeySpec(NamedTuple):
-    """One FooterKey as composed: what it shows and does."""
+    """One key as drawn: what it shows and does (`classes`: "-command-palette" for the palette's key)."""
 
     key: str
     display: str
@@ -53,13 +59,80 @@ class KeySpec(NamedTuple):
     classes: str = ""
 
 
-class KeyFooter(Footer):
-    """Recomposed only when the keys shown change: Textual's footer remounts every key on each `refresh_bindings`
-    (every cursor move and focus change), which cost a cursor move more than the move itself. A key that is only
-    greyed out or ungreyed (or re-tipped) is updated in place."""
+class KeyFooter(Widget, can_focus=False):
+    """The screen's keys on one line: each ` key description `, the command palette's `▏^p palette` at the right
+    edge. A key greyed out (its action not possible now) is drawn dim; the key under the mouse is highlighted and
+    shows its tooltip; a click presses it (or rings the bell if it is greyed out), as Footer's keys do. The keys
+    are read from the screen when it signals its bindings changed, and drawn again only if what they show did."""
 
-    _composed: tuple[KeySpec, ...] | None = None
-    _keys_taken = False  # the keys were fitted to the screen's bindings once they were signalled
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-footer--key",
+        "key-footer--description",
+        "key-footer--key-hover",
+        "key-footer--description-hover",
+        "key-footer--key-disabled",
+        "key-footer--description-disabled",
+        "key-footer--key-disabled-hover",
+        "key-footer--description-disabled-hover",
+        "key-footer--palette-border",
+    }
+    # Footer's and FooterKey's rules (textual/widgets/_footer.py), one component class per look a part can take.
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        pointer: pointer;
+        & > .key-footer--key { color: $footer-key-foreground; background: $footer-key-background; text-style: bold; }
+        & > .key-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .key-footer--key-hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+            text-style: bold;
+        }
+        & > .key-footer--description-hover {
+            color: $footer-description-foreground;
+            background: $block-hover-background;
+        }
+        & > .key-footer--key-disabled {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold dim;
+        }
+        & > .key-footer--description-disabled {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+            text-style: dim;
+        }
+        & > .key-footer--key-disabled-hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+            text-style: bold dim;
+        }
+        & > .key-footer--description-disabled-hover {
+            color: $footer-description-foreground;
+            background: $block-hover-background;
+            text-style: dim;
+        }
+        & > .key-footer--palette-border { color: $foreground 20%; }
+    }
+    """
+
+    show_command_palette = True  # the palette's key at the right edge (when the app has the palette)
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.shown: tuple[KeySpec, ...] = ()  # the keys drawn, in order
+        self._bindings_ready = False  # the screen signalled its bindings (its focused widget's keys are known)
+        self._keys_taken = False  # the keys were fitted to the screen's bindings once they were signalled
+        self._hover: int | None = None  # index in `shown` of the key under the mouse
+        self._spans: list[tuple[int, int, int]] = []  # (first cell, end cell, index in `shown`) of each key drawn
+        self._line: Strip | None = None  # the line drawn, until the keys, the hover, the width or the styles change
 
     def plan(self) -> tuple[KeySpec, ...]:
         """The keys to show, in order (the command palette's last), fitted to the width."""
@@ -98,113 +171,139 @@ class KeyFooter(Footer):
                 )
         return tuple(specs)
 
-    def compose(self) -> ComposeResult:
-        """The keys the screen has now, even before its bindings are signalled ready (Footer composes nothing
-        then): on a newly pushed screen the keys are built and styled with the screen's first layout, and the
-        keys its focused widget adds later are updated in place, instead of mounting every key (and laying the
-        screen out again) once the screen is up."""
-        if not self.is_attached:
-            return
-        specs = self.plan()
-        self._composed = specs
-        self.styles.grid_size_columns = sum(1 for spec in specs if not spec.classes)
-        for spec in specs:
-            yield self._make_key(spec)
+    # -- keeping the keys ---------------------------------------------------------------------------------------
 
-    def _make_key(self, spec: KeySpec) -> FooterKey:
-        """A FooterKey as Footer composes it, born in its final look. Footer binds each key's `compact` to its
-        own, which sets the key's `-compact` class on mount and again from the binding (each class change restyles
-        the key: two restyles of every key, each time the keys are composed); the key is made with the class and
-        the value already, so neither changes anything. The palette key is not bound, so it keeps FooterKey's
-        default (compact), as in Footer."""
-        compact = True if spec.classes else self.compact
-        key = FooterKey(
-            spec.key,
-            spec.display,
-            spec.description,
-            spec.action,
-            classes=f"{spec.classes} -compact" if compact else spec.classes,
-            disabled=spec.disabled,
-            tooltip=spec.tooltip,
-        )
-        key.set_reactive(FooterKey.compact, compact)
-        return key
+    def on_mount(self) -> None:
+        """The keys the screen has now, drawn with its first layout (its focused widget's keys follow when the
+        screen signals its bindings)."""
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self._show(self.plan())
 
-    def watch_compact(self, compact: bool) -> None:
-        """What the binding did: the keys (not the palette's) follow the footer's compact style."""
-        for key in self.query_children(FooterKey):
-            if not key.has_class("-command-palette"):
-                key.compact = compact
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
         """As Footer's, which skips every change while the app is blurred (its focused widget is then set aside,
         so its keys would flicker out and back): but a footer that has not taken the screen's signalled keys yet
         takes them. A browser tab served by `batchtui serve` starts blurred (the web driver sends AppBlur before
-        the first screen mounts), and Footer's rule left its key bar blank (here: the keys composed before the
-        screen's focus was set) until the first key press."""
+        the first screen mounts), and Footer's rule left its key bar blank until the first key press."""
         self._bindings_ready = True
         if not screen.app.app_focus and self._keys_taken:
             return
         if self.is_attached and screen is self.screen:
             self.call_after_refresh(self._update_keys)
 
-    async def _update_keys(self) -> None:
-        """Footer.bindings_changed recomposes (every key removed, then made, mounted and styled anew); here the
-        keys already mounted are changed in place (what they show and do, greyed out or not, their tips), and only
-        the difference in number is mounted or removed."""
-        if not self.is_attached:
-            return
-        specs = self.plan()
-        self._keys_taken = True
-        if specs == self._composed:
-            return
-        keys = list(self.query_children(FooterKey))
-        old = self._composed or ()
-        if len(keys) != len(old) or [spec.classes for spec in old if spec.classes] != [
-            spec.classes for spec in specs if spec.classes
-        ]:  # not what was composed (or the palette key came or went): compose afresh
-            await self.recompose()
-            return
-        plain = [(widget, before) for widget, before in zip(keys, old, strict=True) if not before.classes]
-        extra = [(widget, before) for widget, before in zip(keys, old, strict=True) if before.classes]
-        wanted = [spec for spec in specs if not spec.classes]
-        for (widget, before), spec in zip(plain, wanted, strict=False):
-            self._change_key(widget, before, spec)
-        for (widget, before), spec in zip(extra, [spec for spec in specs if spec.classes], strict=True):
-            self._change_key(widget, before, spec)
-        self.styles.grid_size_columns = len(wanted)
-        self._composed = specs  # before the awaits below: an update meanwhile starts from these keys
-        if len(wanted) > len(plain):
-            new = [self._make_key(spec) for spec in wanted[len(plain) :]]
-            if extra:
-                await self.mount_all(new, before=extra[0][0])
-            else:
-                await self.mount_all(new)
-        elif len(wanted) < len(plain):
-            await self.remove_children([widget for widget, _ in plain[len(wanted) :]])
+    def _update_keys(self) -> None:
+        if self.is_attached:
+            self._keys_taken = True
+            self._show(self.plan())
 
-    @staticmethod
-    def _change_key(widget: FooterKey, before: KeySpec, spec: KeySpec) -> None:
-        """A mounted key made to show `spec` (it showed `before`): laid out again only if its text changed."""
-        if (spec.key, spec.display, spec.description, spec.action) != (
-            before.key,
-            before.display,
-            before.description,
-            before.action,
-        ):
-            widget.key, widget.key_display = spec.key, spec.display
-            widget.description, widget.action = spec.description, spec.action
-            widget.refresh(layout=True)
-        if spec.disabled != before.disabled:
-            widget._disabled = spec.disabled
-            widget.set_class(spec.disabled, "-disabled")
-        if spec.tooltip != before.tooltip:
-            widget.tooltip = spec.tooltip or None
+    def _show(self, specs: tuple[KeySpec, ...]) -> None:
+        if specs != self.shown:
+            self.shown = specs
+            self._hover = None
+            self.tooltip = None
+            self._line = None
+            self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Fit the keys to the new width: recomposed only if that changes which keys show (a new screen's first
-        size, once its keys were composed, usually does not)."""
-        if event.size.width != getattr(self, "_fitted_width", None):
-            self._fitted_width = event.size.width
-            if self._bindings_ready:
-                self.call_after_refresh(self._update_keys)
+        """Fit the keys to the new width (which keys show may change)."""
+        self._line = None
+        if self._bindings_ready:
+            self.call_after_refresh(self._update_keys)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line = None  # a theme or CSS change: the parts' looks
+
+    # -- drawing ------------------------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        if y:
+            return Strip.blank(self.size.width, Style(bgcolor=self.rich_style.bgcolor))
+        if self._line is None:
+            self._line = self._draw(self.size.width)
+        return self._line
+
+    def _draw(self, width: int) -> Strip:
+        """The keys from the left, in Footer's layout: each as wide as its text, none cut but by the edge; the
+        palette's key docked at the right over what is left."""
+        base = self.rich_style
+        blank = Style(bgcolor=base.bgcolor)  # what Textual fills the rest of a container with
+        plain = [(i, spec) for i, spec in enumerate(self.shown) if not spec.classes]
+        palette = [(i, spec) for i, spec in enumerate(self.shown) if spec.classes]
+        tail: list[Segment] = []
+        spans: list[tuple[int, int, int]] = []
+        if palette:
+            i, spec = palette[-1]
+            hover = i == self._hover
+            key, description = self._styles(spec.disabled, hover)
+            # The border's colour is blended over the footer's background, hovered or not (as Textual draws it).
+            border = self.get_component_rich_style("key-footer--palette-border") + Style(bgcolor=description.bgcolor)
+            # Footer draws it compact (no padding round the key, a space before the description), with a cell of
+            # padding on its right and a `vkey` border on its left.
+            tail = [Segment("▏", border), Segment(spec.display, key)]
+            if spec.description:
+                tail.append(Segment(f" {spec.description}", description))
+            tail.append(Segment(" ", Style(bgcolor=description.bgcolor)))  # padding: background only, as Textual's
+        tail_width = sum(cell_len(s.text) for s in tail)
+        room = max(0, width - tail_width)
+        head: list[Segment] = []
+        x = 0
+        for i, spec in plain:
+            if x >= room:
+                break
+            key, description = self._styles(spec.disabled, i == self._hover)
+            parts = (
+                [Segment(f" {spec.display} ", key), Segment(f"{spec.description} ", description)]
+                if spec.description
+                else [Segment(spec.display, key)]
+            )
+            start = x
+            head.extend(parts)
+            x += sum(cell_len(s.text) for s in parts)
+            spans.append((start, min(x, room), i))
+        line = Strip(head).crop_extend(0, room, blank)
+        if tail:
+            spans.extend((room, width, i) for i, _ in palette[-1:])
+            line = Strip.join([line, Strip(tail).crop_extend(0, width - room, blank)])
+        self._spans = spans
+        return line
+
+    def _styles(self, disabled: bool, hover: bool) -> tuple[Style, Style]:
+        state = ("-disabled" if disabled else "") + ("-hover" if hover else "")
+        return (
+            self.get_component_rich_style(f"key-footer--key{state}"),
+            self.get_component_rich_style(f"key-footer--description{state}"),
+        )
+
+    # -- the mouse ----------------------------------------------------------------------------------------------
+
+    def _key_at(self, x: int) -> int | None:
+        for start, end, index in self._spans:
+            if start <= x < end:
+                return index
+        return None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover_on(self._key_at(event.x))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._hover_on(None)
+
+    def _hover_on(self, index: int | None) -> None:
+        if index != self._hover:
+            self._hover = index
+            self.tooltip = self.shown[index].tooltip or None if index is not None else None
+            self._line = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        index = self._key_at(event.x)
+        if index is None:
+            return
+        spec = self.shown[index]
+        if spec.disabled:
+            self.app.bell()
+        else:
+            self.app.simulate_key(spec.key)

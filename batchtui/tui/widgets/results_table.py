@@ -32,6 +32,7 @@ from batchtui.core.models import ResultFilter, ResultRow
 from batchtui.core.sanitize import clean
 from batchtui.core.spans import page_span, span_counts
 from batchtui.core.spend import UNKNOWN, result_cost_status
+from batchtui.tui.first_draw import Answer
 
 if TYPE_CHECKING:
     from batchtui.core.store import Store
@@ -237,6 +238,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self.empty_message = "No results match this filter."
         self._pages: OrderedDict[PageKey, list[ResultRow]] = OrderedDict()
         self._pending: set[PageKey] = set()
+        self.counted: Answer[ResultsTable.Counted] = Answer()  # the last count applied (the screen shows it too)
 
     # -- loading ------------------------------------------------------------------------------------------------
 
@@ -370,6 +372,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
         self._post_cursor()
+        self.counted.post(message)
 
     def _on_results_table_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
