@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import Input, ProgressBar, Select, Static
 
@@ -58,6 +60,61 @@ async def test_open_results_shows_rows_and_header(store):
         assert "October support tickets" in text and BATCH_ID in text
         assert "1 all 400" in text and "3 errored 80" in text and "5 expired 20" in text
         assert "400 results" in text
+
+
+async def test_the_first_layout_already_shows_the_rows_the_summary_and_the_prompt(store, monkeypatch):
+    """Quick reads are waited for: the screen is first laid out (and drawn) with its rows, the batch's summary and
+    the first row's prompt, not empty and then again as each arrives; the answers posted meanwhile change nothing
+    when their turn comes."""
+    first: list[tuple[int | None, str, dict[str | None, int | None], str]] = []
+    layouts = [0]
+    layout = ResultsScreen._refresh_layout
+
+    def recorded(screen, *args, **kwargs):
+        if isinstance(screen, ResultsScreen):
+            layouts[0] += 1
+            if not first:
+                first.append(
+                    (screen.table.row_count, str(screen.query_one("#results-header", Static).render()),
+                     screen.query_one(OutcomeBar).counts,
+                     str(screen.query_one("#detail-prompt", Static).render()))
+                )  # fmt: skip
+        return layout(screen, *args, **kwargs)
+
+    monkeypatch.setattr(ResultsScreen, "_refresh_layout", recorded)
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        rows, header, outcomes, prompt = first[0]
+        assert rows == N and "October support tickets" in header
+        assert outcomes[None] == N and outcomes["errored"] == 80
+        assert "Question 0: please summarise ticket 0." in prompt
+        settled = layouts[0]
+        shown = screen_text(app)
+        await pilot.pause(0.3)
+        assert layouts[0] == settled and screen_text(app) == shown  # nothing came late
+
+
+async def test_a_slow_read_draws_the_screen_at_once_and_fills_it_when_the_answers_come(store, monkeypatch):
+    from batchtui.tui import first_draw
+
+    release = asyncio.Event()
+    real = store.result_type_counts
+
+    async def slow(batch_id):
+        await release.wait()
+        return await real(batch_id)
+
+    monkeypatch.setattr(first_draw, "FIRST_READ_WAIT", 0.05)
+    monkeypatch.setattr(store, "result_type_counts", slow)
+    app = ResultsHostApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ResultsScreen) and table_of(app).row_count == N  # the rows came in time
+        assert "1 all 400" not in screen_text(app)  # the summary did not
+        release.set()
+        await settle(pilot, app)
+        assert "1 all 400" in screen_text(app) and "October support tickets" in screen_text(app)
 
 
 async def test_outcome_keys_filter_and_reset_paging(store):
