@@ -195,3 +195,13 @@ async def test_a_chunk_looks_the_winner_up_by_equality_not_a_range(chain_store: 
     (winner,) = [s for s in steps if s.startswith("SEARCH w ")]
     assert "(batch_key=? AND custom_id=?" in winner and "custom_id>" not in winner, steps
     assert not any("TEMP B-TREE" in s or s.startswith("SCAN") for s in steps), steps
+
+
+async def test_a_chain_finds_each_batchs_retries_by_index(chain_store: Store) -> None:
+    """Without the index SQLite built one over every batch on each walk (6 ms at 10,000 batches, on every open of
+    a results view)."""
+    from batchtui.core.store.lineage import _CHAIN
+
+    plan = [row[3] for row in await chain_store._db.fetchall("EXPLAIN QUERY PLAN " + _CHAIN, (ROOT,))]
+    assert "SEARCH b USING INDEX batches_by_parent (parent_batch_id=?)" in plan, plan
+    assert not any("AUTOMATIC" in step for step in plan), plan

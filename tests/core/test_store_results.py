@@ -193,6 +193,18 @@ async def test_counts_by_type_and_error_type(store: Store, batch: str, line) -> 
     assert await store.error_type_counts("msgbatch_unknown") == {}
 
 
+async def test_a_result_type_the_api_does_not_send_is_counted_too(store: Store, batch: str, line) -> None:
+    """The four API types are counted in one pass; a fifth (none the API sends: a cache edited by hand, a future
+    API) is not lost from the counts."""
+    from batchtui.core.store.db import execute
+
+    await store.write_results(batch, sample(line))
+    async with store._db.transaction() as conn:
+        await execute(conn, "UPDATE results SET result_type = 'paused' WHERE result_type = 'canceled'")
+    counts = await store.result_type_counts(batch)
+    assert counts == {"succeeded": 20, "errored": 6, "canceled": 0, "expired": 1, "paused": 3}
+
+
 async def test_results_of_two_batches_stay_apart(store: Store, batch: str, make_batch, line) -> None:
     await store.upsert_batches([make_batch("msgbatch_two", status="ended")], synced_at=SYNCED)
     await store.write_results(batch, [parse_result_line(B, line("same-id", text="one"))])

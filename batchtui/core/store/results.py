@@ -73,6 +73,7 @@ _UPSERT_BOTH = _UPSERT_FROM.format(
 
 # Filters, counts and the custom_id order are answered from this covering index; only returned rows are read.
 _FROM = "FROM results AS r INDEXED BY results_scan"
+_TYPE_COUNTS = ", ".join(f"count(CASE r.result_type WHEN '{t}' THEN 1 END)" for t in RESULT_TYPES)
 
 
 def _escape_like(text: str) -> str:
@@ -281,7 +282,14 @@ class ResultsMixin(SearchMixin, CostsMixin):
         """Rows per result type; the four API types are always present (0 when none)."""
         counts = dict.fromkeys(RESULT_TYPES, 0)
         key = await self._batch_key(batch_id)
-        if key is not None:
+        if key is None:
+            return counts
+        # One pass counting each API type (GROUP BY sorted every row first: 30 against 17 ms at 100k results);
+        # a type outside the four, which the API does not send, is counted by the GROUP BY.
+        row = await self._db.fetchone(f"SELECT count(*), {_TYPE_COUNTS} {_FROM} WHERE r.batch_key = ?", (key,))
+        assert row is not None
+        counts.update(zip(RESULT_TYPES, row[1:], strict=True))
+        if sum(row[1:]) != row[0]:
             rows = await self._db.fetchall(
                 f"SELECT r.result_type, count(*) {_FROM} WHERE r.batch_key = ? GROUP BY r.result_type", (key,)
             )
