@@ -218,3 +218,18 @@ async def test_a_deleted_batch_keeps_its_results(store: Store, batch: str, line)
     await store.write_results(batch, sample(line))
     await store.mark_deleted(batch)
     assert await store.count_results(batch) == 30
+
+
+async def test_error_types_are_read_off_the_errored_results_index(store: Store, batch: str, line) -> None:
+    """A batch's error types (each results view open) and the stats screen's (every batch) read only the errored
+    results, from their partial index (the queries name it: SQLite refuses a query that cannot use it)."""
+    from datetime import UTC, datetime
+
+    await store.write_results(batch, sample(line))
+    expected = {"invalid_request_error": 3, "overloaded_error": 3}
+    assert await store.error_type_counts(batch) == expected
+    assert await store.stats_error_types() == expected
+    assert await store.stats_error_types(datetime(2000, 1, 1, tzinfo=UTC)) == expected
+    index = "results INDEXED BY results_errored"
+    rows = await store._db.fetchall(f"SELECT count(*) FROM {index} WHERE result_type = 'errored'")
+    assert rows[0][0] == 6  # the errored rows only

@@ -302,7 +302,7 @@ class ResultsMixin(SearchMixin, CostsMixin):
         if key is None:
             return {}
         rows = await self._db.fetchall(
-            f"SELECT coalesce(r.error_type, 'unknown') AS t, count(*) AS n {_FROM} "
+            "SELECT coalesce(r.error_type, 'unknown') AS t, count(*) AS n FROM results AS r INDEXED BY results_errored "
             "WHERE r.batch_key = ? AND r.result_type = 'errored' GROUP BY t ORDER BY n DESC, t",
             (key,),
         )

@@ -264,7 +264,12 @@ _V12: tuple[Step, ...] = REUSE_STEP
 # build an automatic index over every batch each time: 6 ms at 10,000 batches, 0.02 ms with this one.
 _V13 = ("CREATE INDEX batches_by_parent ON batches (parent_batch_id) WHERE parent_batch_id IS NOT NULL",)
 
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12, _V13)
+# v14: the errored results by batch and error type, in a partial index as small as they are few (4% of a batch is
+# many). A batch's error types (every results view open) read them instead of walking all of its results: 9 against
+# 0.7 ms at 100k; the stats screen's, over every batch: 17 against 2 ms at 200k. Writing a succeeded result skips it.
+_V14 = ("CREATE INDEX results_errored ON results (batch_key, error_type) WHERE result_type = 'errored'",)
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12, _V13, _V14)
 LATEST_VERSION = len(MIGRATIONS)
 
 
