@@ -22,7 +22,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from batchtui.core import fmt
@@ -59,6 +59,7 @@ from batchtui.tui.widgets.detail_pane import Breakdown, DetailPane, Lineage
 from batchtui.tui.widgets.group_detail import group_columns
 from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.status_bar import StatusBar
+from batchtui.tui.widgets.title_bar import TitleBar
 from batchtui.tui.workflows import WorkflowWatch, cancel_through_workflows, merged, web_ui_url
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ class MainScreen(Screen[None]):
         return cast("BatchTuiApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
+        yield TitleBar(icon="≡")
         with Vertical(id="main"):
             yield Input(
                 placeholder="filter: label, id, status or workflow (enter keeps it, escape clears it)", id="filter"

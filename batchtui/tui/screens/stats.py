@@ -21,7 +21,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from batchtui.core.events import BatchesUpdated, ResultsComplete
 from batchtui.service.stats import Stats, collect
@@ -42,6 +42,7 @@ from batchtui.tui.widgets.stats_view import (
     series,
     totals_columns,
 )
+from batchtui.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -81,7 +82,7 @@ class StatsScreen(Screen[None]):
         self.answer: Answer[StatsScreen.Loaded] = Answer()
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
+        yield TitleBar(icon="≡")
         yield PeriodBar([p.title for p in PERIODS], id="stats-tabs")
         with Horizontal(id="stats-totals"):
             yield Static(Content.styled("Reading the cache…", "dim"), id="stats-ran")
