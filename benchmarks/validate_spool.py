@@ -9,7 +9,7 @@ in its own process (wall time inside the process, peak RSS from wait4):
 
 and prints both, their ratio (target: at most 2x) and each one's peak RSS.
 
-Usage: python benchmarks/validate_spool.py [--requests 100000] [--repeat 3] [--keep FILE]
+Usage: python benchmarks/validate_spool.py [--requests 100000] [--repeat 3] [--keep FILE] [--json FILE]
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each path; the best is reported")
     parser.add_argument("--keep", type=Path, help="generate the file here (or reuse it if it exists)")
+    parser.add_argument("--json", type=Path, help="also write the figures here (benchmarks/run_all.py reads them)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="batchtui-bench-") as tmp:
         work = Path(tmp)
@@ -139,6 +140,17 @@ def main() -> None:
         f"CPU (all threads: the file is read and hashed, and the spool hashed and written, beside the parsing): "
         f"{figures['ours'][2] / figures['floor'][2]:.2f}x"
     )
+    if args.json:
+        n, mb = f"{args.requests:,}", f"{size / 1e6:.0f} MB"
+        rows = [
+            {"measure": f"validate + spool {n} requests / {mb}", "unit": "s", "ours": ours, "floor": floor,
+             "target": "≤ 2x a json.loads per line"},
+            {"measure": "validate + spool, CPU of all threads", "unit": "s", "ours": figures["ours"][2],
+             "floor": figures["floor"][2]},
+            {"measure": f"peak RSS, validate + spool of {n}", "unit": "MB", "ours": figures["ours"][1],
+             "floor": figures["floor"][1]},
+        ]  # fmt: skip
+        args.json.write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":
