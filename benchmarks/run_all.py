@@ -33,7 +33,7 @@ PY = sys.executable
 
 # name -> (script, default arguments, --full arguments)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
-    "ingest": ("ingest.py", ["--requests", "100000"], ["--requests", "100000", "--repeat", "3"]),
+    "ingest": ("ingest.py", ["--requests", "100000", "--repeat", "3"], ["--requests", "100000", "--repeat", "5"]),
     "validate_spool": ("validate_spool.py", ["--requests", "100000", "--repeat", "3"], ["--requests", "100000"]),
     "first_paint": (
         "first_paint.py",
