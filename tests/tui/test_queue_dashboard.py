@@ -76,3 +76,23 @@ async def test_a_bad_queue_table_is_said_and_the_dashboard_runs(make_app):
         await settle(pilot, app)
         assert any("queue.flush_size" in n.message and "default triggers" in n.message for n in app._notifications)
         assert app.is_running and app.queue_config is None
+
+
+async def test_a_hidden_status_bar_is_brought_up_to_date_when_shown_again(make_app, cache_store, live_api, tmp_path):
+    """While the stats screen covers the list, the queue's refresh does not redraw the hidden status bar; back on
+    the list, the bar says what changed meanwhile."""
+    session = Session(cache_store, live_api)
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        assert "queue" not in status_text(app)
+        await pilot.press("s")
+        await settle(pilot, app)
+        bar = app.main_screen.query_one(StatusBar)
+        drawn = bar.render()
+        await add_to_queue(session, [write_requests(tmp_path / "a.jsonl", 2)])
+        app.refresh_queue()
+        await pilot.pause(0.3)
+        assert app.queue is not None and bar.render() == drawn  # read, not drawn behind the stats
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "queue 2 · oldest" in status_text(app))

@@ -160,6 +160,7 @@ class MainScreen(Screen[None]):
         self._watch: WorkflowWatch | None = None
         self._reading_workflows: Worker[None] | None = None
         self._missed_tick = False  # a clock tick came while another screen covered this one
+        self._status_stale = False  # the status changed while another screen covered this one
 
     @property
     def tui(self) -> BatchTuiApp:
@@ -351,6 +352,12 @@ class MainScreen(Screen[None]):
             )
 
     def show_status(self, listed: int | None = None) -> None:
+        """The status bar, brought up to date; while another screen covers this one it is only noted, and brought
+        up to date when this screen is shown again (the queue's 5-second refresh redrew a hidden bar: ~15 ms)."""
+        if not self.shown:
+            self._status_stale = True
+            return
+        self._status_stale = False
         in_flight = sum(1 for b in self.batches if b.processing_status != "ended" and not b.deleted_remotely)
         self.query_one(StatusBar).show(
             self.tui.sync_state,
@@ -385,12 +392,24 @@ class MainScreen(Screen[None]):
         parent = self.by_id.get(batch.parent_batch_id) if batch.parent_batch_id else None
         return Lineage(parent, self.retries.get(batch.id, []), self.groups.part_title(batch.id))
 
+    @property
+    def shown(self) -> bool:
+        """On screen: on top, or beneath screens that let it show through (a dialog's tinted backdrop). Textual's
+        `is_current` also counts it shown beneath the results or stats screen, which cover it whole: a tick then
+        redrew the hidden list and made the screen on top repaint the same cells."""
+        for screen in reversed(self.app.screen_stack):
+            if screen is self:
+                return True
+            if screen.styles.background.a >= 1:
+                return False
+        return False
+
     def tick(self) -> None:
         """The clock moved: times in the list and the detail. Skipped while another screen covers this one (the
         results, the stats): it catches up when it is shown again (on_screen_resume)."""
         if not self.loaded:
             return
-        if not self.is_current:
+        if not self.shown:
             self._missed_tick = True
             return
         self.render_list(bindings=False)
@@ -400,6 +419,8 @@ class MainScreen(Screen[None]):
         if self._missed_tick:
             self._missed_tick = False
             self.tick()
+        if self._status_stale:
+            self.show_status()
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
