@@ -42,7 +42,7 @@ class TitleBar(Widget):
         super().__init__(id=id, classes=classes)
         self.icon = icon
         self._hover_icon = False
-        self._lines: tuple[int, list[Strip]] | None = None  # (width, lines) drawn, until the title or looks change
+        self._lines: tuple[tuple[int, int], list[Strip]] | None = None  # (size, lines) drawn until a title changes
 
     def on_mount(self) -> None:
         for node in (self.app, self.screen):
@@ -67,11 +67,11 @@ class TitleBar(Widget):
     # -- drawing ------------------------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if self._lines is None or self._lines[0] != width:
-            self._lines = (width, self._draw(width, self.size.height))
+        size = (self.size.width, self.size.height)
+        if self._lines is None or self._lines[0] != size:
+            self._lines = (size, self._draw(*size))
         lines = self._lines[1]
-        return lines[y] if y < len(lines) else Strip.blank(width, self._blank)
+        return lines[y] if y < len(lines) else Strip.blank(size[0], self._blank)
 
     @property
     def _blank(self) -> Style:
