@@ -231,11 +231,11 @@ class KeyFooter(Widget, can_focus=False):
         base = self.rich_style
         blank = Style(bgcolor=base.bgcolor)  # what Textual fills the rest of a container with
         plain = [(i, spec) for i, spec in enumerate(self.shown) if not spec.classes]
-        palette = [(i, spec) for i, spec in enumerate(self.shown) if spec.classes]
+        palette = next(((i, spec) for i, spec in enumerate(self.shown) if spec.classes), None)  # (plan's last key)
         tail: list[Segment] = []
         spans: list[tuple[int, int, int]] = []
-        if palette:
-            i, spec = palette[-1]
+        if palette is not None:
+            i, spec = palette
             hover = i == self._hover
             key, description = self._styles(spec.disabled, hover)
             # The border's colour is blended over the footer's background, hovered or not (as Textual draws it).
@@ -264,8 +264,8 @@ class KeyFooter(Widget, can_focus=False):
             x += sum(cell_len(s.text) for s in parts)
             spans.append((start, min(x, room), i))
         line = Strip(head).crop_extend(0, room, blank)
-        if tail:
-            spans.extend((room, width, i) for i, _ in palette[-1:])
+        if palette is not None:
+            spans.append((room, width, palette[0]))
             line = Strip.join([line, Strip(tail).crop_extend(0, width - room, blank)])
         self._spans = spans
         return line
@@ -294,7 +294,7 @@ class KeyFooter(Widget, can_focus=False):
     def _hover_on(self, index: int | None) -> None:
         if index != self._hover:
             self._hover = index
-            self.tooltip = self.shown[index].tooltip or None if index is not None else None
+            self.tooltip = None if index is None else self.shown[index].tooltip or None
             self._line = None
             self.refresh()
 
