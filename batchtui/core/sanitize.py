@@ -28,12 +28,14 @@ _TABLE.update({c: 0xFFFD for c in range(0xD800, 0xE000)})
 
 
 # Every key of _TABLE, as one character class: almost no text has any, and a search is ~20x cheaper than
-# translate() on text with nothing to replace (this runs three times per result line of a 100k download).
+# translate() on text with nothing to replace (this runs for every answer of a 100k download).
 _NEEDS_CLEANING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
     """`text` with every control, bidi override and lone surrogate replaced by something visible and harmless."""
-    if _NEEDS_CLEANING.search(text) is None:
+    # Every key of _TABLE is a character str.isprintable() refuses (a test checks all of them), and it checks a
+    # character in a third of the regex's time: printable text, once its newlines are set aside, is clean.
+    if text.isprintable() or text.replace("\n", "").isprintable() or _NEEDS_CLEANING.search(text) is None:
         return text
     return text.translate(_TABLE)

@@ -27,6 +27,7 @@ from batchtui.core.models import parse_time
 from batchtui.core.reuse import is_local_batch_id
 from batchtui.core.schedule import PollSchedule, due_in
 from batchtui.core.store import Store
+from batchtui.core.switching import brisk_switching
 
 # The events are defined in core/events.py (no SDK import, so the dashboard can paint first) and re-exported.
 __all__ = [
@@ -150,6 +151,10 @@ class SyncEngine:
         """Stream an ended batch's results into the store in chunked transactions. Idempotent and resumable: rows
         are upserted by (batch_id, custom_id), so a download killed at any point and run again ends with exactly
         one row per request. Memory stays bounded whatever the batch size."""
+        with brisk_switching():  # its threads take turns at the GIL sooner (core/switching.py)
+            return await self._download_results(batch_id)
+
+    async def _download_results(self, batch_id: str) -> int:
         batch = await self.store.get_batch(batch_id)
         total = batch.request_counts.total if batch else 0
         ran_at = batch.created_at if batch else None  # results are priced as of the day the batch ran

@@ -14,6 +14,7 @@ import pytest
 
 from batchtui.core.models import ResultFilter
 from batchtui.core.result_lines import parse_result_line
+from batchtui.core.store.results import FILL_ROWS
 
 AT = datetime(2026, 11, 1, 10, tzinfo=UTC)
 
@@ -85,28 +86,37 @@ async def test_a_stream_stores_what_write_results_stored(cache_store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kinds", "repeat"),
+    ("kinds", "repeat", "n"),
     [
-        ([0] * 6, 700),  # usual succeeded lines only: one staging table
-        ([2] * 6, 700),  # none: the other
-        ([0, 1, 2, 0, 2, 1], 700),  # both, merged by custom_id
-        ([0, 1, 0, 2, 1, 0], 3),  # both, with custom_ids thrice (of either kind): the last line must win
+        ([0] * 6, 700, 61),  # usual succeeded lines only: one staging table
+        ([2] * 6, 700, 61),  # none: the other
+        ([0, 1, 2, 0, 2, 1], 700, 61),  # both, merged by custom_id
+        ([0, 1, 0, 2, 1, 0], 3, 61),  # both, with custom_ids thrice (of either kind): the last line must win
+        # both tables filled FILL_ROWS rows per statement, and the rest one by one
+        ([0, 1], 700, 2 * FILL_ROWS + 2 * FILL_ROWS + 7),
+        ([0, 1, 0, 2, 1, 0], 3, 2 * FILL_ROWS + 1),
     ],
 )
-async def test_each_way_through_the_staging_tables_stores_what_write_results_stored(cache_store, kinds, repeat) -> None:
+async def test_each_way_through_the_staging_tables_stores_what_write_results_stored(
+    cache_store, kinds, repeat, n
+) -> None:
     store = cache_store
     await store.upsert_batches([_batch("msgbatch_old"), _batch("msgbatch_new")], synced_at=datetime.now(UTC))
     # _line(i)'s custom_id is r-{i % 700}: unique here, or r-0000 to r-0002 again and again
-    chunk = [_line(i % repeat + 700 * i, kinds[i % len(kinds)], text=f"t{i}") for i in range(61)]
+    chunk = [_line(i % repeat + 700 * i, kinds[i % len(kinds)], text=f"t{i}") for i in range(n)]
     await store.write_results("msgbatch_old", [parse_result_line("msgbatch_old", line, at=AT) for line in chunk])
-    assert await store.write_result_stream("msgbatch_new", _stream([chunk]), at=AT) == 61
+    assert await store.write_result_stream("msgbatch_new", _stream([chunk]), at=AT) == n
     old, new = await _stored(store, "msgbatch_old"), await _stored(store, "msgbatch_new")
     assert new == old
     types = {row[1] for row in new}
-    if repeat == 3:  # r-0000's last line is a succeeded one, after canceled ones (staged in the other table)
-        assert len(new) == 3 and new[0][:3] == ("r-0000", "succeeded", "t60")
+    if repeat == 3:  # the last line of each custom_id wins, whichever staging table and statement it went through
+        last = {f"r-{i % 3:04d}": (kinds[i % len(kinds)], f"t{i}") for i in range(n)}
+        assert len(new) == 3
+        for row in new:
+            kind, text = last[row[0]]
+            assert (row[1] == "succeeded") == (kind == 0) and (row[2] == text or kind != 0)
     else:
-        assert len(new) == 61 and (types == {"succeeded"}) == (kinds == [0] * 6)
+        assert len(new) == n and (types == {"succeeded"}) == (kinds == [0] * 6)
     assert await _staged(store) == 0
 
 
