@@ -7,19 +7,24 @@
   what a caller sees of a failure is the SDK's. The SDK is imported then, on a thread.
 - create streams its body from the input file and is never retried by the SDK (a lost response followed by a
   retry would create a second, billed batch; unknown outcomes are reconciled instead);
-- results are read as raw bytes in 64 KiB chunks and split into lines here: the SDK's decoder reads 64-byte
-  chunks and builds a pydantic object per line, which is most of the cost of a 100k-result download.
+- results are read as raw bytes and split into lines here: the SDK's decoder reads 64-byte chunks and builds a
+  pydantic object per line, which is most of the cost of a 100k-result download. They are read on a thread with
+  the standard library's HTTP client when that can be done as httpx would (core/results_reader.py); else over
+  httpx2 in 64 KiB chunks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import http.client
 import importlib
 import os
 import random
+import ssl
 import sys
 import time
+import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +35,7 @@ import orjson
 from batchtui.core import sdk_profile
 from batchtui.core.activity import ActivitySink, ApiCall
 from batchtui.core.errors import NoApiKey, ResultsInterrupted
+from batchtui.core.results_reader import Head, ThreadedResults
 from batchtui.core.transport import SchemeTransport
 
 if TYPE_CHECKING:
@@ -73,6 +79,7 @@ class BatchApi:
         )
         self._sdk: anthropic.AsyncAnthropic | None = None
         self._headers: dict[str, str] | None = None
+        self._tls: ssl.SSLContext | None = None
 
     @property
     def sdk(self) -> anthropic.AsyncAnthropic:
@@ -141,6 +148,23 @@ class BatchApi:
             )
 
     # -- the fast reads ---------------------------------------------------------------------------------------
+
+    async def _fast_results_headers(self) -> dict[str, str]:
+        return {**await self._fast_headers(), "accept": "application/binary"}
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The TLS context httpx makes by default (its CA bundle, SSL_CERT_FILE/DIR honoured), made once."""
+        if self._tls is None:
+            self._tls = httpx2.create_ssl_context()
+        return self._tls
+
+    def _report_head(self, method: str, url: str, head: Head) -> None:
+        """A threaded read's answer, logged as the HTTP client's hooks log every other call."""
+        if head.request_id:
+            self.last_request_id = head.request_id
+        if self._on_call is not None:
+            path = httpx2.URL(url).raw_path.decode("ascii", "replace")
+            self._on_call(ApiCall(datetime.now(UTC), method, path, head.status, head.latency_ms, head.request_id))
 
     async def _fast_headers(self) -> dict[str, str]:
         if self._headers is None:
@@ -281,6 +305,19 @@ class BatchApi:
             raise anthropic.AnthropicError(
                 f"No results_url for batch {batch_id}; has it finished processing? {batch.get('processing_status')}"
             )
+        threaded = ThreadedResults(url, await self._fast_results_headers(), self._timeout, self._tls_context)
+        head = await threaded.open()
+        if head is not None:  # read on a thread (results_reader.py); else (not taken) the usual way below
+            self._report_head("GET", url, head)
+            try:
+                async for lines in threaded.lines():
+                    yield lines
+            except (OSError, http.client.HTTPException, zlib.error) as exc:
+                request = httpx2.Request("GET", url)
+                raise results_stream_cut()(message=f"{type(exc).__name__}: {exc}", request=request) from exc
+            finally:
+                threaded.close()
+            return
         start = time.perf_counter()
         try:
             response, sdk = await self._fast_send(url, accept="application/binary", stream=True)
