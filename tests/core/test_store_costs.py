@@ -7,6 +7,7 @@ import pytest
 from batchtui.core.result_lines import parse_result_line
 from batchtui.core.spend import batch_cost_status, batch_cost_text, totals_of, totals_text
 from batchtui.core.store import Store
+from batchtui.core.store.costs import UNPRICED_ROWS
 
 from .conftest import SYNCED
 
@@ -75,3 +76,17 @@ async def test_totals_of_an_empty_cache(store: Store) -> None:
     totals = totals_of(await store.list_batches())
     assert (totals.spent_usd, totals.known_batches, totals.unknown_batches, totals.pending_batches) == (0, 0, 0, 0)
     assert totals_text(totals) == "spent $0.00 · saved $0.00"
+
+
+async def test_the_unpriced_index_follows_rewrites_of_a_result(store: Store, make_batch, line) -> None:
+    """The total asks the unpriced rows' partial index (a query naming it fails if SQLite cannot use it): it holds
+    exactly the billed rows with no price, and loses one when a later download prices it."""
+    await stored(store, make_batch, line, "b6", ["unpriced", "errored", "succeeded", "unpriced"])
+    query = "SELECT custom_id FROM results INDEXED BY results_unpriced WHERE batch_key = ? AND " + UNPRICED_ROWS
+    key = await store._batch_key("b6")
+    assert sorted(r[0] for r in await store._db.fetchall(query, (key,))) == ["r0", "r3"]
+    assert (await store.get_batch("b6")).cost_usd is None
+    await store.write_results("b6", [parse_result_line("b6", line(f"r{i}", "succeeded")) for i in (0, 3)])
+    await store.finish_results("b6")
+    assert await store._db.fetchall(query, (key,)) == []
+    assert (await store.get_batch("b6")).cost_usd == pytest.approx(3 * PER_ROW)
