@@ -35,7 +35,7 @@ import orjson
 from batchtui.core import sdk_profile
 from batchtui.core.activity import ActivitySink, ApiCall
 from batchtui.core.errors import NoApiKey, ResultsInterrupted
-from batchtui.core.results_reader import Head, ThreadedResults
+from batchtui.core.results_reader import Head, ThreadedResults, worth_a_thread
 from batchtui.core.transport import SchemeTransport
 
 if TYPE_CHECKING:
@@ -306,7 +306,7 @@ class BatchApi:
                 f"No results_url for batch {batch_id}; has it finished processing? {batch.get('processing_status')}"
             )
         threaded = ThreadedResults(url, await self._fast_results_headers(), self._timeout, self._tls_context)
-        head = await threaded.open()
+        head = await threaded.open() if worth_a_thread(url, batch.get("request_counts")) else None
         if head is not None:  # read on a thread (results_reader.py); else (not taken) the usual way below
             self._report_head("GET", url, head)
             try:

@@ -15,7 +15,7 @@ import anthropic
 import pytest
 
 from batchtui.core.client import BatchApi
-from batchtui.core.results_reader import QUEUE_DEPTH, ThreadedResults, proxied
+from batchtui.core.results_reader import QUEUE_DEPTH, THREAD_MIN_RESULTS, ThreadedResults, proxied, worth_a_thread
 
 LINES = [
     b'{"custom_id": "r-%05d", "result": {"type": "succeeded", "n": "%s"}}' % (i, b"x" * (i % 300)) for i in range(4000)
@@ -204,3 +204,13 @@ async def test_a_cut_download_through_the_api_is_the_sdks_connection_error(serve
 
 async def _headers() -> dict[str, str]:
     return {"x-api-key": "k", "accept": "application/binary"}
+
+
+def test_only_a_big_batch_is_read_on_a_thread_over_tls():
+    # A thread's connection is a new one: over TLS one more handshake, which a small download does not win back.
+    big = {"succeeded": THREAD_MIN_RESULTS - 1, "errored": 1, "processing": 0}
+    small = {"succeeded": THREAD_MIN_RESULTS - 1, "errored": 0}
+    assert worth_a_thread("https://api.example.com/v1/messages/batches/b/results", big)
+    assert not worth_a_thread("https://api.example.com/v1/messages/batches/b/results", small)
+    assert not worth_a_thread("https://api.example.com/v1/messages/batches/b/results", None)
+    assert worth_a_thread("http://127.0.0.1:8000/v1/messages/batches/b/results", {"succeeded": 3})
