@@ -17,7 +17,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from batchtui.core import cost as _cost
 from batchtui.core.cost import result_costs
 from batchtui.core.models import RESULT_TYPES, ResultRow
-from batchtui.core.sanitize import clean
+from batchtui.core.sanitize import clean, clean_answer
 
 _KNOWN_TYPES = frozenset(RESULT_TYPES)
 _loads = orjson.loads
@@ -163,11 +163,11 @@ def _fast_values(fitted: _Line, raw: str, at: datetime | None) -> tuple | None:
             if len(content) == 1:
                 block = content[0]
                 if block.type == "text" and block.text is not UNSET:
-                    text = clean(block.text)  # type: ignore[arg-type]
+                    text = clean_answer(block.text)  # type: ignore[arg-type]
             else:
                 parts = [b.text for b in content if b.type == "text" and b.text is not UNSET]
                 if parts:
-                    text = clean(parts[0] if len(parts) == 1 else "".join(parts))  # type: ignore[arg-type]
+                    text = clean_answer(parts[0] if len(parts) == 1 else "".join(parts))  # type: ignore[arg-type]
         model, stop_reason, usage = message.model, message.stop_reason, message.usage
         if usage is None:
             fresh = out = written = read = cost = cache_saved = None

@@ -1,6 +1,10 @@
 """clean()'s fast path must skip exactly the text translate() would leave alone."""
 
-from batchtui.core.sanitize import _NEEDS_CLEANING, _TABLE, clean
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from batchtui.core.sanitize import _NEEDS_CLEANING, _TABLE, clean, clean_answer
 
 
 def test_precheck_matches_exactly_the_characters_clean_replaces():
@@ -15,14 +19,22 @@ def test_clean_text_is_returned_unchanged_and_dirty_text_is_cleaned():
 
 
 def test_printable_text_holds_nothing_clean_replaces():
-    # clean() returns printable text (newlines aside) without a search: sound only if no character it replaces is
-    # printable, nor a newline.
+    # clean_answer() returns printable text (newlines aside) without a search: sound only if no character clean()
+    # replaces is printable, nor a newline.
     printable = [hex(code) for code in _TABLE if chr(code).isprintable() or chr(code) == "\n"]
     assert printable == []
 
 
-def test_text_with_newlines_and_a_control_is_still_cleaned():
-    assert clean("one\ntwo\x9bthree\n") == "one\ntwo\ufffdthree\n"
-    assert clean("tab\tand\u202eflip") == "tab\tand[U+202E]flip"
-    text = "lines\nonly\n"
-    assert clean(text) is text
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain", "lines\nonly\n", "one\ntwo\x9bthree\n", "tab\tand\u202eflip", "tab\tkept", "\x1b[2J", "\ud800"],
+)
+def test_clean_answer_is_clean(text):
+    assert clean_answer(text) == clean(text)
+    if clean(text) == text:
+        assert clean_answer(text) is text
+
+
+@given(st.text())
+def test_clean_answer_is_clean_on_any_text(text):
+    assert clean_answer(text) == clean(text)
