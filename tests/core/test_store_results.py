@@ -194,8 +194,8 @@ async def test_counts_by_type_and_error_type(store: Store, batch: str, line) -> 
 
 
 async def test_a_result_type_the_api_does_not_send_is_counted_too(store: Store, batch: str, line) -> None:
-    """The four API types are counted in one pass; a fifth (none the API sends: a cache edited by hand, a future
-    API) is not lost from the counts."""
+    """A type the API does not send (a cache edited by hand, a future API) is counted as itself, and the succeeded
+    (counted as what the others leave of the total) stay right as rows change type."""
     from batchtui.core.store.db import execute
 
     await store.write_results(batch, sample(line))
@@ -203,6 +203,10 @@ async def test_a_result_type_the_api_does_not_send_is_counted_too(store: Store, 
         await execute(conn, "UPDATE results SET result_type = 'paused' WHERE result_type = 'canceled'")
     counts = await store.result_type_counts(batch)
     assert counts == {"succeeded": 20, "errored": 6, "canceled": 0, "expired": 1, "paused": 3}
+    async with store._db.transaction() as conn:
+        await execute(conn, "UPDATE results SET result_type = 'succeeded' WHERE result_type IN ('paused', 'errored')")
+    counts = await store.result_type_counts(batch)
+    assert counts == {"succeeded": 29, "errored": 0, "canceled": 0, "expired": 1}
 
 
 async def test_results_of_two_batches_stay_apart(store: Store, batch: str, make_batch, line) -> None:

@@ -19,6 +19,7 @@ from batchtui.core.store.costs import BATCH_CACHE_SAVED_SQL, BATCH_TOTAL_SQL, Co
 from batchtui.core.store.db import execute, executemany, run, run_in_turn
 from batchtui.core.store.errors import NotFoundError
 from batchtui.core.store.reuse import materialise_for_batch
+from batchtui.core.store.schema import UNUSUAL_ROWS
 from batchtui.core.store.search import SearchMixin, fts_query, index_rows, search_state, unindex_rows
 
 # What a download writes: ResultRow's fields after batch_id, in order.
@@ -82,7 +83,14 @@ _UPSERT_BOTH = _UPSERT_FROM.format(
 
 # Filters, counts and the custom_id order are answered from this covering index; only returned rows are read.
 _FROM = "FROM results AS r INDEXED BY results_scan"
-_TYPE_COUNTS = ", ".join(f"count(CASE r.result_type WHEN '{t}' THEN 1 END)" for t in RESULT_TYPES)
+# A batch's rows (the type NULL: no result has it), its errored ones and each other type but succeeded.
+_TYPE_COUNTS_SQL = (
+    f"SELECT NULL, count(*) {_FROM} WHERE r.batch_key = ?1 "
+    "UNION ALL SELECT 'errored', count(*) FROM results AS r INDEXED BY results_errored "
+    "WHERE r.batch_key = ?1 AND r.result_type = 'errored' "
+    "UNION ALL SELECT r.result_type, count(*) FROM results AS r INDEXED BY results_unusual "
+    f"WHERE r.batch_key = ?1 AND {UNUSUAL_ROWS.replace('result_type', 'r.result_type')} GROUP BY r.result_type"
+)
 
 
 def _escape_like(text: str) -> str:
@@ -293,16 +301,12 @@ class ResultsMixin(SearchMixin, CostsMixin):
         key = await self._batch_key(batch_id)
         if key is None:
             return counts
-        # One pass counting each API type (GROUP BY sorted every row first: 30 against 17 ms at 100k results);
-        # a type outside the four, which the API does not send, is counted by the GROUP BY.
-        row = await self._db.fetchone(f"SELECT count(*), {_TYPE_COUNTS} {_FROM} WHERE r.batch_key = ?", (key,))
-        assert row is not None
-        counts.update(zip(RESULT_TYPES, row[1:], strict=True))
-        if sum(row[1:]) != row[0]:
-            rows = await self._db.fetchall(
-                f"SELECT r.result_type, count(*) {_FROM} WHERE r.batch_key = ? GROUP BY r.result_type", (key,)
-            )
-            counts.update(dict(rows))
+        # Every row, then the errored and the rest but succeeded from their partial indexes (schema v14, v16): the
+        # succeeded are what is left. 3 ms at 100k results, where a pass testing each row's type took 14.
+        rows = await self._db.fetchall(_TYPE_COUNTS_SQL, (key,))
+        total = rows[0][1]
+        counts.update({kind: n for kind, n in rows[1:] if n})
+        counts["succeeded"] = total - sum(n for _, n in rows[1:])
         return counts
 
     async def error_type_counts(self, batch_id: str) -> dict[str, int]:

@@ -274,8 +274,14 @@ _V14 = ("CREATE INDEX results_errored ON results (batch_key, error_type) WHERE r
 # took 26 ms for that test, 6 for the sum alone.
 _V15 = (f"CREATE INDEX results_unpriced ON results (batch_key) WHERE {UNPRICED_ROWS}",)
 
+# v16: the results neither succeeded nor errored (canceled, expired, a type the API may add), by batch and type, in
+# a partial index (few, if any). A batch's counts per type (every results view open) take them and the errored from
+# their indexes and the succeeded as what is left of the total: 14 against 3 ms at 100k.
+UNUSUAL_ROWS = "result_type NOT IN ('succeeded', 'errored')"
+_V16 = (f"CREATE INDEX results_unusual ON results (batch_key, result_type) WHERE {UNUSUAL_ROWS}",)
+
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (
-    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12, _V13, _V14, _V15
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12, _V13, _V14, _V15, _V16
 )  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)
 
