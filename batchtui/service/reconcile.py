@@ -29,6 +29,7 @@ from typing import Any
 
 from batchtui.core.errors import describe
 from batchtui.core.models import Submission, parse_time
+from batchtui.core.store.errors import InvalidTransitionError
 from batchtui.service.session import Session
 from batchtui.service.spool import spool_path
 
@@ -86,7 +87,11 @@ async def reconcile(
         if sub.state == "recorded" and only in (None, sub.id):
             # Recorded but never sent (the process died before the POST): nothing can exist.
             message = "interrupted before it was sent; nothing was created, safe to submit again"
-            await store.mark_submission_failed(sub.id, message)
+            try:
+                await store.mark_submission_failed(sub.id, message)
+            except InvalidTransitionError:  # another process's reconcile settled it first
+                out.append(await _settled(session, sub))
+                continue
             _drop_spool(session, sub.id)
             out.append(Reconciled(sub.id, None, "failed", message))
     unsure = [s for s in open_ if s.state != "recorded"]
@@ -95,7 +100,11 @@ async def reconcile(
     view = await _View.build(session, unsure)
     for sub in sorted(unsure, key=_sent):
         if only in (None, sub.id):
-            out.append(await view.resolve(sub, now, grace))
+            try:
+                out.append(await view.resolve(sub, now, grace))
+            except InvalidTransitionError:  # the store refused a move: another process's reconcile settled it first
+                view.unsure.pop(sub.id, None)
+                out.append(await _settled(session, sub))
     return out
 
 
@@ -106,6 +115,15 @@ def reconcile_grace(session: Session) -> timedelta:
 
 def _sent(sub: Submission) -> datetime:
     return sub.sent_at or sub.created_at
+
+
+async def _settled(session: Session, sub: Submission) -> Reconciled:
+    """What another process's reconcile made of `sub` while this one looked (the store refused this one's move)."""
+    return _settled_as(await session.store.get_submission(sub.id) or sub)
+
+
+def _settled_as(sub: Submission) -> Reconciled:
+    return Reconciled(sub.id, sub.batch_id, sub.state, "settled meanwhile by another process", changed=False)
 
 
 def _drop_spool(session: Session, submission_id: str) -> None:
@@ -164,6 +182,9 @@ class _View:
             if verdict is not None:
                 return verdict
         sub = await store.get_submission(sub.id) or sub
+        if sub.state not in OPEN_STATES:  # settled by another process since this view was built
+            del self.unsure[sub.id]
+            return _settled_as(sub)
         self.unsure[sub.id] = sub
         candidates = self.candidates(sub)
         if len(candidates) == 1 and not self.rivals(sub, candidates[0]):
@@ -230,7 +251,10 @@ class _View:
         """Another open submission holding `batch_id` as its candidate lets go of it (it is about to be claimed)."""
         for other in list(self.unsure.values()):
             if other.id != keep and other.candidate_batch_id == batch_id:
-                self.unsure[other.id] = await self.store.set_candidate(other.id, None, other.error or "")  # type: ignore[arg-type]
+                try:
+                    self.unsure[other.id] = await self.store.set_candidate(other.id, None, other.error or "")  # type: ignore[arg-type]
+                except InvalidTransitionError:  # settled by another process meanwhile: no longer open
+                    del self.unsure[other.id]
 
     async def _have_results(self, batch_id: str, notes: list[str]) -> bool:
         record = await self.store.get_batch(batch_id)

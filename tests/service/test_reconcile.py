@@ -169,3 +169,42 @@ async def test_sync_reports_each_move_once_through_the_event_sink(session, batch
     await sync_once(session)
     moved = [(e.state, e.batch_id) for e in events if isinstance(e, SubmissionResolved)]
     assert moved == [("probable", made), ("created", made)]
+
+
+async def test_a_submission_settled_by_another_process_meanwhile_is_reported_not_failed(
+    session, batch_emulator, other_tool, monkeypatch
+):
+    """Two processes reconcile one submission: the other proves its batch after this one listed the open
+    submissions and before it built its view. This one then finds no candidate left (the batch is proven), and
+    must report what the other decided, not call the submission failed (the store refuses: it crashed `submit`)."""
+    import batchtui.service.reconcile as reconcile_module
+
+    sub = await open_submission(session.store, 7, state="sending", prefix="c")
+    mine = create_other(other_tool, 7, prefix="c")
+    end_everything(batch_emulator)
+    await session.engine.refresh()  # the batch is in the cache (no reconcile yet)
+    build = reconcile_module._View.build
+
+    async def other_process_first(session_, unsure):
+        await session_.store.mark_submission_created(sub.id, mine)  # the other process's reconcile
+        return await build(session_, unsure)
+
+    monkeypatch.setattr(reconcile_module._View, "build", other_process_first)
+    (result,) = await reconcile(session, only=sub.id, now=datetime.now(UTC) + LATER)
+    assert (result.state, result.batch_id, result.changed) == ("created", mine, False)
+    assert (await session.store.get_submission(sub.id)).state == "created"
+
+
+async def test_a_crash_before_sending_settled_by_another_process_meanwhile_is_reported(session, monkeypatch):
+    sub = await open_submission(session.store, 3, state="recorded")
+    store = session.store
+    listed = await store.submissions_in("recorded", "sending", "unknown")  # what this process saw
+    await store.mark_submission_failed(sub.id, "settled by the other process")
+
+    async def stale(*states):
+        return listed
+
+    monkeypatch.setattr(store, "submissions_in", stale)
+    (result,) = await reconcile(session)
+    assert (result.state, result.changed) == ("failed", False)
+    assert (await store.get_submission(sub.id)).error == "settled by the other process"
