@@ -44,3 +44,38 @@ async def test_ticks_wait_while_covered_and_go_on_beneath_a_dialog(cache_store, 
         assert isinstance(app.screen, HelpScreen) and main.shown  # the dialog's backdrop shows it
         main.tick()
         assert drawn[-1] == "HelpScreen"
+
+
+async def test_the_list_is_read_again_once_when_shown_not_at_each_poll_while_covered(cache_store, monkeypatch):
+    from batchtui.core.events import BatchEnded, BatchesUpdated
+    from batchtui.tui.messages import SyncEventMessage
+
+    await cache_store.upsert_batches([wire(i) for i in range(20)], synced_at=START)
+    app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        reads: list[str] = []
+        real = type(main).reload
+
+        def noted(screen):
+            reads.append(type(app.screen).__name__)
+            return real(screen)
+
+        monkeypatch.setattr(type(main), "reload", noted)
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, StatsScreen) and not main.shown
+        for _ in range(3):  # polls while the stats cover the list; one of them sees a new batch
+            app.post_message(SyncEventMessage(BatchesUpdated((), True)))
+        await cache_store.upsert_batches([wire(20)], synced_at=START)
+        app.post_message(SyncEventMessage(BatchEnded(wire(20)["id"])))
+        await settle(pilot, app)
+        assert reads == []  # covered: not read at each poll
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert reads == ["MainScreen"]  # read once, on being shown again
+        assert wire(20)["id"] in main.by_id
+        app.post_message(SyncEventMessage(BatchesUpdated((), True)))
+        await settle(pilot, app)
+        assert reads == ["MainScreen", "MainScreen"]  # shown: read at once, as before

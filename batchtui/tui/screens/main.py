@@ -161,6 +161,7 @@ class MainScreen(Screen[None]):
         self._reading_workflows: Worker[None] | None = None
         self._missed_tick = False  # a clock tick came while another screen covered this one
         self._status_stale = False  # the status changed while another screen covered this one
+        self._list_stale = False  # the cached batches changed while another screen covered this one
 
     @property
     def tui(self) -> BatchTuiApp:
@@ -416,6 +417,9 @@ class MainScreen(Screen[None]):
         self.show_detail()
 
     def on_screen_resume(self) -> None:
+        if self._list_stale:
+            self._list_stale = False
+            self.reload()
         if self._missed_tick:
             self._missed_tick = False
             self.tick()
@@ -459,7 +463,10 @@ class MainScreen(Screen[None]):
             self.progress.pop(event.batch_id, None)
             self.breakdowns.pop(event.batch_id, None)
         if isinstance(event, BatchesUpdated | BatchEnded | ResultsComplete | ResultsFailed):
-            self.reload()
+            if self.shown:
+                self.reload()
+            else:  # covered whole: read once when shown again, not at every poll (on_screen_resume)
+                self._list_stale = True
         else:  # SyncOk / SyncFailed: the app updated its sync state
             self.show_status()
         if isinstance(event, SyncOk | SyncFailed):  # the poll's cadence: workflows' phases move on too
