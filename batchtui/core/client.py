@@ -35,7 +35,7 @@ import orjson
 from batchtui.core import sdk_profile
 from batchtui.core.activity import ActivitySink, ApiCall
 from batchtui.core.errors import NoApiKey, ResultsInterrupted
-from batchtui.core.results_reader import Head, ThreadedResults, worth_a_thread
+from batchtui.core.results_reader import ThreadedResults, worth_a_thread
 from batchtui.core.transport import SchemeTransport
 
 if TYPE_CHECKING:
@@ -123,23 +123,20 @@ class BatchApi:
         request.extensions["batchtui_start"] = time.perf_counter()
 
     async def _on_response(self, response: httpx2.Response) -> None:
-        rid = response.headers.get("request-id")
-        if rid:
-            self.last_request_id = rid
-        if self._on_call is None:
-            return
         request = response.request
         start = request.extensions.get("batchtui_start", time.perf_counter())
-        self._on_call(
-            ApiCall(
-                at=datetime.now(UTC),
-                method=request.method,
-                path=request.url.raw_path.decode("ascii", "replace"),
-                status=response.status_code,
-                latency_ms=(time.perf_counter() - start) * 1000,
-                request_id=rid,
-            )
+        latency_ms = (time.perf_counter() - start) * 1000
+        self._log_answer(
+            request.method, request.url, response.status_code, latency_ms, response.headers.get("request-id")
         )
+
+    def _log_answer(self, method: str, url: httpx2.URL, status: int, latency_ms: float, rid: str | None) -> None:
+        """An answer's request id kept, and the call logged (the activity panel): httpx's, or the results thread's."""
+        if rid:
+            self.last_request_id = rid
+        if self._on_call is not None:
+            path = url.raw_path.decode("ascii", "replace")
+            self._on_call(ApiCall(datetime.now(UTC), method, path, status, latency_ms, rid))
 
     def _report_failure(self, method: str, path: str, exc: BaseException, start: float) -> None:
         if self._on_call is not None and is_connection_error(exc):
@@ -157,14 +154,6 @@ class BatchApi:
         if self._tls is None:
             self._tls = httpx2.create_ssl_context()
         return self._tls
-
-    def _report_head(self, method: str, url: str, head: Head) -> None:
-        """A threaded read's answer, logged as the HTTP client's hooks log every other call."""
-        if head.request_id:
-            self.last_request_id = head.request_id
-        if self._on_call is not None:
-            path = httpx2.URL(url).raw_path.decode("ascii", "replace")
-            self._on_call(ApiCall(datetime.now(UTC), method, path, head.status, head.latency_ms, head.request_id))
 
     async def _fast_headers(self) -> dict[str, str]:
         if self._headers is None:
@@ -305,10 +294,12 @@ class BatchApi:
             raise anthropic.AnthropicError(
                 f"No results_url for batch {batch_id}; has it finished processing? {batch.get('processing_status')}"
             )
-        threaded = ThreadedResults(url, await self._fast_results_headers(), self._timeout, self._tls_context)
-        head = await threaded.open() if worth_a_thread(url, batch.get("request_counts")) else None
-        if head is not None:  # read on a thread (results_reader.py); else (not taken) the usual way below
-            self._report_head("GET", url, head)
+        threaded = head = None
+        if worth_a_thread(url, batch.get("request_counts")):
+            threaded = ThreadedResults(url, await self._fast_results_headers(), self._timeout, self._tls_context)
+            head = await threaded.open()
+        if threaded is not None and head is not None:  # read on a thread (results_reader.py); else the usual way
+            self._log_answer("GET", httpx2.URL(url), head.status, head.latency_ms, head.request_id)
             try:
                 async for lines in threaded.lines():
                     yield lines

@@ -14,20 +14,27 @@ from tests.tui.test_batch_table_scale import wire
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
+def calls_of(monkeypatch, app: BatchTuiApp, method: str) -> list[str]:
+    """The main screen's `method`, noting for each call which screen was on top."""
+    calls: list[str] = []
+    cls = type(app.main_screen)
+    real = getattr(cls, method)
+
+    def noted(screen, *args, **kwargs):
+        calls.append(type(app.screen).__name__)
+        return real(screen, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, noted)
+    return calls
+
+
 async def test_ticks_wait_while_covered_and_go_on_beneath_a_dialog(cache_store, monkeypatch):
     await cache_store.upsert_batches([wire(i) for i in range(20)], synced_at=START)
     app = BatchTuiApp(store=cache_store, api=None, engine=None, clock=lambda: START, poll=False)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, app)
         main = app.main_screen
-        drawn: list[str] = []
-        real = type(main).render_list
-
-        def noted(screen, *args, **kwargs):
-            drawn.append(type(app.screen).__name__)
-            return real(screen, *args, **kwargs)
-
-        monkeypatch.setattr(type(main), "render_list", noted)
+        drawn = calls_of(monkeypatch, app, "render_list")
         main.tick()
         assert drawn == ["MainScreen"]
         await pilot.press("s")
@@ -55,14 +62,7 @@ async def test_the_list_is_read_again_once_when_shown_not_at_each_poll_while_cov
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, app)
         main = app.main_screen
-        reads: list[str] = []
-        real = type(main).reload
-
-        def noted(screen):
-            reads.append(type(app.screen).__name__)
-            return real(screen)
-
-        monkeypatch.setattr(type(main), "reload", noted)
+        reads = calls_of(monkeypatch, app, "reload")
         await pilot.press("s")
         await settle(pilot, app)
         assert isinstance(app.screen, StatsScreen) and not main.shown

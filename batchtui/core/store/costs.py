@@ -9,15 +9,14 @@ from batchtui.core.store.base import StoreBase
 # A billed result (not errored, canceled or expired) with no cost had no known price: its batch's total is unknown.
 # Such rows are few and have a partial index of their own (schema v15), which a query names with this condition.
 UNPRICED_ROWS = "cost_usd IS NULL AND result_type NOT IN ('errored', 'canceled', 'expired')"
-UNPRICED = "r.cost_usd IS NULL AND r.result_type NOT IN ('errored', 'canceled', 'expired')"
 
 # The batch's total once its results are all stored: NULL (unknown) when any billed result has no known price;
 # otherwise their sum, $0 when nothing was billed. Never a partial sum passed off as the whole. The unpriced ones
 # are looked for in their index, and the sum reads only the cost column of the covering one: 6 ms at 100k results,
 # where one pass testing each row for both took 26.
 BATCH_TOTAL_SQL = (
-    "(CASE WHEN EXISTS (SELECT 1 FROM results AS r INDEXED BY results_unpriced "
-    f"WHERE r.batch_key = batches.key AND {UNPRICED}) THEN NULL ELSE "
+    "(CASE WHEN EXISTS (SELECT 1 FROM results INDEXED BY results_unpriced "
+    f"WHERE batch_key = batches.key AND {UNPRICED_ROWS}) THEN NULL ELSE "
     "(SELECT total(r.cost_usd) FROM results AS r INDEXED BY results_scan WHERE r.batch_key = batches.key) END)"
 )
 
@@ -39,7 +38,7 @@ class CostsMixin(StoreBase):
             return None
         row = await self._db.fetchone(
             "SELECT (SELECT total(r.cost_usd) FROM results AS r INDEXED BY results_scan WHERE r.batch_key = ?1), "
-            f"(SELECT count(*) FROM results AS r INDEXED BY results_unpriced WHERE r.batch_key = ?1 AND {UNPRICED})",
+            f"(SELECT count(*) FROM results INDEXED BY results_unpriced WHERE batch_key = ?1 AND {UNPRICED_ROWS})",
             (key,),
         )
         assert row is not None  # an aggregate always answers one row

@@ -88,8 +88,8 @@ _TYPE_COUNTS_SQL = (
     f"SELECT NULL, count(*) {_FROM} WHERE r.batch_key = ?1 "
     "UNION ALL SELECT 'errored', count(*) FROM results AS r INDEXED BY results_errored "
     "WHERE r.batch_key = ?1 AND r.result_type = 'errored' "
-    "UNION ALL SELECT r.result_type, count(*) FROM results AS r INDEXED BY results_unusual "
-    f"WHERE r.batch_key = ?1 AND {UNUSUAL_ROWS.replace('result_type', 'r.result_type')} GROUP BY r.result_type"
+    "UNION ALL SELECT result_type, count(*) FROM results INDEXED BY results_unusual "
+    f"WHERE batch_key = ?1 AND {UNUSUAL_ROWS} GROUP BY result_type"
 )
 
 
